@@ -1,0 +1,308 @@
+//! Located errors, rendered like rustc's and readable by machines.
+
+use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::source::{Position, SourceFile};
+
+/// A byte range in a `flags.toml`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Span {
+    /// Offset of the first byte.
+    pub start: usize,
+    /// Offset one past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// The span from `start` to `end`.
+    pub const fn new(start: usize, end: usize) -> Self {
+        Span { start, end }
+    }
+
+    /// The same bytes as a range.
+    pub fn range(self) -> Range<usize> {
+        self.start..self.end
+    }
+}
+
+impl From<Range<usize>> for Span {
+    fn from(range: Range<usize>) -> Self {
+        Span::new(range.start, range.end)
+    }
+}
+
+/// How bad a [`Diagnostic`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The file is rejected.
+    Error,
+    /// The file is accepted, but something deserves attention.
+    Warning,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        })
+    }
+}
+
+/// One problem at one place in a `flags.toml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
+    /// What is wrong, in one line.
+    pub message: String,
+    /// Where.
+    pub span: Span,
+    /// A short text printed under the underlined source.
+    pub label: Option<String>,
+    /// What would be right.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// An error at `span`.
+    pub fn error(span: impl Into<Span>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            message: message.into(),
+            span: span.into(),
+            label: None,
+            help: None,
+        }
+    }
+
+    /// A warning at `span`.
+    pub fn warning(span: impl Into<Span>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(span, message)
+        }
+    }
+
+    /// Adds a help line.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Adds a label under the underlined source.
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    /// Renders this diagnostic against its source, like rustc:
+    ///
+    /// ```text
+    /// error: flag `checkout_layout`: split weights add up to 90, not 100
+    ///   --> flags.toml:41:9
+    ///    |
+    /// 41 | split = { classic = 50, one_page = 40 }
+    ///    |         ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+    /// ```
+    pub fn render(&self, source: &SourceFile) -> String {
+        let mut out = format!("{}: {}\n", self.severity, self.message);
+        out.push_str(&self.render_snippet(source));
+        out
+    }
+
+    /// The `--> path:line:col` block with the underlined source line and help, without the
+    /// first `error: message` line; the macros put it under their own message.
+    pub fn render_snippet(&self, source: &SourceFile) -> String {
+        let start = source.position(self.span.start);
+        let line_text = source.line(start.line).replace('\t', " ");
+        let line_chars = line_text.chars().count();
+        let underline_start = start.column.saturating_sub(1).min(line_chars);
+        let end = source.position(self.span.end.max(self.span.start));
+        let underline_end = if end.line == start.line {
+            end.column.saturating_sub(1)
+        } else {
+            line_chars
+        };
+        let width = underline_end.saturating_sub(underline_start).max(1);
+        let gutter = start.line.to_string().len();
+        let pad = " ".repeat(gutter);
+        let mut out = format!(
+            "{pad}--> {}:{}:{}\n",
+            source.path(),
+            start.line,
+            start.column
+        );
+        out.push_str(&format!("{pad} |\n"));
+        out.push_str(&format!("{} | {}\n", start.line, line_text));
+        out.push_str(&format!(
+            "{pad} | {}{}",
+            " ".repeat(underline_start),
+            "^".repeat(width)
+        ));
+        if let Some(label) = &self.label {
+            out.push(' ');
+            out.push_str(label);
+        }
+        out.push('\n');
+        if let Some(help) = &self.help {
+            out.push_str(&format!("{pad} |\n{pad} = help: {help}\n"));
+        }
+        out
+    }
+
+    /// The machine-readable form of this diagnostic.
+    pub fn locate(&self, source: &SourceFile) -> Located {
+        let start = source.position(self.span.start);
+        let end = source.position(self.span.end);
+        Located {
+            path: source.path().to_owned(),
+            line: start.line,
+            column: start.column,
+            end_line: end.line,
+            end_column: end.column,
+            byte_start: self.span.start,
+            byte_end: self.span.end,
+            severity: self.severity,
+            message: self.message.clone(),
+            help: self.help.clone(),
+            source_line: source.line(start.line).to_owned(),
+        }
+    }
+}
+
+/// A [`Diagnostic`] with its place spelled out, for tools: the macros, the CLI's JSON and SARIF.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Located {
+    /// The path of the file, as given to [`SourceFile::new`].
+    pub path: String,
+    /// 1-based line of the start.
+    pub line: usize,
+    /// 1-based column (in characters) of the start.
+    pub column: usize,
+    /// 1-based line of the end.
+    pub end_line: usize,
+    /// 1-based column of the end.
+    pub end_column: usize,
+    /// Byte offset of the start.
+    pub byte_start: usize,
+    /// Byte offset of the end.
+    pub byte_end: usize,
+    /// Error or warning.
+    pub severity: Severity,
+    /// What is wrong.
+    pub message: String,
+    /// What would be right.
+    pub help: Option<String>,
+    /// The source line where the problem starts.
+    pub source_line: String,
+}
+
+impl Located {
+    /// The start as a [`Position`].
+    pub fn position(&self) -> Position {
+        Position {
+            line: self.line,
+            column: self.column,
+        }
+    }
+}
+
+impl fmt::Display for Located {
+    /// `path:line:col: message`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.path, self.line, self.column, self.message
+        )
+    }
+}
+
+/// Every problem found in one `flags.toml`, sorted by position.
+///
+/// `Display` renders all of them like rustc; [`Diagnostics::located`] gives the machine form.
+///
+/// ```
+/// let error = flags_schema::Schema::parse("flags.toml", "[flags.a]\ndescripton = 1\n").unwrap_err();
+/// let first = &error.located()[0];
+/// assert_eq!((first.line, first.column), (1, 2));
+/// assert!(error.to_string().contains("--> flags.toml:2:1"));
+/// ```
+#[derive(Debug, Clone)]
+pub struct Diagnostics {
+    source: Arc<SourceFile>,
+    items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    /// Collects diagnostics about `source`, sorted by where they start.
+    pub fn new(source: Arc<SourceFile>, mut items: Vec<Diagnostic>) -> Self {
+        items.sort_by_key(|item| (item.span.start, item.span.end));
+        items.dedup();
+        Diagnostics { source, items }
+    }
+
+    /// The file the diagnostics are about.
+    pub fn source(&self) -> &SourceFile {
+        &self.source
+    }
+
+    /// The diagnostics, in source order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {
+        self.items.iter()
+    }
+
+    /// How many there are.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Whether any is an error.
+    pub fn has_errors(&self) -> bool {
+        self.items
+            .iter()
+            .any(|item| item.severity == Severity::Error)
+    }
+
+    /// The machine-readable form of every diagnostic.
+    pub fn located(&self) -> Vec<Located> {
+        self.items
+            .iter()
+            .map(|item| item.locate(&self.source))
+            .collect()
+    }
+}
+
+impl<'a> IntoIterator for &'a Diagnostics {
+    type Item = &'a Diagnostic;
+    type IntoIter = std::slice::Iter<'a, Diagnostic>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.iter()
+    }
+}
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, item) in self.items.iter().enumerate() {
+            if index > 0 {
+                f.write_str("\n")?;
+            }
+            f.write_str(&item.render(&self.source))?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Diagnostics {}

@@ -1,0 +1,93 @@
+//! The one model, parser and validator of `flags.toml`.
+//!
+//! The macros (at compile time), the runtime (when it reloads a file) and `cargo flags` (in CI)
+//! all read `flags.toml` through this crate, so they agree on what a valid file is and what it
+//! means. Every problem in a file is reported, each at its place, rendered like rustc:
+//!
+//! ```
+//! use flags_schema::Schema;
+//!
+//! let errors = Schema::parse("flags.toml", r#"
+//! [flags.checkout_layout]
+//! description = "A/B test of checkout page layouts"
+//! owner = "payments"
+//! expires = 2027-01-15
+//! variants = ["classic", "one_page"]
+//! default = "classic"
+//! [[flags.checkout_layout.rules]]
+//! split = { classic = 50, one_page = 40 }
+//! "#).unwrap_err();
+//!
+//! assert_eq!(errors.to_string(), "\
+//! error: flag `checkout_layout`, rule 1: split weights add up to 90, not 100
+//!  --> flags.toml:9:9
+//!   |
+//! 9 | split = { classic = 50, one_page = 40 }
+//!   |         ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+//!   |
+//!   = help: every context gets one of the values, so the weights must add up to 100
+//! ");
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+mod datetime;
+mod diagnostic;
+mod model;
+pub mod names;
+mod parse;
+mod source;
+mod summary;
+mod validate;
+
+use std::sync::Arc;
+
+pub use datetime::{Date, Timestamp};
+pub use diagnostic::{Diagnostic, Diagnostics, Located, Severity, Span};
+pub use model::*;
+pub use names::suggest;
+pub use source::{Position, SourceFile};
+
+/// The crates a schema's values are built from, for code that matches on them.
+pub mod reexports {
+    pub use ipnet;
+    pub use regex;
+    pub use semver;
+}
+
+impl Schema {
+    /// Parses and validates the text of a `flags.toml`, reported as `path` in errors.
+    ///
+    /// ```
+    /// let schema = flags_schema::Schema::parse("flags.toml", r#"
+    /// [flags.search_page_size]
+    /// description = "How many results the search page shows"
+    /// owner = "search"
+    /// permanent = true
+    /// default = 20
+    /// "#).unwrap();
+    /// assert_eq!(schema.flags[0].kind, flags_schema::FlagKind::Int);
+    /// ```
+    pub fn parse(path: &str, text: &str) -> Result<Schema, Diagnostics> {
+        Schema::from_source(Arc::new(SourceFile::new(path, text)))
+    }
+
+    /// Parses and validates a source file; every error is collected, not only the first.
+    pub fn from_source(source: Arc<SourceFile>) -> Result<Schema, Diagnostics> {
+        let parsed = parse::parse(source.text());
+        let mut errors = parsed.errors;
+        if !parsed.syntax_failed {
+            errors.extend(validate::validate(&parsed.schema, &parsed.untyped_flags));
+        }
+        let schema = parsed.schema;
+        if errors.is_empty() {
+            Ok(schema)
+        } else {
+            Err(Diagnostics::new(source, errors))
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! Names: what a flag or variant may be called, what the generated Rust items are called,
+//! and "did you mean" suggestions. The macros and the CLI use these so they agree.
+
+/// Words a flag may not be called although they are snake_case: Rust keywords (a generated
+/// `fn match` would not compile) and the items `flags!()` generates beside the flags.
+pub const RESERVED: &[&str] = &["store", "all"];
+
+const KEYWORDS: &[&str] = &[
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
+    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
+    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
+    "return", "self", "static", "struct", "super", "trait", "true", "try", "type", "typeof",
+    "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+];
+
+/// Whether `name` is a Rust keyword (strict, reserved or edition 2024).
+///
+/// ```
+/// assert!(flags_schema::names::is_keyword("match"));
+/// assert!(!flags_schema::names::is_keyword("checkout"));
+/// ```
+pub fn is_keyword(name: &str) -> bool {
+    KEYWORDS.contains(&name)
+}
+
+/// Whether `name` is a snake_case identifier: lowercase ASCII letters, digits and single
+/// underscores, starting with a letter and not ending with an underscore.
+///
+/// ```
+/// use flags_schema::names::is_snake_case;
+///
+/// assert!(is_snake_case("new_checkout_v2"));
+/// assert!(!is_snake_case("NewCheckout"));
+/// assert!(!is_snake_case("new-checkout"));
+/// assert!(!is_snake_case("new__checkout"));
+/// ```
+pub fn is_snake_case(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some('a'..='z'))
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !name.ends_with('_')
+        && !name.contains("__")
+}
+
+/// A best-effort snake_case form of a name, for suggestions: `NewCheckout` and
+/// `new-checkout` become `new_checkout`.
+///
+/// ```
+/// assert_eq!(flags_schema::names::to_snake_case("NewCheckout"), "new_checkout");
+/// assert_eq!(flags_schema::names::to_snake_case("new-checkout"), "new_checkout");
+/// ```
+pub fn to_snake_case(name: &str) -> String {
+    let mut snake = String::with_capacity(name.len() + 4);
+    for (index, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if index > 0 && !snake.ends_with('_') {
+                snake.push('_');
+            }
+            snake.push(c.to_ascii_lowercase());
+        } else if c == '-' || c == ' ' {
+            snake.push('_');
+        } else {
+            snake.push(c);
+        }
+    }
+    snake
+}
+
+/// The UpperCamelCase form of a snake_case name: the generated enum of a variant flag, or
+/// one of its variants.
+///
+/// ```
+/// assert_eq!(flags_schema::names::upper_camel("checkout_layout"), "CheckoutLayout");
+/// assert_eq!(flags_schema::names::upper_camel("v2_page"), "V2Page");
+/// ```
+pub fn upper_camel(name: &str) -> String {
+    name.split('_')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect()
+}
+
+/// The SCREAMING_CASE form of a flag name: the generated `FlagKey` constant.
+///
+/// ```
+/// assert_eq!(flags_schema::names::screaming("checkout_layout"), "CHECKOUT_LAYOUT");
+/// ```
+pub fn screaming(name: &str) -> String {
+    name.to_ascii_uppercase()
+}
+
+/// The name of the generated detail accessor of a flag.
+///
+/// ```
+/// assert_eq!(flags_schema::names::detail_accessor("beta"), "beta_detail");
+/// ```
+pub fn detail_accessor(flag: &str) -> String {
+    format!("{flag}_detail")
+}
+
+/// The candidate closest to `input`, if it is close enough to be a likely typo: an edit
+/// distance of at most a third of the length (at least 1), or equal ignoring case and
+/// `_`/`-`, like rustc's suggestions.
+///
+/// ```
+/// let flags = ["new_registration_flow", "checkout_layout"];
+/// assert_eq!(
+///     flags_schema::suggest("new_registraton_flow", flags),
+///     Some("new_registration_flow"),
+/// );
+/// assert_eq!(flags_schema::suggest("search", flags), None);
+/// ```
+pub fn suggest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let normalized = normalize(input);
+    let limit = (input.chars().count() / 3).max(1);
+    let mut best: Option<(usize, &'a str)> = None;
+    for candidate in candidates {
+        if candidate == input {
+            continue;
+        }
+        let distance = if normalize(candidate) == normalized {
+            0
+        } else {
+            strsim::levenshtein(input, candidate)
+        };
+        if distance <= limit && best.is_none_or(|(best_distance, _)| distance < best_distance) {
+            best = Some((distance, candidate));
+        }
+    }
+    best.map(|(_, candidate)| candidate)
+}
+
+fn normalize(name: &str) -> String {
+    name.chars()
+        .filter(|c| *c != '_' && *c != '-')
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// `a`, `b` and `c` as "`a`, `b`, `c`", for messages.
+pub(crate) fn list(names: impl IntoIterator<Item = impl AsRef<str>>) -> String {
+    names
+        .into_iter()
+        .map(|name| format!("`{}`", name.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

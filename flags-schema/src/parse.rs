@@ -1,0 +1,1561 @@
+//! From TOML text to the model: every key and value is checked where it is written, and
+//! every problem is collected, so one run shows them all.
+//!
+//! References between items (segments, environments, prerequisites) are checked afterwards,
+//! in `validate`, once everything is read.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+
+use ipnet::IpNet;
+use regex::RegexBuilder;
+use semver::Version;
+use toml::de::{DeTable, DeValue};
+use toml_datetime::Offset;
+
+use crate::datetime::{Date, Timestamp};
+use crate::diagnostic::{Diagnostic, Span};
+use crate::model::*;
+use crate::names;
+
+type TomlValue<'i> = toml::Spanned<DeValue<'i>>;
+type TomlKey<'i> = toml::Spanned<Cow<'i, str>>;
+
+const ROOT_KEYS: &[&str] = &["environments", "segments", "flags"];
+const SEGMENT_KEYS: &[&str] = &["description", "users", "exclude", "when"];
+const FLAG_KEYS: &[&str] = &[
+    "description",
+    "owner",
+    "expires",
+    "permanent",
+    "pinned",
+    "default",
+    "variants",
+    "requires",
+    "from",
+    "until",
+    "salt",
+    "rules",
+    "environments",
+];
+const ENVIRONMENT_KEYS: &[&str] = &["default", "rules"];
+const RULE_KEYS: &[&str] = &[
+    "description",
+    "users",
+    "segment",
+    "when",
+    "from",
+    "until",
+    "serve",
+    "rollout",
+    "split",
+    "bucket_by",
+];
+const OPERATORS: &[&str] = &[
+    "in",
+    "not_in",
+    "eq",
+    "starts_with",
+    "ends_with",
+    "contains",
+    "matches",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "before",
+    "after",
+    "semver_eq",
+    "semver_lt",
+    "semver_le",
+    "semver_gt",
+    "semver_ge",
+    "cidr",
+    "within",
+];
+const STRING_OPERATORS: &[&str] = &[
+    "in",
+    "not_in",
+    "eq",
+    "starts_with",
+    "ends_with",
+    "contains",
+    "matches",
+];
+
+/// What reading a file found.
+pub(crate) struct Parsed {
+    /// Valid only when `errors` is empty; otherwise the parts that could be read, with
+    /// placeholders, so that references can still be checked and every error reported at once.
+    pub(crate) schema: Schema,
+    pub(crate) errors: Vec<Diagnostic>,
+    /// The TOML itself is malformed: nothing else is checked.
+    pub(crate) syntax_failed: bool,
+    /// Flags whose type could not be inferred: values compared with them are not checked.
+    pub(crate) untyped_flags: HashSet<String>,
+}
+
+pub(crate) fn parse(text: &str) -> Parsed {
+    let (root, syntax_errors) = DeTable::parse_recoverable(text);
+    if !syntax_errors.is_empty() {
+        return Parsed {
+            schema: Schema::default(),
+            errors: syntax_errors_of(text, &syntax_errors),
+            syntax_failed: true,
+            untyped_flags: HashSet::new(),
+        };
+    }
+    let mut reader = Reader::default();
+    let schema = reader.document(root.get_ref());
+    Parsed {
+        schema,
+        errors: reader.errors,
+        syntax_failed: false,
+        untyped_flags: reader.untyped_flags,
+    }
+}
+
+/// TOML's errors, reworded; a table declared twice is one error, not one per key it repeats.
+fn syntax_errors_of(text: &str, errors: &[toml::de::Error]) -> Vec<Diagnostic> {
+    let bytes = text.as_bytes();
+    let line_of = |offset: usize| {
+        bytes[..offset.min(bytes.len())]
+            .iter()
+            .filter(|byte| **byte == b'\n')
+            .count()
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let mut duplicated_tables = Vec::new();
+    let mut diagnostics = Vec::new();
+    for error in errors {
+        let span = error.span().unwrap_or(0..0);
+        if error.message() != "duplicate key" {
+            diagnostics.push(Diagnostic::error(
+                span,
+                format!("invalid TOML: {}", error.message()),
+            ));
+            continue;
+        }
+        let line = line_of(span.start);
+        let line_text = lines.get(line).map_or("", |text| text.trim());
+        if line_text.starts_with('[') {
+            duplicated_tables.push(line);
+            diagnostics.push(
+                Diagnostic::error(span, format!("table `{line_text}` is declared twice"))
+                    .with_help("each table may appear once: merge the two"),
+            );
+            continue;
+        }
+        let table = (0..line)
+            .rev()
+            .find(|&index| lines[index].trim_start().starts_with('['));
+        if table.is_some_and(|table| duplicated_tables.contains(&table)) {
+            continue;
+        }
+        let key = text.get(span.clone()).unwrap_or("").trim();
+        diagnostics.push(
+            Diagnostic::error(span, format!("key `{key}` is declared twice in this table"))
+                .with_help("remove one of them"),
+        );
+    }
+    diagnostics
+}
+
+#[derive(Default)]
+struct Reader {
+    errors: Vec<Diagnostic>,
+    untyped_flags: HashSet<String>,
+}
+
+/// What the values of the flag being read must be; `None` when its default is unusable, so
+/// that the rest of the flag is still checked without a cascade of type errors.
+struct FlagContext<'a> {
+    name: &'a str,
+    kind: Option<&'a FlagKind>,
+}
+
+impl Reader {
+    fn error(&mut self, span: impl Into<Span>, message: impl Into<String>) {
+        self.errors.push(Diagnostic::error(span, message));
+    }
+
+    fn push(&mut self, diagnostic: Diagnostic) {
+        self.errors.push(diagnostic);
+    }
+
+    fn document(&mut self, root: &DeTable<'_>) -> Schema {
+        self.check_keys(root, ROOT_KEYS, "the top level of flags.toml");
+        let mut schema = Schema::default();
+        if let Some(value) = root.get("environments") {
+            schema.environments = self.environments(value);
+        }
+        if let Some(value) = root.get("segments")
+            && let Some(table) = self.table(value, "`segments`")
+        {
+            for (key, value) in table.iter() {
+                if let Some(segment) = self.segment(key, value) {
+                    schema.segments.push(segment);
+                }
+            }
+        }
+        if let Some(value) = root.get("flags")
+            && let Some(table) = self.table(value, "`flags`")
+        {
+            for (key, value) in table.iter() {
+                if let Some(flag) = self.flag(key, value) {
+                    schema.flags.push(flag);
+                }
+            }
+        }
+        schema
+    }
+
+    fn environments(&mut self, value: &TomlValue<'_>) -> Vec<Spanned<String>> {
+        let names = self.strings(value, "`environments`").unwrap_or_default();
+        let mut unique: Vec<Spanned<String>> = Vec::new();
+        for name in names {
+            if name.value.is_empty() {
+                self.error(name.span, "an environment name cannot be empty");
+            } else if unique.iter().any(|seen| seen.value == name.value) {
+                self.error(
+                    name.span,
+                    format!("environment `{}` is declared twice", name.value),
+                );
+            } else {
+                unique.push(name);
+            }
+        }
+        unique
+    }
+
+    fn segment(&mut self, key: &TomlKey<'_>, value: &TomlValue<'_>) -> Option<Segment> {
+        let name = key.get_ref().as_ref();
+        let context = format!("segment `{name}`");
+        let table = self.table(value, &context)?;
+        self.check_keys(table, SEGMENT_KEYS, &context);
+        let description = self.optional_string(table, "description", &context);
+        let users = self.string_list(table, "users", &context);
+        let exclude = self.string_list(table, "exclude", &context);
+        let when = self.conditions(table, &context);
+        if users.is_empty() && when.is_empty() {
+            self.push(
+                Diagnostic::error(key.span(), format!("{context} has no members"))
+                    .with_help("list keys with `users = [...]`, or conditions with `when = [...]`"),
+            );
+        }
+        Some(Segment {
+            name: name.to_owned(),
+            span: key.span().into(),
+            description: description.map(|text| text.value),
+            users,
+            exclude,
+            when,
+        })
+    }
+
+    fn flag(&mut self, key: &TomlKey<'_>, value: &TomlValue<'_>) -> Option<Flag> {
+        let name = key.get_ref().as_ref();
+        let name_span = Span::from(key.span());
+        let context = format!("flag `{name}`");
+        self.check_flag_name(name, name_span);
+        let table = self.table(value, &context)?;
+        self.check_keys(table, FLAG_KEYS, &context);
+
+        let description = self.required_text(
+            table,
+            "description",
+            name_span,
+            &context,
+            "say what changes for users: `description = \"...\"`",
+        );
+        let owner = self.required_text(
+            table,
+            "owner",
+            name_span,
+            &context,
+            "name the team or person to ask: `owner = \"growth-team\"`",
+        );
+        let permanent = self.optional_bool(table, "permanent", &context);
+        let pinned = self.optional_bool(table, "pinned", &context);
+        let expires = table
+            .get("expires")
+            .and_then(|value| self.date(value, &format!("{context}: `expires`"), "expires"));
+        match (&expires, permanent) {
+            (None, false) if !table.contains_key("expires") => self.push(
+                Diagnostic::error(name_span, format!("{context} has no `expires` date")).with_help(
+                    "add `expires = YYYY-MM-DD` (the day it becomes stale), or \
+                         `permanent = true` for an operational flag",
+                ),
+            ),
+            (Some(expires), true) => self.push(
+                Diagnostic::error(
+                    expires.span,
+                    format!("{context} is permanent but has an `expires` date"),
+                )
+                .with_help("a permanent flag never expires: remove `expires` or `permanent`"),
+            ),
+            _ => {}
+        }
+
+        let kind = self.flag_kind(table, name_span, &context);
+        let default = match (table.get("default"), &kind) {
+            (Some(value), Some(_)) => {
+                let flag = FlagContext {
+                    name,
+                    kind: kind.as_ref(),
+                };
+                self.flag_value(value, &flag, "`default`")
+            }
+            _ => None,
+        };
+        let flag = FlagContext {
+            name,
+            kind: kind.as_ref(),
+        };
+        let requires = table
+            .get("requires")
+            .map(|value| self.requires(value, &context))
+            .unwrap_or_default();
+        let window = self.window(table, &context);
+        let salt = self
+            .optional_string(table, "salt", &context)
+            .map(|salt| salt.value);
+        let rules = table
+            .get("rules")
+            .map(|value| self.rules(value, &flag))
+            .unwrap_or_default();
+        let environments = table
+            .get("environments")
+            .map(|value| self.flag_environments(value, &flag))
+            .unwrap_or_default();
+
+        if kind.is_none() || default.is_none() {
+            self.untyped_flags.insert(name.to_owned());
+        }
+        // Placeholders stand in for what could not be read; they are never seen, because
+        // the file is rejected with the errors already reported.
+        Some(Flag {
+            name: name.to_owned(),
+            span: name_span,
+            description: description.unwrap_or_default(),
+            owner: owner.unwrap_or_default(),
+            expires,
+            permanent,
+            pinned,
+            kind: kind.unwrap_or(FlagKind::Bool),
+            default: default.unwrap_or_else(|| Spanned::new(Value::Bool(false), name_span)),
+            requires,
+            window,
+            salt,
+            rules,
+            environments,
+        })
+    }
+
+    fn check_flag_name(&mut self, name: &str, span: Span) {
+        if !names::is_snake_case(name) {
+            let snake = names::to_snake_case(name);
+            let help = if names::is_snake_case(&snake) && !names::is_keyword(&snake) {
+                format!("write it in snake_case: `{snake}`")
+            } else {
+                "use lowercase letters, digits and single underscores, starting with a letter"
+                    .to_owned()
+            };
+            self.push(
+                Diagnostic::error(
+                    span,
+                    format!("flag name `{name}` is not a snake_case Rust identifier"),
+                )
+                .with_help(help),
+            );
+        } else if names::is_keyword(name) {
+            self.push(
+                Diagnostic::error(span, format!("flag name `{name}` is a Rust keyword")).with_help(
+                    format!(
+                        "the generated `flags::{name}()` would not compile; choose another name"
+                    ),
+                ),
+            );
+        } else if names::RESERVED.contains(&name) {
+            self.push(
+                Diagnostic::error(span, format!("flag name `{name}` is reserved")).with_help(
+                    format!(
+                        "`flags::{name}()` is generated for every flags.toml; choose another name"
+                    ),
+                ),
+            );
+        }
+    }
+
+    /// The kind follows from `default`, and from `variants` when present.
+    fn flag_kind(
+        &mut self,
+        table: &DeTable<'_>,
+        name_span: Span,
+        context: &str,
+    ) -> Option<FlagKind> {
+        let variants = table
+            .get("variants")
+            .map(|value| self.variants(value, context));
+        let Some(default) = table.get("default") else {
+            self.push(
+                Diagnostic::error(name_span, format!("{context} has no `default`")).with_help(
+                    "the default is served when no rule matches, and its type is the \
+                         flag's type: `default = false`",
+                ),
+            );
+            return None;
+        };
+        match (default.get_ref(), variants) {
+            (_, Some(None)) => None,
+            (DeValue::String(_), Some(Some(variants))) => Some(FlagKind::Variants(variants)),
+            (_, Some(Some(_))) => {
+                self.push(
+                    Diagnostic::error(
+                        default.span(),
+                        format!(
+                            "{context}: the default of a variant flag must be one of its \
+                             variants, found {}",
+                            describe(default.get_ref())
+                        ),
+                    )
+                    .with_help("write the variant's name as a string: `default = \"classic\"`"),
+                );
+                None
+            }
+            (DeValue::Boolean(_), None) => Some(FlagKind::Bool),
+            (DeValue::Integer(_), None) => Some(FlagKind::Int),
+            (DeValue::Float(_), None) => Some(FlagKind::Float),
+            (DeValue::String(_), None) => Some(FlagKind::String),
+            (other, None) => {
+                self.push(
+                    Diagnostic::error(
+                        default.span(),
+                        format!(
+                            "{context}: a default must be a boolean, integer, float or string, \
+                             found {}",
+                            describe(other)
+                        ),
+                    )
+                    .with_help("the type of `default` is the type of the flag"),
+                );
+                None
+            }
+        }
+    }
+
+    fn variants(&mut self, value: &TomlValue<'_>, context: &str) -> Option<Vec<Spanned<String>>> {
+        let variants = self.strings(value, &format!("`variants` of {context}"))?;
+        if variants.is_empty() {
+            self.error(
+                value.span(),
+                format!("{context}: `variants` is empty; a variant flag needs at least one"),
+            );
+            return None;
+        }
+        let mut ok = true;
+        for (index, variant) in variants.iter().enumerate() {
+            if !names::is_snake_case(&variant.value) || names::is_keyword(&variant.value) {
+                ok = false;
+                self.push(
+                    Diagnostic::error(
+                        variant.span,
+                        format!(
+                            "{context}: variant `{}` is not a snake_case identifier",
+                            variant.value
+                        ),
+                    )
+                    .with_help(
+                        "variants become enum variants (`one_page` becomes `OnePage`): use \
+                         lowercase letters, digits and single underscores",
+                    ),
+                );
+            } else if let Some(first) = variants[..index].iter().find(|earlier| {
+                names::upper_camel(&earlier.value) == names::upper_camel(&variant.value)
+            }) {
+                ok = false;
+                let message = if first.value == variant.value {
+                    format!("{context}: variant `{}` is declared twice", variant.value)
+                } else {
+                    format!(
+                        "{context}: variants `{}` and `{}` both become `{}`",
+                        first.value,
+                        variant.value,
+                        names::upper_camel(&variant.value)
+                    )
+                };
+                self.error(variant.span, message);
+            }
+        }
+        ok.then_some(variants)
+    }
+
+    /// A value of the flag being read, checked against its kind.
+    fn flag_value(
+        &mut self,
+        value: &TomlValue<'_>,
+        flag: &FlagContext<'_>,
+        what: &str,
+    ) -> Option<Spanned<Value>> {
+        let scalar = self.scalar(value, &format!("flag `{}`: {what}", flag.name))?;
+        let kind = flag.kind?;
+        if kind.accepts(&scalar.value) {
+            return Some(scalar);
+        }
+        match (kind, &scalar.value) {
+            (FlagKind::Variants(variants), Value::String(name)) => {
+                let known = variants.iter().map(|variant| variant.value.as_str());
+                let help = match names::suggest(name, known.clone()) {
+                    Some(similar) => format!("a variant with a similar name exists: `{similar}`"),
+                    None => format!("the variants are {}", names::list(known)),
+                };
+                self.push(
+                    Diagnostic::error(
+                        scalar.span,
+                        format!("flag `{}`: `{name}` is not one of its variants", flag.name),
+                    )
+                    .with_help(help),
+                );
+            }
+            (kind, found) => {
+                let mut diagnostic = Diagnostic::error(
+                    scalar.span,
+                    format!(
+                        "flag `{}`: {what} is {}, but the flag's `default` is {}",
+                        flag.name,
+                        found.describe(),
+                        kind.describe()
+                    ),
+                )
+                .with_label(format!("expected {}", kind.describe()));
+                if let (FlagKind::Float, Value::Int(int)) = (kind, found) {
+                    diagnostic = diagnostic.with_help(format!("write it as a float: `{int}.0`"));
+                }
+                self.push(diagnostic);
+            }
+        }
+        None
+    }
+
+    fn requires(&mut self, value: &TomlValue<'_>, context: &str) -> Vec<Prerequisite> {
+        let Some(table) = self.table(value, &format!("`requires` of {context}")) else {
+            return Vec::new();
+        };
+        let mut requires = Vec::new();
+        for (key, value) in table.iter() {
+            if let Some(is) = self.scalar(value, &format!("{context}: required value")) {
+                requires.push(Prerequisite {
+                    flag: Spanned::new(key.get_ref().to_string(), key.span()),
+                    is,
+                });
+            }
+        }
+        requires
+    }
+
+    fn window(&mut self, table: &DeTable<'_>, context: &str) -> Window {
+        let from = table
+            .get("from")
+            .and_then(|value| self.timestamp(value, &format!("{context}: `from`"), "from"));
+        let until = table
+            .get("until")
+            .and_then(|value| self.timestamp(value, &format!("{context}: `until`"), "until"));
+        if let (Some(from), Some(until)) = (&from, &until)
+            && from.value >= until.value
+        {
+            self.push(
+                Diagnostic::error(
+                    until.span,
+                    format!(
+                        "{context}: `until` ({}) is not after `from` ({})",
+                        until.value, from.value
+                    ),
+                )
+                .with_help("the window starts at `from` and ends just before `until`"),
+            );
+        }
+        Window { from, until }
+    }
+
+    fn rules(&mut self, value: &TomlValue<'_>, flag: &FlagContext<'_>) -> Vec<Rule> {
+        let context = format!("flag `{}`", flag.name);
+        let Some(items) = self.array(value, &format!("`rules` of {context}")) else {
+            return Vec::new();
+        };
+        items
+            .iter()
+            .enumerate()
+            .filter_map(|(index, item)| self.rule(item, flag, index))
+            .collect()
+    }
+
+    fn rule(
+        &mut self,
+        value: &TomlValue<'_>,
+        flag: &FlagContext<'_>,
+        index: usize,
+    ) -> Option<Rule> {
+        let context = format!("flag `{}`, rule {}", flag.name, index + 1);
+        let table = self.table(value, &context)?;
+        self.check_keys(table, RULE_KEYS, &context);
+        let span = Span::from(value.span());
+        let description = self
+            .optional_string(table, "description", &context)
+            .map(|text| text.value);
+        let users = self.string_list(table, "users", &context);
+        let segments = match table.get("segment") {
+            None => Vec::new(),
+            Some(value) => match value.get_ref() {
+                DeValue::String(name) => vec![Spanned::new(name.to_string(), value.span())],
+                _ => {
+                    let names = self
+                        .strings(value, &format!("{context}: `segment`"))
+                        .unwrap_or_default();
+                    if names.is_empty() {
+                        self.error(value.span(), format!("{context}: `segment` list is empty"));
+                    }
+                    names
+                }
+            },
+        };
+        let when = self.conditions(table, &context);
+        let window = self.window(table, &context);
+        let bucket_by = self.optional_string(table, "bucket_by", &context);
+        let outcome = self.outcome(table, span, flag, &context);
+        if let Some(bucket_by) = &bucket_by
+            && !matches!(
+                outcome,
+                Some(Outcome::Rollout { .. }) | Some(Outcome::Split(_))
+            )
+            && outcome.is_some()
+        {
+            self.push(
+                Diagnostic::error(
+                    bucket_by.span,
+                    format!("{context}: `bucket_by` without `rollout` or `split` has no effect"),
+                )
+                .with_help("remove `bucket_by`, or serve a `rollout` or a `split`"),
+            );
+        }
+        Some(Rule {
+            span,
+            description,
+            users,
+            segments,
+            when,
+            window,
+            bucket_by: bucket_by.map(|attribute| attribute.value),
+            // A placeholder for an outcome already reported as wrong.
+            outcome: outcome.unwrap_or(Outcome::Serve(Spanned::new(Value::Bool(false), span))),
+        })
+    }
+
+    fn outcome(
+        &mut self,
+        table: &DeTable<'_>,
+        rule_span: Span,
+        flag: &FlagContext<'_>,
+        context: &str,
+    ) -> Option<Outcome> {
+        let serve = table.get("serve");
+        let rollout = table.get("rollout");
+        let split = table.get("split");
+        match (serve, rollout, split) {
+            (_, _, Some(split)) if serve.is_some() || rollout.is_some() => {
+                let other = if serve.is_some() { "serve" } else { "rollout" };
+                self.push(
+                    Diagnostic::error(
+                        split.span(),
+                        format!("{context}: `split` cannot be combined with `{other}`"),
+                    )
+                    .with_help(
+                        "a rule serves one value (`serve`), a percentage of its matches \
+                         (`rollout` + `serve`), or weighted values (`split`)",
+                    ),
+                );
+                None
+            }
+            (_, _, Some(split)) => self.split(split, flag, context).map(Outcome::Split),
+            (Some(serve), None, None) => {
+                self.flag_value(serve, flag, "`serve`").map(Outcome::Serve)
+            }
+            (Some(serve), Some(rollout), None) => {
+                let percent = self.percent(rollout, context, "rollout");
+                let serve = self.flag_value(serve, flag, "`serve`");
+                Some(Outcome::Rollout {
+                    percent: percent?,
+                    serve: serve?,
+                })
+            }
+            (None, Some(rollout), None) => {
+                self.push(
+                    Diagnostic::error(
+                        rollout.span(),
+                        format!("{context}: `rollout` without `serve`"),
+                    )
+                    .with_help("say what the rolled-out contexts get: `serve = true`"),
+                );
+                None
+            }
+            (None, None, None) => {
+                self.push(
+                    Diagnostic::error(rule_span, format!("{context} serves nothing")).with_help(
+                        "add `serve = ...`, `rollout = ...` with `serve = ...`, or `split = { ... }`",
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn split(
+        &mut self,
+        value: &TomlValue<'_>,
+        flag: &FlagContext<'_>,
+        context: &str,
+    ) -> Option<Spanned<Vec<SplitArm>>> {
+        let table = self.table(value, &format!("{context}: `split`"))?;
+        if table.is_empty() {
+            self.push(
+                Diagnostic::error(value.span(), format!("{context}: `split` is empty")).with_help(
+                    "give each value its weight: `split = { classic = 50, one_page = 50 }`",
+                ),
+            );
+            return None;
+        }
+        let mut arms = Vec::new();
+        let mut ok = true;
+        for (key, weight) in table.iter() {
+            let value = self.split_key(key, flag, context);
+            let weight = self.percent(weight, context, "split weight");
+            match (value, weight) {
+                (Some(value), Some(weight)) => arms.push(SplitArm {
+                    value,
+                    weight: weight.value,
+                    span: Span::new(key.span().start, weight.span.end),
+                }),
+                _ => ok = false,
+            }
+        }
+        if !ok {
+            return None;
+        }
+        let total: u32 = arms
+            .iter()
+            .map(|arm: &SplitArm| arm.weight.thousandths())
+            .sum();
+        if total != Percent::ALL.thousandths() {
+            let total = Percent::from_thousandths(total).map_or_else(
+                || format!("{}", f64::from(total) / 1000.0),
+                |p| p.to_string().trim_end_matches('%').to_owned(),
+            );
+            self.push(
+                Diagnostic::error(
+                    value.span(),
+                    format!("{context}: split weights add up to {total}, not 100"),
+                )
+                .with_help(
+                    "every context gets one of the values, so the weights must add up to 100",
+                ),
+            );
+            return None;
+        }
+        Some(Spanned::new(arms, value.span()))
+    }
+
+    /// A split key is written as a TOML key, so it is a string; it is read as the flag's type.
+    fn split_key(
+        &mut self,
+        key: &TomlKey<'_>,
+        flag: &FlagContext<'_>,
+        context: &str,
+    ) -> Option<Value> {
+        let text = key.get_ref().as_ref();
+        let kind = flag.kind?;
+        let value = match kind {
+            FlagKind::Bool => text.parse().ok().map(Value::Bool),
+            FlagKind::Int => text.parse().ok().map(Value::Int),
+            FlagKind::Float => text
+                .parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite())
+                .map(Value::Float),
+            FlagKind::String | FlagKind::Variants(_) => Some(Value::String(text.to_owned())),
+        };
+        let Some(value) = value else {
+            self.error(
+                key.span(),
+                format!(
+                    "{context}: split key `{text}` is not {}, the type of the flag",
+                    kind.describe()
+                ),
+            );
+            return None;
+        };
+        if kind.accepts(&value) {
+            return Some(value);
+        }
+        let known = kind.variants().iter().map(|variant| variant.value.as_str());
+        let help = match names::suggest(text, known.clone()) {
+            Some(similar) => format!("a variant with a similar name exists: `{similar}`"),
+            None => format!("the variants are {}", names::list(known)),
+        };
+        self.push(
+            Diagnostic::error(
+                key.span(),
+                format!("flag `{}`: `{text}` is not one of its variants", flag.name),
+            )
+            .with_help(help),
+        );
+        None
+    }
+
+    fn percent(
+        &mut self,
+        value: &TomlValue<'_>,
+        context: &str,
+        what: &str,
+    ) -> Option<Spanned<Percent>> {
+        let number = match value.get_ref() {
+            DeValue::Integer(int) => integer(int).map(|int| int as f64),
+            DeValue::Float(float) => float.as_str().parse::<f64>().ok(),
+            other => {
+                self.push(
+                    Diagnostic::error(
+                        value.span(),
+                        format!(
+                            "{context}: {what} must be a number, found {}",
+                            describe(other)
+                        ),
+                    )
+                    .with_help("write a percentage as a number: `25` or `12.5`"),
+                );
+                return None;
+            }
+        };
+        let Some(number) = number.filter(|number| number.is_finite()) else {
+            self.error(
+                value.span(),
+                format!("{context}: {what} is not a finite number"),
+            );
+            return None;
+        };
+        if !(0.0..=100.0).contains(&number) {
+            self.push(
+                Diagnostic::error(
+                    value.span(),
+                    format!("{context}: {what} {number} is outside 0..=100"),
+                )
+                .with_help("a percentage is between 0 and 100"),
+            );
+            return None;
+        }
+        let thousandths = number * 1000.0;
+        if (thousandths - thousandths.round()).abs() > 1e-6 {
+            self.push(
+                Diagnostic::error(
+                    value.span(),
+                    format!("{context}: {what} {number} has more than 3 decimals"),
+                )
+                .with_help("percentages go in steps of 0.001"),
+            );
+            return None;
+        }
+        let percent = Percent::from_thousandths(thousandths.round() as u32)?;
+        Some(Spanned::new(percent, value.span()))
+    }
+
+    fn flag_environments(
+        &mut self,
+        value: &TomlValue<'_>,
+        flag: &FlagContext<'_>,
+    ) -> Vec<EnvironmentValues> {
+        let context = format!("flag `{}`", flag.name);
+        let Some(table) = self.table(value, &format!("`environments` of {context}")) else {
+            return Vec::new();
+        };
+        let mut environments = Vec::new();
+        for (key, value) in table.iter() {
+            let env_context = format!("{context}, environment `{}`", key.get_ref());
+            let Some(env_table) = self.table(value, &env_context) else {
+                continue;
+            };
+            self.check_keys(env_table, ENVIRONMENT_KEYS, &env_context);
+            let default = env_table
+                .get("default")
+                .and_then(|value| self.flag_value(value, flag, "the environment's `default`"));
+            let rules = env_table.get("rules").map(|value| self.rules(value, flag));
+            if env_table.is_empty() {
+                self.push(
+                    Diagnostic::error(key.span(), format!("{env_context} changes nothing"))
+                        .with_help("set `default = ...` or `rules`, or remove the table"),
+                );
+            }
+            environments.push(EnvironmentValues {
+                name: Spanned::new(key.get_ref().to_string(), key.span()),
+                default,
+                rules,
+            });
+        }
+        environments
+    }
+
+    fn conditions(&mut self, table: &DeTable<'_>, context: &str) -> Vec<Condition> {
+        let Some(value) = table.get("when") else {
+            return Vec::new();
+        };
+        let Some(items) = self.array(value, &format!("{context}: `when`")) else {
+            return Vec::new();
+        };
+        if items.is_empty() {
+            self.push(
+                Diagnostic::error(value.span(), format!("{context}: `when` is empty"))
+                    .with_help("list conditions, or remove `when` to match every context"),
+            );
+        }
+        items
+            .iter()
+            .filter_map(|item| self.condition(item, context))
+            .collect()
+    }
+
+    fn condition(&mut self, value: &TomlValue<'_>, context: &str) -> Option<Condition> {
+        let span = Span::from(value.span());
+        let table = self.table(value, &format!("{context}: a condition"))?;
+        let negate = self.optional_bool(table, "negate", context);
+        let where_ = format!("a condition of {context}");
+        if let Some(prerequisite) = table.get("flag") {
+            self.check_keys(table, &["flag", "negate"], &where_);
+            let prerequisite = self.prerequisite(prerequisite, context)?;
+            return Some(Condition {
+                span,
+                negate,
+                test: Test::Flag(prerequisite),
+            });
+        }
+        let allowed: Vec<&str> = ["attribute", "negate", "case_insensitive", "flag"]
+            .into_iter()
+            .chain(OPERATORS.iter().copied())
+            .collect();
+        let all_known = self.check_keys(table, &allowed, &where_);
+        let case_insensitive = self.optional_bool(table, "case_insensitive", context);
+        let attribute = match table.get("attribute") {
+            Some(value) => {
+                self.string(value, &format!("{context}: `attribute`"))?
+                    .value
+            }
+            None => {
+                self.push(
+                    Diagnostic::error(span, format!("{context}: condition has no `attribute`"))
+                        .with_help(
+                            "name the context attribute it tests: \
+                             `{ attribute = \"country\", in = [\"EE\"] }`",
+                        ),
+                );
+                return None;
+            }
+        };
+        let operators: Vec<(&TomlKey<'_>, &TomlValue<'_>)> = table
+            .iter()
+            .filter(|(key, _)| OPERATORS.contains(&key.get_ref().as_ref()))
+            .collect();
+        let (key, operand) = match operators.as_slice() {
+            // The unknown key, already reported, is the misspelt operator.
+            [] if !all_known => return None,
+            [] => {
+                self.push(
+                    Diagnostic::error(
+                        span,
+                        format!("{context}: condition on `{attribute}` has no operator"),
+                    )
+                    .with_help(format!("add one of {}", names::list(OPERATORS))),
+                );
+                return None;
+            }
+            [only] => *only,
+            [first, second, ..] => {
+                self.push(
+                    Diagnostic::error(
+                        second.0.span(),
+                        format!(
+                            "{context}: condition on `{attribute}` has two operators, `{}` and `{}`",
+                            first.0.get_ref(),
+                            second.0.get_ref()
+                        ),
+                    )
+                    .with_help("write one condition per operator; all conditions must hold"),
+                );
+                return None;
+            }
+        };
+        let operator_name = key.get_ref().as_ref();
+        if case_insensitive && !STRING_OPERATORS.contains(&operator_name) {
+            self.push(
+                Diagnostic::error(
+                    span,
+                    format!("{context}: `case_insensitive` does not apply to `{operator_name}`"),
+                )
+                .with_help(format!(
+                    "it applies to the string operators {}",
+                    names::list(STRING_OPERATORS)
+                )),
+            );
+        }
+        let what = format!("{context}: `{operator_name}`");
+        let operator = self.operator(operator_name, operand, case_insensitive, &what)?;
+        Some(Condition {
+            span,
+            negate,
+            test: Test::Attribute {
+                attribute,
+                case_insensitive,
+                operator,
+            },
+        })
+    }
+
+    fn operator(
+        &mut self,
+        name: &str,
+        operand: &TomlValue<'_>,
+        case_insensitive: bool,
+        what: &str,
+    ) -> Option<Operator> {
+        Some(match name {
+            "in" => Operator::In(self.list_values(operand, what)?),
+            "not_in" => Operator::NotIn(self.list_values(operand, what)?),
+            "eq" => Operator::Eq(self.scalar(operand, what)?.value),
+            "starts_with" => Operator::StartsWith(self.string(operand, what)?.value),
+            "ends_with" => Operator::EndsWith(self.string(operand, what)?.value),
+            "contains" => Operator::Contains(self.string(operand, what)?.value),
+            "matches" => {
+                let pattern = self.string(operand, what)?;
+                match RegexBuilder::new(&pattern.value)
+                    .case_insensitive(case_insensitive)
+                    .build()
+                {
+                    Ok(regex) => Operator::Matches(regex),
+                    Err(error) => {
+                        let detail = error.to_string();
+                        let reason = detail
+                            .lines()
+                            .rev()
+                            .find(|line| line.starts_with("error:"))
+                            .map_or(detail.as_str(), |line| {
+                                line.trim_start_matches("error:").trim()
+                            });
+                        self.push(
+                            Diagnostic::error(
+                                pattern.span,
+                                format!("{what}: invalid regex `{}`: {reason}", pattern.value),
+                            )
+                            .with_help("the syntax is that of the `regex` crate"),
+                        );
+                        return None;
+                    }
+                }
+            }
+            "lt" => Operator::Lt(self.number(operand, what)?),
+            "le" => Operator::Le(self.number(operand, what)?),
+            "gt" => Operator::Gt(self.number(operand, what)?),
+            "ge" => Operator::Ge(self.number(operand, what)?),
+            "before" => Operator::Before(self.timestamp(operand, what, name)?.value),
+            "after" => Operator::After(self.timestamp(operand, what, name)?.value),
+            "semver_eq" => Operator::SemverEq(self.version(operand, what)?),
+            "semver_lt" => Operator::SemverLt(self.version(operand, what)?),
+            "semver_le" => Operator::SemverLe(self.version(operand, what)?),
+            "semver_gt" => Operator::SemverGt(self.version(operand, what)?),
+            "semver_ge" => Operator::SemverGe(self.version(operand, what)?),
+            "cidr" => Operator::Cidr(self.networks(operand, what)?),
+            "within" => Operator::Within(self.geofence(operand, what)?),
+            _ => return None,
+        })
+    }
+
+    fn prerequisite(&mut self, value: &TomlValue<'_>, context: &str) -> Option<Prerequisite> {
+        let what = format!("{context}: `flag`");
+        let table = self.table(value, &what)?;
+        self.check_keys(table, &["name", "is"], &what);
+        let (Some(name), Some(is)) = (table.get("name"), table.get("is")) else {
+            self.push(
+                Diagnostic::error(value.span(), format!("{what} needs `name` and `is`"))
+                    .with_help("write `flag = { name = \"other_flag\", is = true }`"),
+            );
+            return None;
+        };
+        let flag = self.string(name, &format!("{what}: `name`"));
+        let is = self.scalar(is, &format!("{what}: `is`"));
+        Some(Prerequisite {
+            flag: flag?,
+            is: is?,
+        })
+    }
+
+    fn list_values(&mut self, value: &TomlValue<'_>, what: &str) -> Option<ListValues> {
+        let items = self.array(value, what)?;
+        if items.is_empty() {
+            self.push(
+                Diagnostic::error(
+                    value.span(),
+                    format!("{what} list is empty, so it matches nothing"),
+                )
+                .with_help("list at least one value"),
+            );
+            return None;
+        }
+        match items[0].get_ref() {
+            DeValue::Integer(_) => {
+                let mut ints = Vec::new();
+                for item in items {
+                    match item.get_ref() {
+                        DeValue::Integer(int) => ints.push(self.integer_value(int, item.span())?),
+                        other => {
+                            self.mixed_list(item.span(), what, "integers", other);
+                            return None;
+                        }
+                    }
+                }
+                Some(ListValues::Ints(ints))
+            }
+            _ => {
+                let mut strings = Vec::new();
+                for item in items {
+                    match item.get_ref() {
+                        DeValue::String(text) => strings.push(text.to_string()),
+                        other => {
+                            self.mixed_list(item.span(), what, "strings", other);
+                            return None;
+                        }
+                    }
+                }
+                Some(ListValues::Strings(strings))
+            }
+        }
+    }
+
+    fn mixed_list(
+        &mut self,
+        span: std::ops::Range<usize>,
+        what: &str,
+        expected: &str,
+        found: &DeValue<'_>,
+    ) {
+        self.push(
+            Diagnostic::error(
+                span,
+                format!(
+                    "{what} lists {expected}, but this item is {}",
+                    describe(found)
+                ),
+            )
+            .with_help("a list holds only strings or only integers"),
+        );
+    }
+
+    fn number(&mut self, value: &TomlValue<'_>, what: &str) -> Option<f64> {
+        match value.get_ref() {
+            DeValue::Integer(int) => self.integer_value(int, value.span()).map(|int| int as f64),
+            DeValue::Float(float) => match float.as_str().parse::<f64>() {
+                Ok(number) if number.is_finite() => Some(number),
+                _ => {
+                    self.error(value.span(), format!("{what} is not a finite number"));
+                    None
+                }
+            },
+            other => {
+                self.error(
+                    value.span(),
+                    format!("{what} needs a number, found {}", describe(other)),
+                );
+                None
+            }
+        }
+    }
+
+    fn version(&mut self, value: &TomlValue<'_>, what: &str) -> Option<Version> {
+        let text = self.string(value, what)?;
+        match Version::parse(&text.value) {
+            Ok(version) => Some(version),
+            Err(error) => {
+                self.push(
+                    Diagnostic::error(
+                        text.span,
+                        format!("{what}: invalid semantic version `{}`: {error}", text.value),
+                    )
+                    .with_help("write a full version such as `2.4.0` or `3.0.0-beta.1`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn networks(&mut self, value: &TomlValue<'_>, what: &str) -> Option<Vec<IpNet>> {
+        let texts = match value.get_ref() {
+            DeValue::String(text) => vec![Spanned::new(text.to_string(), value.span())],
+            _ => self.strings(value, what)?,
+        };
+        if texts.is_empty() {
+            self.error(
+                value.span(),
+                format!("{what} list is empty, so it matches nothing"),
+            );
+            return None;
+        }
+        let mut networks = Vec::new();
+        for text in texts {
+            let parsed = text
+                .value
+                .parse::<IpNet>()
+                .ok()
+                .or_else(|| text.value.parse::<std::net::IpAddr>().ok().map(IpNet::from));
+            match parsed {
+                Some(network) => networks.push(network),
+                None => {
+                    self.push(
+                        Diagnostic::error(
+                            text.span,
+                            format!("{what}: invalid CIDR `{}`", text.value),
+                        )
+                        .with_help("write a network such as `10.0.0.0/8` or `2001:db8::/32`"),
+                    );
+                    return None;
+                }
+            }
+        }
+        Some(networks)
+    }
+
+    fn geofence(&mut self, value: &TomlValue<'_>, what: &str) -> Option<GeoFence> {
+        let table = self.table(value, what)?;
+        self.check_keys(table, &["lat", "lon", "radius_km"], what);
+        let mut coordinate = |key: &str, range: std::ops::RangeInclusive<f64>| {
+            let Some(item) = table.get(key) else {
+                self.push(
+                    Diagnostic::error(value.span(), format!("{what} has no `{key}`")).with_help(
+                        "write `within = { lat = 59.437, lon = 24.754, radius_km = 25 }`",
+                    ),
+                );
+                return None;
+            };
+            let number = self.number(item, &format!("{what}: `{key}`"))?;
+            if !range.contains(&number) {
+                self.error(
+                    item.span(),
+                    format!(
+                        "{what}: `{key}` {number} is outside {}..={}",
+                        range.start(),
+                        range.end()
+                    ),
+                );
+                return None;
+            }
+            Some(number)
+        };
+        let lat = coordinate("lat", -90.0..=90.0);
+        let lon = coordinate("lon", -180.0..=180.0);
+        let radius_km = coordinate("radius_km", 0.0..=20_038.0);
+        Some(GeoFence {
+            lat: lat?,
+            lon: lon?,
+            radius_km: radius_km?,
+        })
+    }
+
+    fn date(&mut self, value: &TomlValue<'_>, what: &str, key: &str) -> Option<Spanned<Date>> {
+        let help = format!("write a TOML date without quotes: `{key} = 2027-03-01`");
+        let date = match value.get_ref() {
+            DeValue::Datetime(datetime) if datetime.time.is_none() => datetime
+                .date
+                .and_then(|date| Date::new(i32::from(date.year), date.month, date.day)),
+            DeValue::String(text) if Date::parse(text).is_some() => {
+                self.push(
+                    Diagnostic::error(value.span(), format!("{what} is a string, not a date"))
+                        .with_help(help),
+                );
+                return None;
+            }
+            other => {
+                self.push(
+                    Diagnostic::error(
+                        value.span(),
+                        format!("{what} must be a date, found {}", describe(other)),
+                    )
+                    .with_help(help),
+                );
+                return None;
+            }
+        };
+        match date {
+            Some(date) => Some(Spanned::new(date, value.span())),
+            None => {
+                self.error(value.span(), format!("{what} is not a valid date"));
+                None
+            }
+        }
+    }
+
+    fn timestamp(
+        &mut self,
+        value: &TomlValue<'_>,
+        what: &str,
+        key: &str,
+    ) -> Option<Spanned<Timestamp>> {
+        let help = format!(
+            "write a TOML datetime without quotes, with its offset: `{key} = 2026-12-01T09:00:00Z`"
+        );
+        let DeValue::Datetime(datetime) = value.get_ref() else {
+            self.push(
+                Diagnostic::error(
+                    value.span(),
+                    format!(
+                        "{what} must be a datetime, found {}",
+                        describe(value.get_ref())
+                    ),
+                )
+                .with_help(help),
+            );
+            return None;
+        };
+        let Some(date) = datetime
+            .date
+            .and_then(|date| Date::new(i32::from(date.year), date.month, date.day))
+        else {
+            self.push(
+                Diagnostic::error(value.span(), format!("{what} has no valid date"))
+                    .with_help(help),
+            );
+            return None;
+        };
+        let timestamp = match (datetime.time, datetime.offset) {
+            (None, _) => Some(date.start_utc()),
+            (Some(_), None) => {
+                self.push(
+                    Diagnostic::error(value.span(), format!("{what} has no UTC offset")).with_help(
+                        "add `Z` for UTC or an offset such as `+02:00`, so that every \
+                             server switches at the same instant",
+                    ),
+                );
+                return None;
+            }
+            (Some(time), Some(offset)) => {
+                let minutes = match offset {
+                    Offset::Z => 0,
+                    Offset::Custom { minutes } => minutes,
+                };
+                Timestamp::from_parts(
+                    date,
+                    time.hour,
+                    time.minute,
+                    time.second.unwrap_or(0),
+                    time.nanosecond.unwrap_or(0),
+                    minutes,
+                )
+            }
+        };
+        match timestamp {
+            Some(timestamp) => Some(Spanned::new(timestamp, value.span())),
+            None => {
+                self.error(value.span(), format!("{what} is not a valid datetime"));
+                None
+            }
+        }
+    }
+
+    // ---- generic readers ------------------------------------------------------------------
+
+    /// Reports every key not in `allowed`; returns whether all were allowed.
+    fn check_keys(&mut self, table: &DeTable<'_>, allowed: &[&str], context: &str) -> bool {
+        let mut all_known = true;
+        for (key, _) in table.iter() {
+            let name = key.get_ref().as_ref();
+            if allowed.contains(&name) {
+                continue;
+            }
+            all_known = false;
+            let help = match names::suggest(name, allowed.iter().copied()) {
+                Some(similar) => format!("a key with a similar name exists: `{similar}`"),
+                None => format!("expected one of {}", names::list(allowed)),
+            };
+            self.push(
+                Diagnostic::error(key.span(), format!("unknown key `{name}` in {context}"))
+                    .with_help(help),
+            );
+        }
+        all_known
+    }
+
+    fn table<'v, 'i>(&mut self, value: &'v TomlValue<'i>, what: &str) -> Option<&'v DeTable<'i>> {
+        match value.get_ref() {
+            DeValue::Table(table) => Some(table),
+            other => {
+                self.error(
+                    value.span(),
+                    format!("{what} must be a table, found {}", describe(other)),
+                );
+                None
+            }
+        }
+    }
+
+    fn array<'v, 'i>(
+        &mut self,
+        value: &'v TomlValue<'i>,
+        what: &str,
+    ) -> Option<&'v [TomlValue<'i>]> {
+        match value.get_ref() {
+            DeValue::Array(items) => Some(&items[..]),
+            other => {
+                self.error(
+                    value.span(),
+                    format!("{what} must be an array, found {}", describe(other)),
+                );
+                None
+            }
+        }
+    }
+
+    fn string(&mut self, value: &TomlValue<'_>, what: &str) -> Option<Spanned<String>> {
+        match value.get_ref() {
+            DeValue::String(text) => Some(Spanned::new(text.to_string(), value.span())),
+            other => {
+                self.error(
+                    value.span(),
+                    format!("{what} must be a string, found {}", describe(other)),
+                );
+                None
+            }
+        }
+    }
+
+    fn strings(&mut self, value: &TomlValue<'_>, what: &str) -> Option<Vec<Spanned<String>>> {
+        let items = self.array(value, what)?;
+        let mut strings = Vec::with_capacity(items.len());
+        let mut ok = true;
+        for item in items {
+            match self.string(item, &format!("an item of {what}")) {
+                Some(text) => strings.push(text),
+                None => ok = false,
+            }
+        }
+        ok.then_some(strings)
+    }
+
+    fn string_list(&mut self, table: &DeTable<'_>, key: &str, context: &str) -> Vec<String> {
+        table
+            .get(key)
+            .and_then(|value| self.strings(value, &format!("{context}: `{key}`")))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|text| text.value)
+            .collect()
+    }
+
+    fn optional_string(
+        &mut self,
+        table: &DeTable<'_>,
+        key: &str,
+        context: &str,
+    ) -> Option<Spanned<String>> {
+        let value = table.get(key)?;
+        self.string(value, &format!("{context}: `{key}`"))
+    }
+
+    fn required_text(
+        &mut self,
+        table: &DeTable<'_>,
+        key: &str,
+        missing_span: Span,
+        context: &str,
+        help: &str,
+    ) -> Option<String> {
+        let Some(value) = table.get(key) else {
+            self.push(
+                Diagnostic::error(missing_span, format!("{context} has no `{key}`"))
+                    .with_help(help),
+            );
+            return None;
+        };
+        let text = self.string(value, &format!("{context}: `{key}`"))?;
+        if text.value.trim().is_empty() {
+            self.push(
+                Diagnostic::error(text.span, format!("{context}: `{key}` is empty"))
+                    .with_help(help),
+            );
+            return None;
+        }
+        Some(text.value)
+    }
+
+    fn optional_bool(&mut self, table: &DeTable<'_>, key: &str, context: &str) -> bool {
+        let Some(value) = table.get(key) else {
+            return false;
+        };
+        match value.get_ref() {
+            DeValue::Boolean(flag) => *flag,
+            other => {
+                self.error(
+                    value.span(),
+                    format!(
+                        "{context}: `{key}` must be true or false, found {}",
+                        describe(other)
+                    ),
+                );
+                false
+            }
+        }
+    }
+
+    fn scalar(&mut self, value: &TomlValue<'_>, what: &str) -> Option<Spanned<Value>> {
+        let scalar = match value.get_ref() {
+            DeValue::Boolean(flag) => Value::Bool(*flag),
+            DeValue::Integer(int) => Value::Int(self.integer_value(int, value.span())?),
+            DeValue::Float(float) => match float.as_str().parse::<f64>() {
+                Ok(number) if number.is_finite() => Value::Float(number),
+                _ => {
+                    self.error(value.span(), format!("{what} is not a finite number"));
+                    return None;
+                }
+            },
+            DeValue::String(text) => Value::String(text.to_string()),
+            other => {
+                self.error(
+                    value.span(),
+                    format!(
+                        "{what} must be a boolean, integer, float or string, found {}",
+                        describe(other)
+                    ),
+                );
+                return None;
+            }
+        };
+        Some(Spanned::new(scalar, value.span()))
+    }
+
+    fn integer_value(
+        &mut self,
+        int: &toml::de::DeInteger<'_>,
+        span: std::ops::Range<usize>,
+    ) -> Option<i64> {
+        let parsed = integer(int);
+        if parsed.is_none() {
+            self.error(span, "integer does not fit in 64 bits");
+        }
+        parsed
+    }
+}
+
+fn integer(int: &toml::de::DeInteger<'_>) -> Option<i64> {
+    i64::from_str_radix(int.as_str(), int.radix()).ok()
+}
+
+fn describe(value: &DeValue<'_>) -> &'static str {
+    match value {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a float",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a datetime",
+        DeValue::Array(_) => "an array",
+        DeValue::Table(_) => "a table",
+    }
+}

@@ -1,0 +1,282 @@
+//! Checks that need the whole file: references to segments, environments and other flags,
+//! prerequisite cycles, and names that would collide in generated code.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::diagnostic::{Diagnostic, Span};
+use crate::model::*;
+use crate::names;
+
+pub(crate) fn validate(schema: &Schema, untyped_flags: &HashSet<String>) -> Vec<Diagnostic> {
+    let mut errors = Vec::new();
+    check_generated_names(schema, &mut errors);
+    for segment in &schema.segments {
+        for condition in &segment.when {
+            if let Test::Flag(prerequisite) = &condition.test {
+                check_prerequisite(
+                    schema,
+                    untyped_flags,
+                    &format!("segment `{}`", segment.name),
+                    None,
+                    prerequisite,
+                    &mut errors,
+                );
+            }
+        }
+    }
+    for flag in &schema.flags {
+        let context = format!("flag `{}`", flag.name);
+        for env in &flag.environments {
+            if !schema.has_environment(&env.name.value) {
+                errors.push(unknown_environment(schema, &context, &env.name));
+            }
+        }
+        for prerequisite in &flag.requires {
+            check_prerequisite(
+                schema,
+                untyped_flags,
+                &context,
+                Some(flag),
+                prerequisite,
+                &mut errors,
+            );
+        }
+        let overlays = flag.environments.iter().flat_map(|env| {
+            let prefix = format!("{context}, environment `{}`", env.name.value);
+            env.rules
+                .iter()
+                .flatten()
+                .enumerate()
+                .map(move |(index, rule)| (format!("{prefix}, rule {}", index + 1), rule))
+        });
+        let rules = flag
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(index, rule)| (format!("{context}, rule {}", index + 1), rule))
+            .chain(overlays);
+        for (rule_context, rule) in rules {
+            for segment in &rule.segments {
+                if schema.segment(&segment.value).is_none() {
+                    errors.push(unknown_segment(schema, &rule_context, segment));
+                }
+            }
+            for condition in &rule.when {
+                if let Test::Flag(prerequisite) = &condition.test {
+                    check_prerequisite(
+                        schema,
+                        untyped_flags,
+                        &rule_context,
+                        Some(flag),
+                        prerequisite,
+                        &mut errors,
+                    );
+                }
+            }
+        }
+    }
+    check_cycles(schema, &mut errors);
+    errors
+}
+
+/// `flags!()` generates `NAME` and `NAME_detail` for every flag, so `a_detail` may not be a
+/// flag when `a` is.
+fn check_generated_names(schema: &Schema, errors: &mut Vec<Diagnostic>) {
+    for flag in &schema.flags {
+        if let Some(base) = flag.name.strip_suffix("_detail")
+            && schema.flag(base).is_some()
+        {
+            errors.push(
+                Diagnostic::error(
+                    flag.span,
+                    format!(
+                        "flag name `{}` collides with the detail accessor of flag `{base}`",
+                        flag.name
+                    ),
+                )
+                .with_help(format!(
+                    "`flags::{}()` is generated for `{base}`; choose another name",
+                    names::detail_accessor(base)
+                )),
+            );
+        }
+    }
+}
+
+fn unknown_environment(schema: &Schema, context: &str, name: &Spanned<String>) -> Diagnostic {
+    let declared = schema.environments.iter().map(|env| env.value.as_str());
+    let help = if schema.environments.is_empty() {
+        format!(
+            "declare the environments at the top of flags.toml: `environments = [\"{}\"]`",
+            name.value
+        )
+    } else if let Some(similar) = names::suggest(&name.value, declared.clone()) {
+        format!("an environment with a similar name exists: `{similar}`")
+    } else {
+        format!("the environments are {}", names::list(declared))
+    };
+    Diagnostic::error(
+        name.span,
+        format!("{context}: unknown environment `{}`", name.value),
+    )
+    .with_help(help)
+}
+
+fn unknown_segment(schema: &Schema, context: &str, name: &Spanned<String>) -> Diagnostic {
+    let declared = schema.segments.iter().map(|segment| segment.name.as_str());
+    let help = match names::suggest(&name.value, declared) {
+        Some(similar) => format!("a segment with a similar name exists: `{similar}`"),
+        None => format!("declare it as `[segments.{}]`", name.value),
+    };
+    Diagnostic::error(
+        name.span,
+        format!("{context}: unknown segment `{}`", name.value),
+    )
+    .with_help(help)
+}
+
+fn check_prerequisite(
+    schema: &Schema,
+    untyped_flags: &HashSet<String>,
+    context: &str,
+    owner: Option<&Flag>,
+    prerequisite: &Prerequisite,
+    errors: &mut Vec<Diagnostic>,
+) {
+    let name = &prerequisite.flag.value;
+    if owner.is_some_and(|flag| &flag.name == name) {
+        errors.push(
+            Diagnostic::error(prerequisite.flag.span, format!("{context} requires itself"))
+                .with_help("a prerequisite must be another flag"),
+        );
+        return;
+    }
+    let Some(target) = schema.flag(name) else {
+        let help = match names::suggest(name, schema.flag_names()) {
+            Some(similar) => format!("a flag with a similar name exists: `{similar}`"),
+            None => "a prerequisite must be a flag declared in this file".to_owned(),
+        };
+        errors.push(
+            Diagnostic::error(
+                prerequisite.flag.span,
+                format!("{context}: unknown prerequisite flag `{name}`"),
+            )
+            .with_help(help),
+        );
+        return;
+    };
+    if !untyped_flags.contains(name) && !target.kind.accepts(&prerequisite.is.value) {
+        let help = match &target.kind {
+            FlagKind::Variants(variants) => format!(
+                "the variants of `{name}` are {}",
+                names::list(variants.iter().map(|variant| &variant.value))
+            ),
+            kind => format!("`{name}` is {} flag", kind.describe()),
+        };
+        errors.push(
+            Diagnostic::error(
+                prerequisite.is.span,
+                format!("{context}: `{name}` can never be {}", prerequisite.is.value),
+            )
+            .with_help(help),
+        );
+    }
+}
+
+/// Every flag another flag's evaluation needs: `requires`, flag conditions in its rules (in
+/// every environment), and flag conditions in the segments its rules use.
+fn dependencies<'a>(schema: &'a Schema, flag: &'a Flag) -> Vec<&'a Spanned<String>> {
+    let mut found: Vec<&Spanned<String>> = flag.requires.iter().map(|p| &p.flag).collect();
+    for (_, rule) in flag.all_rules() {
+        let segment_conditions = rule
+            .segments
+            .iter()
+            .filter_map(|name| schema.segment(&name.value))
+            .flat_map(|segment| segment.when.iter());
+        for condition in rule.when.iter().chain(segment_conditions) {
+            if let Test::Flag(prerequisite) = &condition.test {
+                found.push(&prerequisite.flag);
+            }
+        }
+    }
+    found
+}
+
+fn check_cycles(schema: &Schema, errors: &mut Vec<Diagnostic>) {
+    let index: HashMap<&str, usize> = schema
+        .flags
+        .iter()
+        .enumerate()
+        .map(|(position, flag)| (flag.name.as_str(), position))
+        .collect();
+    let edges: Vec<Vec<(usize, Span)>> = schema
+        .flags
+        .iter()
+        .map(|flag| {
+            dependencies(schema, flag)
+                .into_iter()
+                .filter_map(|name| Some((*index.get(name.value.as_str())?, name.span)))
+                .filter(|(target, _)| schema.flags[*target].name != flag.name)
+                .collect()
+        })
+        .collect();
+
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        OnPath,
+        Done,
+    }
+    let mut marks = vec![Mark::New; schema.flags.len()];
+    for start in 0..schema.flags.len() {
+        if marks[start] != Mark::New {
+            continue;
+        }
+        // Iterative depth-first search: a long chain of prerequisites must not overflow the
+        // stack of the compiler running the macro.
+        let mut path: Vec<(usize, usize)> = vec![(start, 0)];
+        marks[start] = Mark::OnPath;
+        while let Some(&mut (node, ref mut next_edge)) = path.last_mut() {
+            let Some(&(target, span)) = edges[node].get(*next_edge) else {
+                marks[node] = Mark::Done;
+                path.pop();
+                continue;
+            };
+            *next_edge += 1;
+            match marks[target] {
+                Mark::New => {
+                    marks[target] = Mark::OnPath;
+                    path.push((target, 0));
+                }
+                Mark::OnPath => {
+                    let first = path
+                        .iter()
+                        .position(|(flag, _)| *flag == target)
+                        .unwrap_or(0);
+                    let cycle: Vec<&str> = path[first..]
+                        .iter()
+                        .map(|(flag, _)| schema.flags[*flag].name.as_str())
+                        .chain(std::iter::once(schema.flags[target].name.as_str()))
+                        .collect();
+                    errors.push(
+                        Diagnostic::error(
+                            span,
+                            format!(
+                                "prerequisite cycle: {}",
+                                cycle
+                                    .iter()
+                                    .map(|name| format!("`{name}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(" requires ")
+                            ),
+                        )
+                        .with_help(
+                            "no flag can be evaluated first; remove one of the requirements",
+                        ),
+                    );
+                }
+                Mark::Done => {}
+            }
+        }
+    }
+}
