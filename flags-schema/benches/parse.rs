@@ -1,1 +1,25 @@
-fn main() {}
+//! Parsing and validating flags.toml files of growing size.
+//!
+//! `cargo bench -p flags-schema --features generate`
+
+use flags_schema::{Schema, generate};
+
+fn main() {
+    divan::main();
+}
+
+#[divan::bench(args = [10, 100, 1000])]
+fn parse_and_validate(bencher: divan::Bencher, flags: usize) {
+    let text = generate::flags_toml(flags);
+    bencher
+        .counter(divan::counter::BytesCount::new(text.len()))
+        .bench(|| {
+            Schema::parse("flags.toml", divan::black_box(&text)).map(|schema| schema.flags.len())
+        });
+}
+
+#[divan::bench(args = [1000])]
+fn toml_only(bencher: divan::Bencher, flags: usize) {
+    let text = generate::flags_toml(flags);
+    bencher.bench(|| toml::de::DeTable::parse(divan::black_box(&text)).is_ok());
+}

@@ -229,10 +229,12 @@ impl fmt::Display for Located {
 /// `Display` renders all of them like rustc; [`Diagnostics::located`] gives the machine form.
 ///
 /// ```
-/// let error = flags_schema::Schema::parse("flags.toml", "[flags.a]\ndescripton = 1\n").unwrap_err();
-/// let first = &error.located()[0];
-/// assert_eq!((first.line, first.column), (1, 2));
-/// assert!(error.to_string().contains("--> flags.toml:2:1"));
+/// let text = "[flags.a]\ndescripton = \"A\"\nowner = \"web\"\npermanent = true\ndefault = 1\n";
+/// let errors = flags_schema::Schema::parse("flags.toml", text).unwrap_err();
+/// let located = errors.located();
+/// assert_eq!(located[0].to_string(), "flags.toml:1:8: flag `a` has no `description`");
+/// assert_eq!(located[1].to_string(), "flags.toml:2:1: unknown key `descripton` in flag `a`");
+/// assert!(errors.to_string().contains(" --> flags.toml:2:1\n"));
 /// ```
 #[derive(Debug, Clone)]
 pub struct Diagnostics {

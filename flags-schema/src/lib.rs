@@ -37,6 +37,8 @@
 
 mod datetime;
 mod diagnostic;
+#[cfg(feature = "generate")]
+pub mod generate;
 mod model;
 pub mod names;
 mod parse;
@@ -73,21 +75,26 @@ impl Schema {
     /// assert_eq!(schema.flags[0].kind, flags_schema::FlagKind::Int);
     /// ```
     pub fn parse(path: &str, text: &str) -> Result<Schema, Diagnostics> {
-        Schema::from_source(Arc::new(SourceFile::new(path, text)))
+        // The source is only copied when there is an error to show it with.
+        Schema::check(text)
+            .map_err(|errors| Diagnostics::new(Arc::new(SourceFile::new(path, text)), errors))
     }
 
     /// Parses and validates a source file; every error is collected, not only the first.
     pub fn from_source(source: Arc<SourceFile>) -> Result<Schema, Diagnostics> {
-        let parsed = parse::parse(source.text());
+        Schema::check(source.text()).map_err(|errors| Diagnostics::new(source, errors))
+    }
+
+    fn check(text: &str) -> Result<Schema, Vec<Diagnostic>> {
+        let parsed = parse::parse(text);
         let mut errors = parsed.errors;
         if !parsed.syntax_failed {
             errors.extend(validate::validate(&parsed.schema, &parsed.untyped_flags));
         }
-        let schema = parsed.schema;
         if errors.is_empty() {
-            Ok(schema)
+            Ok(parsed.schema)
         } else {
-            Err(Diagnostics::new(source, errors))
+            Err(errors)
         }
     }
 }

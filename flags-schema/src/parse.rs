@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashSet;
+use std::fmt;
 
 use ipnet::IpNet;
 use regex::RegexBuilder;
@@ -52,6 +53,32 @@ const RULE_KEYS: &[&str] = &[
     "bucket_by",
 ];
 const OPERATORS: &[&str] = &[
+    "in",
+    "not_in",
+    "eq",
+    "starts_with",
+    "ends_with",
+    "contains",
+    "matches",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "before",
+    "after",
+    "semver_eq",
+    "semver_lt",
+    "semver_le",
+    "semver_gt",
+    "semver_ge",
+    "cidr",
+    "within",
+];
+const CONDITION_KEYS: &[&str] = &[
+    "attribute",
+    "negate",
+    "case_insensitive",
+    "flag",
     "in",
     "not_in",
     "eq",
@@ -184,13 +211,13 @@ impl Reader {
     }
 
     fn document(&mut self, root: &DeTable<'_>) -> Schema {
-        self.check_keys(root, ROOT_KEYS, "the top level of flags.toml");
+        self.check_keys(root, ROOT_KEYS, &"the top level of flags.toml");
         let mut schema = Schema::default();
         if let Some(value) = root.get("environments") {
             schema.environments = self.environments(value);
         }
         if let Some(value) = root.get("segments")
-            && let Some(table) = self.table(value, "`segments`")
+            && let Some(table) = self.table(value, &"`segments`")
         {
             for (key, value) in table.iter() {
                 if let Some(segment) = self.segment(key, value) {
@@ -199,7 +226,7 @@ impl Reader {
             }
         }
         if let Some(value) = root.get("flags")
-            && let Some(table) = self.table(value, "`flags`")
+            && let Some(table) = self.table(value, &"`flags`")
         {
             for (key, value) in table.iter() {
                 if let Some(flag) = self.flag(key, value) {
@@ -211,7 +238,7 @@ impl Reader {
     }
 
     fn environments(&mut self, value: &TomlValue<'_>) -> Vec<Spanned<String>> {
-        let names = self.strings(value, "`environments`").unwrap_or_default();
+        let names = self.strings(value, &"`environments`").unwrap_or_default();
         let mut unique: Vec<Spanned<String>> = Vec::new();
         for name in names {
             if name.value.is_empty() {
@@ -230,7 +257,7 @@ impl Reader {
 
     fn segment(&mut self, key: &TomlKey<'_>, value: &TomlValue<'_>) -> Option<Segment> {
         let name = key.get_ref().as_ref();
-        let context = format!("segment `{name}`");
+        let context = format_args!("segment `{name}`");
         let table = self.table(value, &context)?;
         self.check_keys(table, SEGMENT_KEYS, &context);
         let description = self.optional_string(table, "description", &context);
@@ -256,7 +283,7 @@ impl Reader {
     fn flag(&mut self, key: &TomlKey<'_>, value: &TomlValue<'_>) -> Option<Flag> {
         let name = key.get_ref().as_ref();
         let name_span = Span::from(key.span());
-        let context = format!("flag `{name}`");
+        let context = format_args!("flag `{name}`");
         self.check_flag_name(name, name_span);
         let table = self.table(value, &context)?;
         self.check_keys(table, FLAG_KEYS, &context);
@@ -279,7 +306,7 @@ impl Reader {
         let pinned = self.optional_bool(table, "pinned", &context);
         let expires = table
             .get("expires")
-            .and_then(|value| self.date(value, &format!("{context}: `expires`"), "expires"));
+            .and_then(|value| self.date(value, &format_args!("{context}: `expires`"), "expires"));
         match (&expires, permanent) {
             (None, false) if !table.contains_key("expires") => self.push(
                 Diagnostic::error(name_span, format!("{context} has no `expires` date")).with_help(
@@ -304,7 +331,7 @@ impl Reader {
                     name,
                     kind: kind.as_ref(),
                 };
-                self.flag_value(value, &flag, "`default`")
+                self.flag_value(value, &flag, &"`default`")
             }
             _ => None,
         };
@@ -392,7 +419,7 @@ impl Reader {
         &mut self,
         table: &DeTable<'_>,
         name_span: Span,
-        context: &str,
+        context: &dyn fmt::Display,
     ) -> Option<FlagKind> {
         let variants = table
             .get("variants")
@@ -444,8 +471,12 @@ impl Reader {
         }
     }
 
-    fn variants(&mut self, value: &TomlValue<'_>, context: &str) -> Option<Vec<Spanned<String>>> {
-        let variants = self.strings(value, &format!("`variants` of {context}"))?;
+    fn variants(
+        &mut self,
+        value: &TomlValue<'_>,
+        context: &dyn fmt::Display,
+    ) -> Option<Vec<Spanned<String>>> {
+        let variants = self.strings(value, &format_args!("`variants` of {context}"))?;
         if variants.is_empty() {
             self.error(
                 value.span(),
@@ -495,9 +526,9 @@ impl Reader {
         &mut self,
         value: &TomlValue<'_>,
         flag: &FlagContext<'_>,
-        what: &str,
+        what: &dyn fmt::Display,
     ) -> Option<Spanned<Value>> {
-        let scalar = self.scalar(value, &format!("flag `{}`: {what}", flag.name))?;
+        let scalar = self.scalar(value, &format_args!("flag `{}`: {what}", flag.name))?;
         let kind = flag.kind?;
         if kind.accepts(&scalar.value) {
             return Some(scalar);
@@ -537,13 +568,13 @@ impl Reader {
         None
     }
 
-    fn requires(&mut self, value: &TomlValue<'_>, context: &str) -> Vec<Prerequisite> {
-        let Some(table) = self.table(value, &format!("`requires` of {context}")) else {
+    fn requires(&mut self, value: &TomlValue<'_>, context: &dyn fmt::Display) -> Vec<Prerequisite> {
+        let Some(table) = self.table(value, &format_args!("`requires` of {context}")) else {
             return Vec::new();
         };
         let mut requires = Vec::new();
         for (key, value) in table.iter() {
-            if let Some(is) = self.scalar(value, &format!("{context}: required value")) {
+            if let Some(is) = self.scalar(value, &format_args!("{context}: required value")) {
                 requires.push(Prerequisite {
                     flag: Spanned::new(key.get_ref().to_string(), key.span()),
                     is,
@@ -553,13 +584,13 @@ impl Reader {
         requires
     }
 
-    fn window(&mut self, table: &DeTable<'_>, context: &str) -> Window {
+    fn window(&mut self, table: &DeTable<'_>, context: &dyn fmt::Display) -> Window {
         let from = table
             .get("from")
-            .and_then(|value| self.timestamp(value, &format!("{context}: `from`"), "from"));
+            .and_then(|value| self.timestamp(value, &format_args!("{context}: `from`"), "from"));
         let until = table
             .get("until")
-            .and_then(|value| self.timestamp(value, &format!("{context}: `until`"), "until"));
+            .and_then(|value| self.timestamp(value, &format_args!("{context}: `until`"), "until"));
         if let (Some(from), Some(until)) = (&from, &until)
             && from.value >= until.value
         {
@@ -578,8 +609,8 @@ impl Reader {
     }
 
     fn rules(&mut self, value: &TomlValue<'_>, flag: &FlagContext<'_>) -> Vec<Rule> {
-        let context = format!("flag `{}`", flag.name);
-        let Some(items) = self.array(value, &format!("`rules` of {context}")) else {
+        let context = format_args!("flag `{}`", flag.name);
+        let Some(items) = self.array(value, &format_args!("`rules` of {context}")) else {
             return Vec::new();
         };
         items
@@ -595,7 +626,7 @@ impl Reader {
         flag: &FlagContext<'_>,
         index: usize,
     ) -> Option<Rule> {
-        let context = format!("flag `{}`, rule {}", flag.name, index + 1);
+        let context = format_args!("flag `{}`, rule {}", flag.name, index + 1);
         let table = self.table(value, &context)?;
         self.check_keys(table, RULE_KEYS, &context);
         let span = Span::from(value.span());
@@ -609,7 +640,7 @@ impl Reader {
                 DeValue::String(name) => vec![Spanned::new(name.to_string(), value.span())],
                 _ => {
                     let names = self
-                        .strings(value, &format!("{context}: `segment`"))
+                        .strings(value, &format_args!("{context}: `segment`"))
                         .unwrap_or_default();
                     if names.is_empty() {
                         self.error(value.span(), format!("{context}: `segment` list is empty"));
@@ -655,7 +686,7 @@ impl Reader {
         table: &DeTable<'_>,
         rule_span: Span,
         flag: &FlagContext<'_>,
-        context: &str,
+        context: &dyn fmt::Display,
     ) -> Option<Outcome> {
         let serve = table.get("serve");
         let rollout = table.get("rollout");
@@ -677,11 +708,11 @@ impl Reader {
             }
             (_, _, Some(split)) => self.split(split, flag, context).map(Outcome::Split),
             (Some(serve), None, None) => {
-                self.flag_value(serve, flag, "`serve`").map(Outcome::Serve)
+                self.flag_value(serve, flag, &"`serve`").map(Outcome::Serve)
             }
             (Some(serve), Some(rollout), None) => {
-                let percent = self.percent(rollout, context, "rollout");
-                let serve = self.flag_value(serve, flag, "`serve`");
+                let percent = self.percent(rollout, context, &"rollout");
+                let serve = self.flag_value(serve, flag, &"`serve`");
                 Some(Outcome::Rollout {
                     percent: percent?,
                     serve: serve?,
@@ -712,9 +743,9 @@ impl Reader {
         &mut self,
         value: &TomlValue<'_>,
         flag: &FlagContext<'_>,
-        context: &str,
+        context: &dyn fmt::Display,
     ) -> Option<Spanned<Vec<SplitArm>>> {
-        let table = self.table(value, &format!("{context}: `split`"))?;
+        let table = self.table(value, &format_args!("{context}: `split`"))?;
         if table.is_empty() {
             self.push(
                 Diagnostic::error(value.span(), format!("{context}: `split` is empty")).with_help(
@@ -727,7 +758,7 @@ impl Reader {
         let mut ok = true;
         for (key, weight) in table.iter() {
             let value = self.split_key(key, flag, context);
-            let weight = self.percent(weight, context, "split weight");
+            let weight = self.percent(weight, context, &"split weight");
             match (value, weight) {
                 (Some(value), Some(weight)) => arms.push(SplitArm {
                     value,
@@ -768,7 +799,7 @@ impl Reader {
         &mut self,
         key: &TomlKey<'_>,
         flag: &FlagContext<'_>,
-        context: &str,
+        context: &dyn fmt::Display,
     ) -> Option<Value> {
         let text = key.get_ref().as_ref();
         let kind = flag.kind?;
@@ -813,8 +844,8 @@ impl Reader {
     fn percent(
         &mut self,
         value: &TomlValue<'_>,
-        context: &str,
-        what: &str,
+        context: &dyn fmt::Display,
+        what: &dyn fmt::Display,
     ) -> Option<Spanned<Percent>> {
         let number = match value.get_ref() {
             DeValue::Integer(int) => integer(int).map(|int| int as f64),
@@ -870,20 +901,20 @@ impl Reader {
         value: &TomlValue<'_>,
         flag: &FlagContext<'_>,
     ) -> Vec<EnvironmentValues> {
-        let context = format!("flag `{}`", flag.name);
-        let Some(table) = self.table(value, &format!("`environments` of {context}")) else {
+        let context = format_args!("flag `{}`", flag.name);
+        let Some(table) = self.table(value, &format_args!("`environments` of {context}")) else {
             return Vec::new();
         };
         let mut environments = Vec::new();
         for (key, value) in table.iter() {
-            let env_context = format!("{context}, environment `{}`", key.get_ref());
+            let env_context = format_args!("{context}, environment `{}`", key.get_ref());
             let Some(env_table) = self.table(value, &env_context) else {
                 continue;
             };
             self.check_keys(env_table, ENVIRONMENT_KEYS, &env_context);
             let default = env_table
                 .get("default")
-                .and_then(|value| self.flag_value(value, flag, "the environment's `default`"));
+                .and_then(|value| self.flag_value(value, flag, &"the environment's `default`"));
             let rules = env_table.get("rules").map(|value| self.rules(value, flag));
             if env_table.is_empty() {
                 self.push(
@@ -900,11 +931,11 @@ impl Reader {
         environments
     }
 
-    fn conditions(&mut self, table: &DeTable<'_>, context: &str) -> Vec<Condition> {
+    fn conditions(&mut self, table: &DeTable<'_>, context: &dyn fmt::Display) -> Vec<Condition> {
         let Some(value) = table.get("when") else {
             return Vec::new();
         };
-        let Some(items) = self.array(value, &format!("{context}: `when`")) else {
+        let Some(items) = self.array(value, &format_args!("{context}: `when`")) else {
             return Vec::new();
         };
         if items.is_empty() {
@@ -919,11 +950,15 @@ impl Reader {
             .collect()
     }
 
-    fn condition(&mut self, value: &TomlValue<'_>, context: &str) -> Option<Condition> {
+    fn condition(
+        &mut self,
+        value: &TomlValue<'_>,
+        context: &dyn fmt::Display,
+    ) -> Option<Condition> {
         let span = Span::from(value.span());
-        let table = self.table(value, &format!("{context}: a condition"))?;
+        let table = self.table(value, &format_args!("{context}: a condition"))?;
         let negate = self.optional_bool(table, "negate", context);
-        let where_ = format!("a condition of {context}");
+        let where_ = format_args!("a condition of {context}");
         if let Some(prerequisite) = table.get("flag") {
             self.check_keys(table, &["flag", "negate"], &where_);
             let prerequisite = self.prerequisite(prerequisite, context)?;
@@ -933,15 +968,11 @@ impl Reader {
                 test: Test::Flag(prerequisite),
             });
         }
-        let allowed: Vec<&str> = ["attribute", "negate", "case_insensitive", "flag"]
-            .into_iter()
-            .chain(OPERATORS.iter().copied())
-            .collect();
-        let all_known = self.check_keys(table, &allowed, &where_);
+        let all_known = self.check_keys(table, CONDITION_KEYS, &where_);
         let case_insensitive = self.optional_bool(table, "case_insensitive", context);
         let attribute = match table.get("attribute") {
             Some(value) => {
-                self.string(value, &format!("{context}: `attribute`"))?
+                self.string(value, &format_args!("{context}: `attribute`"))?
                     .value
             }
             None => {
@@ -955,14 +986,13 @@ impl Reader {
                 return None;
             }
         };
-        let operators: Vec<(&TomlKey<'_>, &TomlValue<'_>)> = table
+        let mut operators = table
             .iter()
-            .filter(|(key, _)| OPERATORS.contains(&key.get_ref().as_ref()))
-            .collect();
-        let (key, operand) = match operators.as_slice() {
+            .filter(|(key, _)| OPERATORS.contains(&key.get_ref().as_ref()));
+        let (key, operand) = match (operators.next(), operators.next()) {
             // The unknown key, already reported, is the misspelt operator.
-            [] if !all_known => return None,
-            [] => {
+            (None, _) if !all_known => return None,
+            (None, _) => {
                 self.push(
                     Diagnostic::error(
                         span,
@@ -972,8 +1002,8 @@ impl Reader {
                 );
                 return None;
             }
-            [only] => *only,
-            [first, second, ..] => {
+            (Some(only), None) => only,
+            (Some(first), Some(second)) => {
                 self.push(
                     Diagnostic::error(
                         second.0.span(),
@@ -1001,7 +1031,7 @@ impl Reader {
                 )),
             );
         }
-        let what = format!("{context}: `{operator_name}`");
+        let what = format_args!("{context}: `{operator_name}`");
         let operator = self.operator(operator_name, operand, case_insensitive, &what)?;
         Some(Condition {
             span,
@@ -1019,7 +1049,7 @@ impl Reader {
         name: &str,
         operand: &TomlValue<'_>,
         case_insensitive: bool,
-        what: &str,
+        what: &dyn fmt::Display,
     ) -> Option<Operator> {
         Some(match name {
             "in" => Operator::In(self.list_values(operand, what)?),
@@ -1072,8 +1102,12 @@ impl Reader {
         })
     }
 
-    fn prerequisite(&mut self, value: &TomlValue<'_>, context: &str) -> Option<Prerequisite> {
-        let what = format!("{context}: `flag`");
+    fn prerequisite(
+        &mut self,
+        value: &TomlValue<'_>,
+        context: &dyn fmt::Display,
+    ) -> Option<Prerequisite> {
+        let what = format_args!("{context}: `flag`");
         let table = self.table(value, &what)?;
         self.check_keys(table, &["name", "is"], &what);
         let (Some(name), Some(is)) = (table.get("name"), table.get("is")) else {
@@ -1083,15 +1117,19 @@ impl Reader {
             );
             return None;
         };
-        let flag = self.string(name, &format!("{what}: `name`"));
-        let is = self.scalar(is, &format!("{what}: `is`"));
+        let flag = self.string(name, &format_args!("{what}: `name`"));
+        let is = self.scalar(is, &format_args!("{what}: `is`"));
         Some(Prerequisite {
             flag: flag?,
             is: is?,
         })
     }
 
-    fn list_values(&mut self, value: &TomlValue<'_>, what: &str) -> Option<ListValues> {
+    fn list_values(
+        &mut self,
+        value: &TomlValue<'_>,
+        what: &dyn fmt::Display,
+    ) -> Option<ListValues> {
         let items = self.array(value, what)?;
         if items.is_empty() {
             self.push(
@@ -1105,7 +1143,7 @@ impl Reader {
         }
         match items[0].get_ref() {
             DeValue::Integer(_) => {
-                let mut ints = Vec::new();
+                let mut ints = Vec::with_capacity(items.len());
                 for item in items {
                     match item.get_ref() {
                         DeValue::Integer(int) => ints.push(self.integer_value(int, item.span())?),
@@ -1118,7 +1156,7 @@ impl Reader {
                 Some(ListValues::Ints(ints))
             }
             _ => {
-                let mut strings = Vec::new();
+                let mut strings = Vec::with_capacity(items.len());
                 for item in items {
                     match item.get_ref() {
                         DeValue::String(text) => strings.push(text.to_string()),
@@ -1136,7 +1174,7 @@ impl Reader {
     fn mixed_list(
         &mut self,
         span: std::ops::Range<usize>,
-        what: &str,
+        what: &dyn fmt::Display,
         expected: &str,
         found: &DeValue<'_>,
     ) {
@@ -1152,7 +1190,7 @@ impl Reader {
         );
     }
 
-    fn number(&mut self, value: &TomlValue<'_>, what: &str) -> Option<f64> {
+    fn number(&mut self, value: &TomlValue<'_>, what: &dyn fmt::Display) -> Option<f64> {
         match value.get_ref() {
             DeValue::Integer(int) => self.integer_value(int, value.span()).map(|int| int as f64),
             DeValue::Float(float) => match float.as_str().parse::<f64>() {
@@ -1172,7 +1210,7 @@ impl Reader {
         }
     }
 
-    fn version(&mut self, value: &TomlValue<'_>, what: &str) -> Option<Version> {
+    fn version(&mut self, value: &TomlValue<'_>, what: &dyn fmt::Display) -> Option<Version> {
         let text = self.string(value, what)?;
         match Version::parse(&text.value) {
             Ok(version) => Some(version),
@@ -1189,7 +1227,7 @@ impl Reader {
         }
     }
 
-    fn networks(&mut self, value: &TomlValue<'_>, what: &str) -> Option<Vec<IpNet>> {
+    fn networks(&mut self, value: &TomlValue<'_>, what: &dyn fmt::Display) -> Option<Vec<IpNet>> {
         let texts = match value.get_ref() {
             DeValue::String(text) => vec![Spanned::new(text.to_string(), value.span())],
             _ => self.strings(value, what)?,
@@ -1225,7 +1263,7 @@ impl Reader {
         Some(networks)
     }
 
-    fn geofence(&mut self, value: &TomlValue<'_>, what: &str) -> Option<GeoFence> {
+    fn geofence(&mut self, value: &TomlValue<'_>, what: &dyn fmt::Display) -> Option<GeoFence> {
         let table = self.table(value, what)?;
         self.check_keys(table, &["lat", "lon", "radius_km"], what);
         let mut coordinate = |key: &str, range: std::ops::RangeInclusive<f64>| {
@@ -1237,7 +1275,7 @@ impl Reader {
                 );
                 return None;
             };
-            let number = self.number(item, &format!("{what}: `{key}`"))?;
+            let number = self.number(item, &format_args!("{what}: `{key}`"))?;
             if !range.contains(&number) {
                 self.error(
                     item.span(),
@@ -1261,8 +1299,13 @@ impl Reader {
         })
     }
 
-    fn date(&mut self, value: &TomlValue<'_>, what: &str, key: &str) -> Option<Spanned<Date>> {
-        let help = format!("write a TOML date without quotes: `{key} = 2027-03-01`");
+    fn date(
+        &mut self,
+        value: &TomlValue<'_>,
+        what: &dyn fmt::Display,
+        key: &str,
+    ) -> Option<Spanned<Date>> {
+        let help = format_args!("write a TOML date without quotes: `{key} = 2027-03-01`");
         let date = match value.get_ref() {
             DeValue::Datetime(datetime) if datetime.time.is_none() => datetime
                 .date
@@ -1270,7 +1313,7 @@ impl Reader {
             DeValue::String(text) if Date::parse(text).is_some() => {
                 self.push(
                     Diagnostic::error(value.span(), format!("{what} is a string, not a date"))
-                        .with_help(help),
+                        .with_help(help.to_string()),
                 );
                 return None;
             }
@@ -1280,7 +1323,7 @@ impl Reader {
                         value.span(),
                         format!("{what} must be a date, found {}", describe(other)),
                     )
-                    .with_help(help),
+                    .with_help(help.to_string()),
                 );
                 return None;
             }
@@ -1297,10 +1340,10 @@ impl Reader {
     fn timestamp(
         &mut self,
         value: &TomlValue<'_>,
-        what: &str,
+        what: &dyn fmt::Display,
         key: &str,
     ) -> Option<Spanned<Timestamp>> {
-        let help = format!(
+        let help = format_args!(
             "write a TOML datetime without quotes, with its offset: `{key} = 2026-12-01T09:00:00Z`"
         );
         let DeValue::Datetime(datetime) = value.get_ref() else {
@@ -1312,7 +1355,7 @@ impl Reader {
                         describe(value.get_ref())
                     ),
                 )
-                .with_help(help),
+                .with_help(help.to_string()),
             );
             return None;
         };
@@ -1322,7 +1365,7 @@ impl Reader {
         else {
             self.push(
                 Diagnostic::error(value.span(), format!("{what} has no valid date"))
-                    .with_help(help),
+                    .with_help(help.to_string()),
             );
             return None;
         };
@@ -1364,7 +1407,12 @@ impl Reader {
     // ---- generic readers ------------------------------------------------------------------
 
     /// Reports every key not in `allowed`; returns whether all were allowed.
-    fn check_keys(&mut self, table: &DeTable<'_>, allowed: &[&str], context: &str) -> bool {
+    fn check_keys(
+        &mut self,
+        table: &DeTable<'_>,
+        allowed: &[&str],
+        context: &dyn fmt::Display,
+    ) -> bool {
         let mut all_known = true;
         for (key, _) in table.iter() {
             let name = key.get_ref().as_ref();
@@ -1384,7 +1432,11 @@ impl Reader {
         all_known
     }
 
-    fn table<'v, 'i>(&mut self, value: &'v TomlValue<'i>, what: &str) -> Option<&'v DeTable<'i>> {
+    fn table<'v, 'i>(
+        &mut self,
+        value: &'v TomlValue<'i>,
+        what: &dyn fmt::Display,
+    ) -> Option<&'v DeTable<'i>> {
         match value.get_ref() {
             DeValue::Table(table) => Some(table),
             other => {
@@ -1400,7 +1452,7 @@ impl Reader {
     fn array<'v, 'i>(
         &mut self,
         value: &'v TomlValue<'i>,
-        what: &str,
+        what: &dyn fmt::Display,
     ) -> Option<&'v [TomlValue<'i>]> {
         match value.get_ref() {
             DeValue::Array(items) => Some(&items[..]),
@@ -1414,7 +1466,11 @@ impl Reader {
         }
     }
 
-    fn string(&mut self, value: &TomlValue<'_>, what: &str) -> Option<Spanned<String>> {
+    fn string(
+        &mut self,
+        value: &TomlValue<'_>,
+        what: &dyn fmt::Display,
+    ) -> Option<Spanned<String>> {
         match value.get_ref() {
             DeValue::String(text) => Some(Spanned::new(text.to_string(), value.span())),
             other => {
@@ -1427,12 +1483,16 @@ impl Reader {
         }
     }
 
-    fn strings(&mut self, value: &TomlValue<'_>, what: &str) -> Option<Vec<Spanned<String>>> {
+    fn strings(
+        &mut self,
+        value: &TomlValue<'_>,
+        what: &dyn fmt::Display,
+    ) -> Option<Vec<Spanned<String>>> {
         let items = self.array(value, what)?;
         let mut strings = Vec::with_capacity(items.len());
         let mut ok = true;
         for item in items {
-            match self.string(item, &format!("an item of {what}")) {
+            match self.string(item, &format_args!("an item of {what}")) {
                 Some(text) => strings.push(text),
                 None => ok = false,
             }
@@ -1440,24 +1500,36 @@ impl Reader {
         ok.then_some(strings)
     }
 
-    fn string_list(&mut self, table: &DeTable<'_>, key: &str, context: &str) -> Vec<String> {
-        table
-            .get(key)
-            .and_then(|value| self.strings(value, &format!("{context}: `{key}`")))
-            .unwrap_or_default()
-            .into_iter()
-            .map(|text| text.value)
-            .collect()
+    fn string_list(
+        &mut self,
+        table: &DeTable<'_>,
+        key: &str,
+        context: &dyn fmt::Display,
+    ) -> Vec<String> {
+        let Some(value) = table.get(key) else {
+            return Vec::new();
+        };
+        let what = format_args!("{context}: `{key}`");
+        let Some(items) = self.array(value, &what) else {
+            return Vec::new();
+        };
+        let mut strings = Vec::with_capacity(items.len());
+        for item in items {
+            if let Some(text) = self.string(item, &format_args!("an item of {what}")) {
+                strings.push(text.value);
+            }
+        }
+        strings
     }
 
     fn optional_string(
         &mut self,
         table: &DeTable<'_>,
         key: &str,
-        context: &str,
+        context: &dyn fmt::Display,
     ) -> Option<Spanned<String>> {
         let value = table.get(key)?;
-        self.string(value, &format!("{context}: `{key}`"))
+        self.string(value, &format_args!("{context}: `{key}`"))
     }
 
     fn required_text(
@@ -1465,7 +1537,7 @@ impl Reader {
         table: &DeTable<'_>,
         key: &str,
         missing_span: Span,
-        context: &str,
+        context: &dyn fmt::Display,
         help: &str,
     ) -> Option<String> {
         let Some(value) = table.get(key) else {
@@ -1475,7 +1547,7 @@ impl Reader {
             );
             return None;
         };
-        let text = self.string(value, &format!("{context}: `{key}`"))?;
+        let text = self.string(value, &format_args!("{context}: `{key}`"))?;
         if text.value.trim().is_empty() {
             self.push(
                 Diagnostic::error(text.span, format!("{context}: `{key}` is empty"))
@@ -1486,7 +1558,12 @@ impl Reader {
         Some(text.value)
     }
 
-    fn optional_bool(&mut self, table: &DeTable<'_>, key: &str, context: &str) -> bool {
+    fn optional_bool(
+        &mut self,
+        table: &DeTable<'_>,
+        key: &str,
+        context: &dyn fmt::Display,
+    ) -> bool {
         let Some(value) = table.get(key) else {
             return false;
         };
@@ -1505,7 +1582,7 @@ impl Reader {
         }
     }
 
-    fn scalar(&mut self, value: &TomlValue<'_>, what: &str) -> Option<Spanned<Value>> {
+    fn scalar(&mut self, value: &TomlValue<'_>, what: &dyn fmt::Display) -> Option<Spanned<Value>> {
         let scalar = match value.get_ref() {
             DeValue::Boolean(flag) => Value::Bool(*flag),
             DeValue::Integer(int) => Value::Int(self.integer_value(int, value.span())?),

@@ -2,6 +2,7 @@
 //! prerequisite cycles, and names that would collide in generated code.
 
 use std::collections::{HashMap, HashSet};
+use std::fmt;
 
 use crate::diagnostic::{Diagnostic, Span};
 use crate::model::*;
@@ -9,13 +10,22 @@ use crate::names;
 
 pub(crate) fn validate(schema: &Schema, untyped_flags: &HashSet<String>) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
+    let flags: HashMap<&str, &Flag> = schema
+        .flags
+        .iter()
+        .map(|flag| (flag.name.as_str(), flag))
+        .collect();
+    let known = Known {
+        flags,
+        untyped_flags,
+    };
     check_generated_names(schema, &mut errors);
     for segment in &schema.segments {
         for condition in &segment.when {
             if let Test::Flag(prerequisite) = &condition.test {
                 check_prerequisite(
                     schema,
-                    untyped_flags,
+                    &known,
                     &format!("segment `{}`", segment.name),
                     None,
                     prerequisite,
@@ -25,7 +35,7 @@ pub(crate) fn validate(schema: &Schema, untyped_flags: &HashSet<String>) -> Vec<
         }
     }
     for flag in &schema.flags {
-        let context = format!("flag `{}`", flag.name);
+        let context = format_args!("flag `{}`", flag.name);
         for env in &flag.environments {
             if !schema.has_environment(&env.name.value) {
                 errors.push(unknown_environment(schema, &context, &env.name));
@@ -34,39 +44,43 @@ pub(crate) fn validate(schema: &Schema, untyped_flags: &HashSet<String>) -> Vec<
         for prerequisite in &flag.requires {
             check_prerequisite(
                 schema,
-                untyped_flags,
+                &known,
                 &context,
                 Some(flag),
                 prerequisite,
                 &mut errors,
             );
         }
+        // Rule contexts are only spelt out for a message: formatting one per rule would cost
+        // more than checking it.
+        let base = flag
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(index, rule)| (None, index, rule));
         let overlays = flag.environments.iter().flat_map(|env| {
-            let prefix = format!("{context}, environment `{}`", env.name.value);
             env.rules
                 .iter()
                 .flatten()
                 .enumerate()
-                .map(move |(index, rule)| (format!("{prefix}, rule {}", index + 1), rule))
+                .map(move |(index, rule)| (Some(env.name.value.as_str()), index, rule))
         });
-        let rules = flag
-            .rules
-            .iter()
-            .enumerate()
-            .map(|(index, rule)| (format!("{context}, rule {}", index + 1), rule))
-            .chain(overlays);
-        for (rule_context, rule) in rules {
+        for (environment, index, rule) in base.chain(overlays) {
+            let rule_context = || match environment {
+                None => format!("{context}, rule {}", index + 1),
+                Some(env) => format!("{context}, environment `{env}`, rule {}", index + 1),
+            };
             for segment in &rule.segments {
                 if schema.segment(&segment.value).is_none() {
-                    errors.push(unknown_segment(schema, &rule_context, segment));
+                    errors.push(unknown_segment(schema, &rule_context(), segment));
                 }
             }
             for condition in &rule.when {
                 if let Test::Flag(prerequisite) = &condition.test {
                     check_prerequisite(
                         schema,
-                        untyped_flags,
-                        &rule_context,
+                        &known,
+                        &rule_context(),
                         Some(flag),
                         prerequisite,
                         &mut errors,
@@ -77,6 +91,13 @@ pub(crate) fn validate(schema: &Schema, untyped_flags: &HashSet<String>) -> Vec<
     }
     check_cycles(schema, &mut errors);
     errors
+}
+
+/// Lookups shared by the checks.
+struct Known<'a> {
+    flags: HashMap<&'a str, &'a Flag>,
+    /// Flags whose type is unknown because of an error already reported.
+    untyped_flags: &'a HashSet<String>,
 }
 
 /// `flags!()` generates `NAME` and `NAME_detail` for every flag, so `a_detail` may not be a
@@ -103,7 +124,11 @@ fn check_generated_names(schema: &Schema, errors: &mut Vec<Diagnostic>) {
     }
 }
 
-fn unknown_environment(schema: &Schema, context: &str, name: &Spanned<String>) -> Diagnostic {
+fn unknown_environment(
+    schema: &Schema,
+    context: &dyn fmt::Display,
+    name: &Spanned<String>,
+) -> Diagnostic {
     let declared = schema.environments.iter().map(|env| env.value.as_str());
     let help = if schema.environments.is_empty() {
         format!(
@@ -122,7 +147,11 @@ fn unknown_environment(schema: &Schema, context: &str, name: &Spanned<String>) -
     .with_help(help)
 }
 
-fn unknown_segment(schema: &Schema, context: &str, name: &Spanned<String>) -> Diagnostic {
+fn unknown_segment(
+    schema: &Schema,
+    context: &dyn fmt::Display,
+    name: &Spanned<String>,
+) -> Diagnostic {
     let declared = schema.segments.iter().map(|segment| segment.name.as_str());
     let help = match names::suggest(&name.value, declared) {
         Some(similar) => format!("a segment with a similar name exists: `{similar}`"),
@@ -137,8 +166,8 @@ fn unknown_segment(schema: &Schema, context: &str, name: &Spanned<String>) -> Di
 
 fn check_prerequisite(
     schema: &Schema,
-    untyped_flags: &HashSet<String>,
-    context: &str,
+    known: &Known<'_>,
+    context: &dyn fmt::Display,
     owner: Option<&Flag>,
     prerequisite: &Prerequisite,
     errors: &mut Vec<Diagnostic>,
@@ -151,7 +180,7 @@ fn check_prerequisite(
         );
         return;
     }
-    let Some(target) = schema.flag(name) else {
+    let Some(target) = known.flags.get(name.as_str()) else {
         let help = match names::suggest(name, schema.flag_names()) {
             Some(similar) => format!("a flag with a similar name exists: `{similar}`"),
             None => "a prerequisite must be a flag declared in this file".to_owned(),
@@ -165,7 +194,7 @@ fn check_prerequisite(
         );
         return;
     };
-    if !untyped_flags.contains(name) && !target.kind.accepts(&prerequisite.is.value) {
+    if !known.untyped_flags.contains(name) && !target.kind.accepts(&prerequisite.is.value) {
         let help = match &target.kind {
             FlagKind::Variants(variants) => format!(
                 "the variants of `{name}` are {}",
