@@ -11,12 +11,21 @@ use crate::diagnostic::Span;
 use crate::names;
 
 /// A value with the place in `flags.toml` it was written.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Equality compares values only: throughout the model, two definitions are equal when they
+/// mean the same, wherever in the file they are written.
+#[derive(Debug, Clone)]
 pub struct Spanned<T> {
     /// The value.
     pub value: T,
     /// Where it was written.
     pub span: Span,
+}
+
+impl<T: PartialEq> PartialEq for Spanned<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+    }
 }
 
 impl<T> Spanned<T> {
@@ -430,7 +439,7 @@ impl Outcome {
 }
 
 /// One value of a split and its weight.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct SplitArm {
     /// The value.
     pub value: Value,
@@ -576,7 +585,7 @@ pub struct GeoFence {
 }
 
 /// Per-environment replacements of a flag's `default` and `rules`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EnvironmentValues {
     /// The environment.
     pub name: Spanned<String>,
@@ -584,4 +593,107 @@ pub struct EnvironmentValues {
     pub default: Option<Spanned<Value>>,
     /// Replaces the flag's rules.
     pub rules: Option<Vec<Rule>>,
+}
+
+// Equality ignores where things are written (see `Spanned`).
+
+impl PartialEq for Segment {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+            && self.description == other.description
+            && self.users == other.users
+            && self.exclude == other.exclude
+            && self.when == other.when
+    }
+}
+
+impl PartialEq for Flag {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+            && self.description == other.description
+            && self.owner == other.owner
+            && self.expires == other.expires
+            && self.permanent == other.permanent
+            && self.pinned == other.pinned
+            && self.kind == other.kind
+            && self.default == other.default
+            && self.requires == other.requires
+            && self.window == other.window
+            && self.salt == other.salt
+            && self.rules == other.rules
+            && self.environments == other.environments
+    }
+}
+
+impl PartialEq for Rule {
+    fn eq(&self, other: &Self) -> bool {
+        self.description == other.description
+            && self.users == other.users
+            && self.segments == other.segments
+            && self.when == other.when
+            && self.window == other.window
+            && self.bucket_by == other.bucket_by
+            && self.outcome == other.outcome
+    }
+}
+
+impl PartialEq for SplitArm {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value && self.weight == other.weight
+    }
+}
+
+impl PartialEq for Condition {
+    fn eq(&self, other: &Self) -> bool {
+        self.negate == other.negate && self.test == other.test
+    }
+}
+
+impl PartialEq for Test {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (
+                Test::Attribute {
+                    attribute,
+                    case_insensitive,
+                    operator,
+                },
+                Test::Attribute {
+                    attribute: other_attribute,
+                    case_insensitive: other_case_insensitive,
+                    operator: other_operator,
+                },
+            ) => {
+                attribute == other_attribute
+                    && case_insensitive == other_case_insensitive
+                    && operator == other_operator
+            }
+            (Test::Flag(prerequisite), Test::Flag(other)) => prerequisite == other,
+            _ => false,
+        }
+    }
+}
+
+impl PartialEq for Operator {
+    fn eq(&self, other: &Self) -> bool {
+        use Operator::*;
+        match (self, other) {
+            (In(a), In(b)) | (NotIn(a), NotIn(b)) => a == b,
+            (Eq(a), Eq(b)) => a == b,
+            (StartsWith(a), StartsWith(b))
+            | (EndsWith(a), EndsWith(b))
+            | (Contains(a), Contains(b)) => a == b,
+            (Matches(a), Matches(b)) => a.as_str() == b.as_str(),
+            (Lt(a), Lt(b)) | (Le(a), Le(b)) | (Gt(a), Gt(b)) | (Ge(a), Ge(b)) => a == b,
+            (Before(a), Before(b)) | (After(a), After(b)) => a == b,
+            (SemverEq(a), SemverEq(b))
+            | (SemverLt(a), SemverLt(b))
+            | (SemverLe(a), SemverLe(b))
+            | (SemverGt(a), SemverGt(b))
+            | (SemverGe(a), SemverGe(b)) => a == b,
+            (Cidr(a), Cidr(b)) => a == b,
+            (Within(a), Within(b)) => a == b,
+            _ => false,
+        }
+    }
 }

@@ -1,0 +1,461 @@
+//! From a validated schema to the structures the evaluator walks: names resolved to
+//! positions, values interned, sets hashed, environments applied. Everything here runs when
+//! definitions load, so that evaluation does no lookups by name and no allocation.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+
+use flags_schema::reexports::ipnet::IpNet;
+use flags_schema::reexports::regex::Regex;
+use flags_schema::reexports::semver::Version;
+use flags_schema::{
+    Condition, Flag, FlagKind, GeoFence, ListValues, Operator, Outcome, Prerequisite, Rule,
+    Schema, Segment, Test, Value, Window,
+};
+use hashbrown::{Equivalent, HashSet};
+
+use crate::intern::{intern, intern_string};
+use crate::value::Served;
+
+/// Sets at most this large are scanned; larger ones are hashed.
+const SCAN_LIMIT: usize = 8;
+
+/// All flags and segments of one configuration in one environment.
+pub(crate) struct Definitions {
+    pub(crate) flags: Box<[CompiledFlag]>,
+    pub(crate) segments: Box<[CompiledSegment]>,
+    pub(crate) by_name: HashMap<&'static str, usize>,
+}
+
+pub(crate) struct CompiledFlag {
+    pub(crate) name: &'static str,
+    pub(crate) kind: Kind,
+    pub(crate) variants: Box<[&'static str]>,
+    pub(crate) default: Served,
+    pub(crate) pinned: bool,
+    pub(crate) requires: Box<[(usize, Served)]>,
+    pub(crate) window: Span,
+    pub(crate) salt: Box<str>,
+    pub(crate) rules: Box<[CompiledRule]>,
+}
+
+/// The type of a flag's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Bool,
+    Int,
+    Float,
+    Str,
+    Variant,
+}
+
+impl Kind {
+    pub(crate) fn of(kind: &FlagKind) -> Kind {
+        match kind {
+            FlagKind::Bool => Kind::Bool,
+            FlagKind::Int => Kind::Int,
+            FlagKind::Float => Kind::Float,
+            FlagKind::String => Kind::Str,
+            FlagKind::Variants(_) => Kind::Variant,
+        }
+    }
+}
+
+/// A time window in Unix milliseconds; `None` bounds are open.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Span {
+    pub(crate) from: Option<i64>,
+    pub(crate) until: Option<i64>,
+}
+
+impl Span {
+    fn of(window: &Window) -> Span {
+        Span {
+            from: window.from.as_ref().map(|from| from.value.unix_millis()),
+            until: window.until.as_ref().map(|until| until.value.unix_millis()),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn is_always(&self) -> bool {
+        self.from.is_none() && self.until.is_none()
+    }
+
+    #[inline]
+    pub(crate) fn contains(&self, now: i64) -> bool {
+        self.from.is_none_or(|from| from <= now) && self.until.is_none_or(|until| now < until)
+    }
+}
+
+pub(crate) struct CompiledRule {
+    pub(crate) users: Option<StrSet>,
+    pub(crate) segments: Box<[usize]>,
+    pub(crate) conditions: Box<[CompiledCondition]>,
+    pub(crate) window: Span,
+    pub(crate) bucket_by: Option<Box<str>>,
+    pub(crate) outcome: CompiledOutcome,
+}
+
+pub(crate) enum CompiledOutcome {
+    Serve(Served),
+    Rollout { threshold: u32, serve: Served },
+    /// Cumulative upper bounds, in declared order.
+    Split(Box<[(u32, Served)]>),
+}
+
+pub(crate) struct CompiledSegment {
+    pub(crate) name: &'static str,
+    pub(crate) users: Option<StrSet>,
+    pub(crate) exclude: Option<StrSet>,
+    pub(crate) conditions: Box<[CompiledCondition]>,
+}
+
+pub(crate) struct CompiledCondition {
+    pub(crate) negate: bool,
+    pub(crate) test: CompiledTest,
+}
+
+pub(crate) enum CompiledTest {
+    Attribute { name: &'static str, op: Op },
+    Flag { index: usize, expected: Served },
+}
+
+pub(crate) enum Op {
+    In(ValueSet),
+    NotIn(ValueSet),
+    EqStr(Box<str>, bool),
+    EqNumber(f64),
+    EqBool(bool),
+    StartsWith(Box<str>, bool),
+    EndsWith(Box<str>, bool),
+    Contains(Box<str>, bool),
+    Matches(Regex),
+    Lt(f64),
+    Le(f64),
+    Gt(f64),
+    Ge(f64),
+    Before(i64),
+    After(i64),
+    /// Matches when the comparison of the attribute with the version is one of these.
+    Semver(Version, [bool; 3]),
+    Cidr(Box<[IpNet]>),
+    Within(GeoFence),
+}
+
+pub(crate) enum ValueSet {
+    Strings(StrSet),
+    Ints(Box<[i64]>),
+}
+
+/// A set of strings, exact or ignoring case.
+pub(crate) enum StrSet {
+    Scan(Box<[Box<str>]>),
+    Hashed(HashSet<Box<str>>),
+    ScanFolded(Box<[Box<str>]>),
+    HashedFolded(HashSet<Folded>),
+}
+
+impl StrSet {
+    fn new(items: impl IntoIterator<Item = impl AsRef<str>>, case_insensitive: bool) -> StrSet {
+        let items: Vec<Box<str>> = items.into_iter().map(|item| item.as_ref().into()).collect();
+        match (items.len() <= SCAN_LIMIT, case_insensitive) {
+            (true, false) => StrSet::Scan(items.into()),
+            (false, false) => StrSet::Hashed(items.into_iter().collect()),
+            (true, true) => StrSet::ScanFolded(items.into()),
+            (false, true) => StrSet::HashedFolded(items.into_iter().map(Folded).collect()),
+        }
+    }
+
+    fn optional(items: &[String]) -> Option<StrSet> {
+        (!items.is_empty()).then(|| StrSet::new(items, false))
+    }
+
+    #[inline]
+    pub(crate) fn contains(&self, text: &str) -> bool {
+        match self {
+            StrSet::Scan(items) => items.iter().any(|item| &**item == text),
+            StrSet::Hashed(items) => items.contains(text),
+            StrSet::ScanFolded(items) => items.iter().any(|item| eq_folded(item, text)),
+            StrSet::HashedFolded(items) => items.contains(&FoldedRef(text)),
+        }
+    }
+}
+
+/// A string compared and hashed ignoring case (Unicode lowercase, char by char).
+pub(crate) struct Folded(Box<str>);
+
+/// The borrowed form, for lookups without allocating.
+struct FoldedRef<'a>(&'a str);
+
+fn hash_folded<H: Hasher>(text: &str, state: &mut H) {
+    for c in text.chars().flat_map(char::to_lowercase) {
+        state.write_u32(u32::from(c));
+    }
+    state.write_u8(0xff);
+}
+
+impl Hash for Folded {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_folded(&self.0, state);
+    }
+}
+
+impl Hash for FoldedRef<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_folded(self.0, state);
+    }
+}
+
+impl PartialEq for Folded {
+    fn eq(&self, other: &Self) -> bool {
+        eq_folded(&self.0, &other.0)
+    }
+}
+
+impl Eq for Folded {}
+
+impl Equivalent<Folded> for FoldedRef<'_> {
+    fn equivalent(&self, key: &Folded) -> bool {
+        eq_folded(self.0, &key.0)
+    }
+}
+
+/// Equal ignoring case; ASCII takes the fast path.
+#[inline]
+pub(crate) fn eq_folded(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
+}
+
+impl Definitions {
+    /// Compiles `schema` for `environment` (`None`: the base definitions).
+    pub(crate) fn compile(schema: &Schema, environment: Option<&str>) -> Definitions {
+        Definitions::compile_with_kinds(schema, environment, &|_| None)
+    }
+
+    /// Compiles `schema`, ordering each variant flag's variants as `variants_of` says (the
+    /// order the binary was compiled with), so that positions agree with generated enums.
+    pub(crate) fn compile_with_kinds(
+        schema: &Schema,
+        environment: Option<&str>,
+        variants_of: &dyn Fn(&str) -> Option<Vec<&'static str>>,
+    ) -> Definitions {
+        let flag_index: HashMap<&str, usize> = schema
+            .flags
+            .iter()
+            .enumerate()
+            .map(|(index, flag)| (flag.name.as_str(), index))
+            .collect();
+        let segment_index: HashMap<&str, usize> = schema
+            .segments
+            .iter()
+            .enumerate()
+            .map(|(index, segment)| (segment.name.as_str(), index))
+            .collect();
+        let variants: Vec<Box<[&'static str]>> = schema
+            .flags
+            .iter()
+            .map(|flag| {
+                variants_of(&flag.name)
+                    .unwrap_or_else(|| {
+                        flag.kind
+                            .variants()
+                            .iter()
+                            .map(|variant| intern(&variant.value))
+                            .collect()
+                    })
+                    .into()
+            })
+            .collect();
+        let compiler = Compiler {
+            flag_index: &flag_index,
+            segment_index: &segment_index,
+            variants: &variants,
+        };
+        let flags: Box<[CompiledFlag]> = schema
+            .flags
+            .iter()
+            .enumerate()
+            .map(|(index, flag)| compiler.flag(index, flag, environment))
+            .collect();
+        let segments = schema
+            .segments
+            .iter()
+            .map(|segment| compiler.segment(segment))
+            .collect();
+        let by_name = flags
+            .iter()
+            .enumerate()
+            .map(|(index, flag)| (flag.name, index))
+            .collect();
+        Definitions {
+            flags,
+            segments,
+            by_name,
+        }
+    }
+}
+
+struct Compiler<'a> {
+    flag_index: &'a HashMap<&'a str, usize>,
+    segment_index: &'a HashMap<&'a str, usize>,
+    variants: &'a [Box<[&'static str]>],
+}
+
+impl Compiler<'_> {
+    fn flag(&self, index: usize, flag: &Flag, environment: Option<&str>) -> CompiledFlag {
+        let targeting = flag.targeting(environment);
+        let variants = &self.variants[index];
+        let kind = Kind::of(&flag.kind);
+        CompiledFlag {
+            name: intern(&flag.name),
+            kind,
+            variants: variants.clone(),
+            default: served(&targeting.default.value, variants),
+            pinned: flag.pinned,
+            requires: flag
+                .requires
+                .iter()
+                .filter_map(|prerequisite| self.prerequisite(prerequisite))
+                .collect(),
+            window: Span::of(&flag.window),
+            salt: flag.bucket_salt().into(),
+            rules: targeting
+                .rules
+                .iter()
+                .map(|rule| self.rule(rule, variants))
+                .collect(),
+        }
+    }
+
+    fn prerequisite(&self, prerequisite: &Prerequisite) -> Option<(usize, Served)> {
+        let index = *self.flag_index.get(prerequisite.flag.value.as_str())?;
+        Some((index, served(&prerequisite.is.value, &self.variants[index])))
+    }
+
+    fn rule(&self, rule: &Rule, variants: &[&'static str]) -> CompiledRule {
+        let outcome = match &rule.outcome {
+            Outcome::Serve(value) => CompiledOutcome::Serve(served(&value.value, variants)),
+            Outcome::Rollout { percent, serve } => CompiledOutcome::Rollout {
+                threshold: percent.value.thousandths(),
+                serve: served(&serve.value, variants),
+            },
+            Outcome::Split(arms) => {
+                let mut upper = 0;
+                CompiledOutcome::Split(
+                    arms.value
+                        .iter()
+                        .map(|arm| {
+                            upper += arm.weight.thousandths();
+                            (upper, served(&arm.value, variants))
+                        })
+                        .collect(),
+                )
+            }
+        };
+        CompiledRule {
+            users: StrSet::optional(&rule.users),
+            segments: rule
+                .segments
+                .iter()
+                .filter_map(|name| self.segment_index.get(name.value.as_str()).copied())
+                .collect(),
+            conditions: self.conditions(&rule.when),
+            window: Span::of(&rule.window),
+            bucket_by: rule.bucket_by.as_deref().map(Into::into),
+            outcome,
+        }
+    }
+
+    fn segment(&self, segment: &Segment) -> CompiledSegment {
+        CompiledSegment {
+            name: intern(&segment.name),
+            users: StrSet::optional(&segment.users),
+            exclude: StrSet::optional(&segment.exclude),
+            conditions: self.conditions(&segment.when),
+        }
+    }
+
+    fn conditions(&self, conditions: &[Condition]) -> Box<[CompiledCondition]> {
+        conditions
+            .iter()
+            .filter_map(|condition| {
+                let test = match &condition.test {
+                    Test::Flag(prerequisite) => {
+                        let (index, expected) = self.prerequisite(prerequisite)?;
+                        CompiledTest::Flag { index, expected }
+                    }
+                    Test::Attribute {
+                        attribute,
+                        case_insensitive,
+                        operator,
+                    } => CompiledTest::Attribute {
+                        name: intern(attribute),
+                        op: operation(operator, *case_insensitive),
+                    },
+                };
+                Some(CompiledCondition {
+                    negate: condition.negate,
+                    test,
+                })
+            })
+            .collect()
+    }
+}
+
+fn operation(operator: &Operator, case_insensitive: bool) -> Op {
+    match operator {
+        Operator::In(values) => Op::In(value_set(values, case_insensitive)),
+        Operator::NotIn(values) => Op::NotIn(value_set(values, case_insensitive)),
+        Operator::Eq(Value::String(text)) => Op::EqStr(text.as_str().into(), case_insensitive),
+        Operator::Eq(Value::Int(number)) => Op::EqNumber(*number as f64),
+        Operator::Eq(Value::Float(number)) => Op::EqNumber(*number),
+        Operator::Eq(Value::Bool(value)) => Op::EqBool(*value),
+        Operator::StartsWith(text) => Op::StartsWith(text.as_str().into(), case_insensitive),
+        Operator::EndsWith(text) => Op::EndsWith(text.as_str().into(), case_insensitive),
+        Operator::Contains(text) => Op::Contains(text.as_str().into(), case_insensitive),
+        Operator::Matches(regex) => Op::Matches(regex.clone()),
+        Operator::Lt(number) => Op::Lt(*number),
+        Operator::Le(number) => Op::Le(*number),
+        Operator::Gt(number) => Op::Gt(*number),
+        Operator::Ge(number) => Op::Ge(*number),
+        Operator::Before(instant) => Op::Before(instant.unix_millis()),
+        Operator::After(instant) => Op::After(instant.unix_millis()),
+        Operator::SemverEq(version) => Op::Semver(version.clone(), [false, true, false]),
+        Operator::SemverLt(version) => Op::Semver(version.clone(), [true, false, false]),
+        Operator::SemverLe(version) => Op::Semver(version.clone(), [true, true, false]),
+        Operator::SemverGt(version) => Op::Semver(version.clone(), [false, false, true]),
+        Operator::SemverGe(version) => Op::Semver(version.clone(), [false, true, true]),
+        Operator::Cidr(networks) => Op::Cidr(networks.clone().into()),
+        Operator::Within(fence) => Op::Within(*fence),
+    }
+}
+
+fn value_set(values: &ListValues, case_insensitive: bool) -> ValueSet {
+    match values {
+        ListValues::Strings(items) => ValueSet::Strings(StrSet::new(items, case_insensitive)),
+        ListValues::Ints(items) => ValueSet::Ints(items.clone().into()),
+    }
+}
+
+/// A schema value as the evaluator holds it. Values were validated against the flag's kind,
+/// so a variant name is always found; position 0 stands in for the impossible.
+pub(crate) fn served(value: &Value, variants: &[&'static str]) -> Served {
+    match value {
+        Value::Bool(value) => Served::Bool(*value),
+        Value::Int(value) => Served::Int(*value),
+        Value::Float(value) => Served::Float(*value),
+        Value::String(text) if !variants.is_empty() => Served::Variant(
+            variants
+                .iter()
+                .position(|variant| variant == text)
+                .and_then(|index| u16::try_from(index).ok())
+                .unwrap_or(0),
+        ),
+        Value::String(text) => Served::Str(intern_string(text)),
+    }
+}

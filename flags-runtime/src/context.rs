@@ -1,0 +1,347 @@
+//! Who is asking: a key and typed attributes, built per request.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::SystemTime;
+
+use flags_schema::Timestamp;
+
+/// The subject of an evaluation: a key (a user, account, device...) and typed attributes.
+///
+/// Building one is cheap: strings are borrowed when they can be, and the only allocation is
+/// the attribute list. Attributes that a rule needs but the context lacks never match (and
+/// never panic); neither do attributes of the wrong type.
+///
+/// ```
+/// use flags_runtime::{Context, Location};
+///
+/// let ctx = Context::new("u-1001")
+///     .with("country", "EE")
+///     .with("app_version", "2.4.1")
+///     .with("age", 34)
+///     .with("beta", true)
+///     .with("ip", std::net::Ipv4Addr::new(10, 1, 2, 3))
+///     .with("location", Location::new(59.437, 24.754))
+///     .with("groups", vec!["admins", "staff"]);
+/// assert_eq!(ctx.key(), "u-1001");
+/// assert_eq!(ctx.get("country").and_then(|value| value.as_str()), Some("EE"));
+/// assert!(ctx.get("missing").is_none());
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Context<'a> {
+    key: Cow<'a, str>,
+    attributes: Vec<(Cow<'a, str>, Attribute<'a>)>,
+}
+
+impl<'a> Context<'a> {
+    /// A context with this key and no attributes.
+    pub fn new(key: impl Into<Cow<'a, str>>) -> Self {
+        Context {
+            key: key.into(),
+            attributes: Vec::new(),
+        }
+    }
+
+    /// Adds (or replaces) an attribute.
+    #[must_use]
+    pub fn with(mut self, name: impl Into<Cow<'a, str>>, value: impl Into<Attribute<'a>>) -> Self {
+        self.set(name, value);
+        self
+    }
+
+    /// Adds (or replaces) an attribute in place.
+    pub fn set(&mut self, name: impl Into<Cow<'a, str>>, value: impl Into<Attribute<'a>>) {
+        let name = name.into();
+        let value = value.into();
+        match self.attributes.iter_mut().find(|(existing, _)| *existing == name) {
+            Some((_, slot)) => *slot = value,
+            None => self.attributes.push((name, value)),
+        }
+    }
+
+    /// The key: what user targeting lists, and what rollouts bucket by default.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// An attribute by name. `"key"` gives the key unless an attribute of that name was set.
+    #[inline]
+    pub fn get(&self, name: &str) -> Option<&Attribute<'a>> {
+        self.attributes
+            .iter()
+            .find(|(existing, _)| same_name(existing, name))
+            .map(|(_, value)| value)
+    }
+
+    /// The position of an attribute, for repeated reads during one evaluation.
+    #[inline]
+    pub(crate) fn position(&self, name: &str) -> Option<usize> {
+        self.attributes
+            .iter()
+            .position(|(existing, _)| same_name(existing, name))
+    }
+
+    /// The attribute at a position found with [`Context::position`].
+    #[inline]
+    pub(crate) fn at(&self, position: usize) -> Option<&Attribute<'a>> {
+        self.attributes.get(position).map(|(_, value)| value)
+    }
+
+    /// Every attribute, in the order they were set.
+    pub fn attributes(&self) -> impl Iterator<Item = (&str, &Attribute<'a>)> {
+        self.attributes.iter().map(|(name, value)| (&**name, value))
+    }
+
+    /// A copy that owns all its strings, to keep beyond the borrowed data.
+    pub fn into_owned(self) -> Context<'static> {
+        Context {
+            key: Cow::Owned(self.key.into_owned()),
+            attributes: self
+                .attributes
+                .into_iter()
+                .map(|(name, value)| (Cow::Owned(name.into_owned()), value.into_owned()))
+                .collect(),
+        }
+    }
+}
+
+/// Attribute names are short: comparing them inline beats a call to `memcmp`.
+#[inline(always)]
+fn same_name(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+}
+
+/// A point on the Earth, for geo-fence rules (`within = { lat, lon, radius_km }`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Location {
+    /// Latitude in degrees, -90 to 90.
+    pub lat: f64,
+    /// Longitude in degrees, -180 to 180.
+    pub lon: f64,
+}
+
+impl Location {
+    /// The point at `lat`, `lon` degrees.
+    pub const fn new(lat: f64, lon: f64) -> Self {
+        Location { lat, lon }
+    }
+
+    /// Great-circle distance in kilometres (haversine, mean Earth radius 6371.0088 km).
+    ///
+    /// ```
+    /// use flags_runtime::Location;
+    /// let tallinn = Location::new(59.437, 24.754);
+    /// let helsinki = Location::new(60.170, 24.938);
+    /// assert!((tallinn.distance_km(helsinki) - 82.4).abs() < 0.5);
+    /// ```
+    pub fn distance_km(self, other: Location) -> f64 {
+        const EARTH_RADIUS_KM: f64 = 6371.0088;
+        let (lat1, lat2) = (self.lat.to_radians(), other.lat.to_radians());
+        let d_lat = lat2 - lat1;
+        let d_lon = (other.lon - self.lon).to_radians();
+        let a = (d_lat / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * (d_lon / 2.0).sin().powi(2);
+        2.0 * EARTH_RADIUS_KM * a.sqrt().min(1.0).asin()
+    }
+}
+
+/// The value of one context attribute.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Attribute<'a> {
+    /// Text: countries, emails, versions (`semver_*` parse it), IP addresses (`cidr` parses it).
+    String(Cow<'a, str>),
+    /// A whole number.
+    Int(i64),
+    /// A number with a fraction.
+    Float(f64),
+    /// Yes or no.
+    Bool(bool),
+    /// An instant, for `before`/`after`.
+    Timestamp(Timestamp),
+    /// An IP address, for `cidr`.
+    Ip(IpAddr),
+    /// A place, for `within`.
+    Location(Location),
+    /// Several strings (groups, roles...): `in` matches if any item is listed, `contains` if
+    /// the list has the item.
+    List(Vec<Cow<'a, str>>),
+}
+
+impl<'a> Attribute<'a> {
+    /// The text, if this is a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Attribute::String(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The number, if this is an integer or a float.
+    pub fn as_f64(&self) -> Option<f64> {
+        match *self {
+            Attribute::Int(value) => Some(value as f64),
+            Attribute::Float(value) => Some(value),
+            _ => None,
+        }
+    }
+
+    /// A copy that owns its strings.
+    pub fn into_owned(self) -> Attribute<'static> {
+        match self {
+            Attribute::String(text) => Attribute::String(Cow::Owned(text.into_owned())),
+            Attribute::List(items) => Attribute::List(
+                items
+                    .into_iter()
+                    .map(|item| Cow::Owned(item.into_owned()))
+                    .collect(),
+            ),
+            Attribute::Int(value) => Attribute::Int(value),
+            Attribute::Float(value) => Attribute::Float(value),
+            Attribute::Bool(value) => Attribute::Bool(value),
+            Attribute::Timestamp(value) => Attribute::Timestamp(value),
+            Attribute::Ip(value) => Attribute::Ip(value),
+            Attribute::Location(value) => Attribute::Location(value),
+        }
+    }
+}
+
+impl fmt::Display for Attribute<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Attribute::String(text) => f.write_str(text),
+            Attribute::Int(value) => write!(f, "{value}"),
+            Attribute::Float(value) => write!(f, "{value}"),
+            Attribute::Bool(value) => write!(f, "{value}"),
+            Attribute::Timestamp(value) => write!(f, "{value}"),
+            Attribute::Ip(value) => write!(f, "{value}"),
+            Attribute::Location(value) => write!(f, "({}, {})", value.lat, value.lon),
+            Attribute::List(items) => write!(f, "{}", items.join(", ")),
+        }
+    }
+}
+
+impl<'a> From<&'a str> for Attribute<'a> {
+    fn from(value: &'a str) -> Self {
+        Attribute::String(Cow::Borrowed(value))
+    }
+}
+
+impl<'a> From<&'a String> for Attribute<'a> {
+    fn from(value: &'a String) -> Self {
+        Attribute::String(Cow::Borrowed(value))
+    }
+}
+
+impl From<String> for Attribute<'_> {
+    fn from(value: String) -> Self {
+        Attribute::String(Cow::Owned(value))
+    }
+}
+
+impl<'a> From<Cow<'a, str>> for Attribute<'a> {
+    fn from(value: Cow<'a, str>) -> Self {
+        Attribute::String(value)
+    }
+}
+
+macro_rules! from_int {
+    ($($int:ty),*) => {$(
+        impl From<$int> for Attribute<'_> {
+            fn from(value: $int) -> Self {
+                Attribute::Int(i64::from(value))
+            }
+        }
+    )*};
+}
+from_int!(i8, i16, i32, i64, u8, u16, u32);
+
+impl From<u64> for Attribute<'_> {
+    /// Integers beyond `i64::MAX` become floats.
+    fn from(value: u64) -> Self {
+        i64::try_from(value).map_or(Attribute::Float(value as f64), Attribute::Int)
+    }
+}
+
+impl From<usize> for Attribute<'_> {
+    fn from(value: usize) -> Self {
+        Attribute::from(value as u64)
+    }
+}
+
+impl From<f64> for Attribute<'_> {
+    fn from(value: f64) -> Self {
+        Attribute::Float(value)
+    }
+}
+
+impl From<f32> for Attribute<'_> {
+    fn from(value: f32) -> Self {
+        Attribute::Float(f64::from(value))
+    }
+}
+
+impl From<bool> for Attribute<'_> {
+    fn from(value: bool) -> Self {
+        Attribute::Bool(value)
+    }
+}
+
+impl From<Timestamp> for Attribute<'_> {
+    fn from(value: Timestamp) -> Self {
+        Attribute::Timestamp(value)
+    }
+}
+
+impl From<SystemTime> for Attribute<'_> {
+    fn from(value: SystemTime) -> Self {
+        Attribute::Timestamp(Timestamp::from(value))
+    }
+}
+
+impl From<IpAddr> for Attribute<'_> {
+    fn from(value: IpAddr) -> Self {
+        Attribute::Ip(value)
+    }
+}
+
+impl From<Ipv4Addr> for Attribute<'_> {
+    fn from(value: Ipv4Addr) -> Self {
+        Attribute::Ip(IpAddr::V4(value))
+    }
+}
+
+impl From<Ipv6Addr> for Attribute<'_> {
+    fn from(value: Ipv6Addr) -> Self {
+        Attribute::Ip(IpAddr::V6(value))
+    }
+}
+
+impl From<Location> for Attribute<'_> {
+    fn from(value: Location) -> Self {
+        Attribute::Location(value)
+    }
+}
+
+impl<'a> From<Vec<&'a str>> for Attribute<'a> {
+    fn from(items: Vec<&'a str>) -> Self {
+        Attribute::List(items.into_iter().map(Cow::Borrowed).collect())
+    }
+}
+
+impl From<Vec<String>> for Attribute<'_> {
+    fn from(items: Vec<String>) -> Self {
+        Attribute::List(items.into_iter().map(Cow::Owned).collect())
+    }
+}
+
+impl<'a> From<&'a [&'a str]> for Attribute<'a> {
+    fn from(items: &'a [&'a str]) -> Self {
+        Attribute::List(items.iter().map(|item| Cow::Borrowed(*item)).collect())
+    }
+}
+
+impl<'a, const N: usize> From<[&'a str; N]> for Attribute<'a> {
+    fn from(items: [&'a str; N]) -> Self {
+        Attribute::List(items.into_iter().map(Cow::Borrowed).collect())
+    }
+}

@@ -1,0 +1,480 @@
+//! The hot path: one flag, one context, in order: override, pin, prerequisites, window,
+//! rules (users, segments, conditions, then serve, rollout or split), default. Nothing here
+//! allocates or looks anything up by name, except context attributes.
+
+use std::borrow::Cow;
+use std::cell::Cell;
+use std::cmp::Ordering;
+use std::net::IpAddr;
+use std::time::SystemTime;
+
+use flags_schema::Timestamp;
+use flags_schema::reexports::semver::Version;
+
+use crate::bucket::{bucket, bucket_int};
+use crate::compile::{
+    CompiledCondition, CompiledFlag, CompiledOutcome, CompiledRule, CompiledSegment,
+    CompiledTest, Definitions, Op, ValueSet, eq_folded,
+};
+use crate::context::{Attribute, Context};
+use crate::value::{Reason, Served};
+
+/// Prerequisites are acyclic (the schema checks it); this bounds the recursion anyway, so
+/// that no configuration can exhaust the stack.
+const MAX_DEPTH: u8 = 32;
+
+/// A value set from code.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Override {
+    Serve(Served),
+    Kill,
+}
+
+/// What one evaluation reads: the definitions, the overrides and the clock.
+pub(crate) struct Evaluator<'a> {
+    pub(crate) definitions: &'a Definitions,
+    pub(crate) overrides: &'a [Option<Override>],
+    now: Now,
+    /// The last attribute looked up and where it is in the context: rules often test the
+    /// same attribute one after another. Names are interned, so a pointer compare finds it.
+    last_attribute: Cell<Option<(&'static str, Option<usize>)>>,
+}
+
+/// The current time, read at most once per evaluation and only if a window asks for it.
+struct Now {
+    frozen: Option<i64>,
+    read: Cell<Option<i64>>,
+}
+
+impl Now {
+    #[inline]
+    fn get(&self) -> i64 {
+        if let Some(now) = self.frozen.or(self.read.get()) {
+            return now;
+        }
+        let now = Timestamp::from(SystemTime::now()).unix_millis();
+        self.read.set(Some(now));
+        now
+    }
+}
+
+/// How a rule matched, for the reason.
+enum Matched {
+    User,
+    Segment(u32),
+    Conditions,
+}
+
+/// The reason in eight bytes, with positions instead of names, so that evaluation results
+/// stay in registers; [`Why::reason`] spells it out when asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Why {
+    Default,
+    Override,
+    Killed,
+    Pinned,
+    PrerequisiteFailed(u32),
+    OutsideWindow,
+    TargetedUser(u32),
+    Segment(u32, u32),
+    Rule(u32),
+    Rollout(u32, u32),
+    Split(u32, u32),
+}
+
+/// What an evaluation returns: just the value (`Served`, for `get`) or the value and the
+/// reason (for `detail`). Generic, so that the value-only path computes no reason at all.
+pub(crate) trait Answer: Copy {
+    fn new(served: Served, why: Why) -> Self;
+}
+
+impl Answer for Served {
+    #[inline(always)]
+    fn new(served: Served, _: Why) -> Self {
+        served
+    }
+}
+
+impl Answer for (Served, Why) {
+    #[inline(always)]
+    fn new(served: Served, why: Why) -> Self {
+        (served, why)
+    }
+}
+
+impl Why {
+    pub(crate) fn reason(self, definitions: &Definitions) -> Reason {
+        let flag_name = |index: u32| {
+            definitions
+                .flags
+                .get(index as usize)
+                .map_or("", |flag| flag.name)
+        };
+        match self {
+            Why::Default => Reason::Default,
+            Why::Override => Reason::Override,
+            Why::Killed => Reason::Killed,
+            Why::Pinned => Reason::Pinned,
+            Why::PrerequisiteFailed(flag) => Reason::PrerequisiteFailed {
+                flag: flag_name(flag),
+            },
+            Why::OutsideWindow => Reason::OutsideWindow,
+            Why::TargetedUser(rule) => Reason::TargetedUser {
+                rule: rule as usize,
+            },
+            Why::Segment(rule, segment) => Reason::Segment {
+                rule: rule as usize,
+                segment: definitions
+                    .segments
+                    .get(segment as usize)
+                    .map_or("", |segment| segment.name),
+            },
+            Why::Rule(index) => Reason::Rule {
+                index: index as usize,
+            },
+            Why::Rollout(rule, bucket) => Reason::Rollout {
+                rule: rule as usize,
+                bucket,
+            },
+            Why::Split(rule, bucket) => Reason::Split {
+                rule: rule as usize,
+                bucket,
+            },
+        }
+    }
+}
+
+impl<'a> Evaluator<'a> {
+    pub(crate) fn new(
+        definitions: &'a Definitions,
+        overrides: &'a [Option<Override>],
+        frozen_now: Option<i64>,
+    ) -> Self {
+        Evaluator {
+            definitions,
+            overrides,
+            now: Now {
+                frozen: frozen_now,
+                read: Cell::new(None),
+            },
+            last_attribute: Cell::new(None),
+        }
+    }
+
+    /// The answer for `flag`, at position `index`.
+    #[inline(always)]
+    pub(crate) fn evaluate<A: Answer>(&self, index: usize, flag: &CompiledFlag, ctx: &Context<'_>) -> A {
+        self.flag(index, flag, ctx, 0)
+    }
+
+    #[inline(always)]
+    fn flag<A: Answer>(&self, index: usize, flag: &CompiledFlag, ctx: &Context<'_>, depth: u8) -> A {
+        match self.overrides.get(index).copied().flatten() {
+            Some(Override::Serve(value)) => return A::new(value, Why::Override),
+            Some(Override::Kill) => return A::new(flag.default, Why::Killed),
+            None => {}
+        }
+        if flag.pinned {
+            return A::new(flag.default, Why::Pinned);
+        }
+        if flag.requires.is_empty() && flag.window.is_always() && flag.rules.is_empty() {
+            return A::new(flag.default, Why::Default);
+        }
+        self.targeting(flag, ctx, depth)
+    }
+
+    /// Kept out of line: most flags have no targeting, and their path stays short.
+    #[inline(never)]
+    fn targeting<A: Answer>(&self, flag: &CompiledFlag, ctx: &Context<'_>, depth: u8) -> A {
+        for &(required, expected) in flag.requires.iter() {
+            if !self.flag_is(required, expected, ctx, depth) {
+                return A::new(flag.default, Why::PrerequisiteFailed(required as u32));
+            }
+        }
+        if !flag.window.is_always() && !flag.window.contains(self.now.get()) {
+            return A::new(flag.default, Why::OutsideWindow);
+        }
+        for (position, rule) in flag.rules.iter().enumerate() {
+            let position = position as u32;
+            let Some(matched) = self.rule_matches(rule, ctx, depth) else {
+                continue;
+            };
+            match &rule.outcome {
+                CompiledOutcome::Serve(value) => {
+                    let why = match matched {
+                        Matched::User => Why::TargetedUser(position),
+                        Matched::Segment(segment) => Why::Segment(position, segment),
+                        Matched::Conditions => Why::Rule(position),
+                    };
+                    return A::new(*value, why);
+                }
+                CompiledOutcome::Rollout { threshold, serve } => {
+                    // Contexts outside the rollout, or without the attribute to bucket by,
+                    // fall through to the next rule.
+                    if let Some(bucket) = bucket_of(rule, &flag.salt, ctx)
+                        && bucket < *threshold
+                    {
+                        return A::new(*serve, Why::Rollout(position, bucket));
+                    }
+                }
+                CompiledOutcome::Split(arms) => {
+                    if let Some(bucket) = bucket_of(rule, &flag.salt, ctx)
+                        && let Some((_, value)) = arms.iter().find(|(upper, _)| bucket < *upper)
+                    {
+                        return A::new(*value, Why::Split(position, bucket));
+                    }
+                }
+            }
+        }
+        A::new(flag.default, Why::Default)
+    }
+
+    /// Out of line, so that the recursion through prerequisites does not stop inlining.
+    #[inline(never)]
+    fn flag_is(&self, index: usize, expected: Served, ctx: &Context<'_>, depth: u8) -> bool {
+        if depth >= MAX_DEPTH {
+            return false;
+        }
+        self.definitions
+            .flags
+            .get(index)
+            .is_some_and(|flag| self.flag::<Served>(index, flag, ctx, depth + 1) == expected)
+    }
+
+    #[inline]
+    fn rule_matches(&self, rule: &CompiledRule, ctx: &Context<'_>, depth: u8) -> Option<Matched> {
+        if !rule.window.is_always() && !rule.window.contains(self.now.get()) {
+            return None;
+        }
+        let mut matched = Matched::Conditions;
+        if let Some(users) = &rule.users {
+            if !users.contains(ctx.key()) {
+                return None;
+            }
+            matched = Matched::User;
+        }
+        if !rule.segments.is_empty() {
+            let segment = rule.segments.iter().find_map(|&index| {
+                let segment = self.definitions.segments.get(index)?;
+                self.segment_matches(segment, ctx, depth)
+                    .then_some(index as u32)
+            })?;
+            if matches!(matched, Matched::Conditions) {
+                matched = Matched::Segment(segment);
+            }
+        }
+        rule.conditions
+            .iter()
+            .all(|condition| self.condition(condition, ctx, depth))
+            .then_some(matched)
+    }
+
+    fn segment_matches(&self, segment: &CompiledSegment, ctx: &Context<'_>, depth: u8) -> bool {
+        let key = ctx.key();
+        if segment.exclude.as_ref().is_some_and(|exclude| exclude.contains(key)) {
+            return false;
+        }
+        if segment.users.as_ref().is_some_and(|users| users.contains(key)) {
+            return true;
+        }
+        !segment.conditions.is_empty()
+            && segment
+                .conditions
+                .iter()
+                .all(|condition| self.condition(condition, ctx, depth))
+    }
+
+    #[inline]
+    fn attribute<'c>(&self, ctx: &'c Context<'c>, name: &'static str) -> Option<&'c Attribute<'c>> {
+        let position = match self.last_attribute.get() {
+            Some((last, position)) if std::ptr::eq(last, name) => position,
+            _ => {
+                let position = ctx.position(name);
+                self.last_attribute.set(Some((name, position)));
+                position
+            }
+        };
+        ctx.at(position?)
+    }
+
+    /// A missing or ill-typed attribute never matches, negated or not.
+    #[inline]
+    fn condition(&self, condition: &CompiledCondition, ctx: &Context<'_>, depth: u8) -> bool {
+        let holds = match &condition.test {
+            CompiledTest::Flag { index, expected } => self.flag_is(*index, *expected, ctx, depth),
+            CompiledTest::Attribute { name, op } => {
+                let tested = match self.attribute(ctx, name) {
+                    Some(attribute) => op.test(attribute),
+                    None if *name == "key" => {
+                        op.test(&Attribute::String(Cow::Borrowed(ctx.key())))
+                    }
+                    None => None,
+                };
+                match tested {
+                    Some(holds) => holds,
+                    None => return false,
+                }
+            }
+        };
+        holds != condition.negate
+    }
+}
+
+/// The bucket of the context for a rule: by the `bucket_by` attribute, or the key.
+#[inline]
+fn bucket_of(rule: &CompiledRule, salt: &str, ctx: &Context<'_>) -> Option<u32> {
+    let Some(attribute) = &rule.bucket_by else {
+        return Some(bucket(salt, ctx.key()));
+    };
+    match ctx.get(attribute) {
+        Some(Attribute::String(text)) => Some(bucket(salt, text)),
+        Some(Attribute::Int(number)) => Some(bucket_int(salt, *number)),
+        None if &**attribute == "key" => Some(bucket(salt, ctx.key())),
+        _ => None,
+    }
+}
+
+impl Op {
+    /// `None` when the attribute has the wrong type for the operator.
+    #[inline]
+    fn test(&self, attribute: &Attribute<'_>) -> Option<bool> {
+        match self {
+            Op::In(set) => set.contains(attribute),
+            Op::NotIn(set) => set.contains(attribute).map(|found| !found),
+            Op::EqStr(expected, folded) => {
+                let text = attribute.as_str()?;
+                Some(if *folded {
+                    eq_folded(text, expected)
+                } else {
+                    text == &**expected
+                })
+            }
+            Op::EqNumber(expected) => attribute.as_f64().map(|number| number == *expected),
+            Op::EqBool(expected) => match attribute {
+                Attribute::Bool(value) => Some(value == expected),
+                _ => None,
+            },
+            Op::StartsWith(prefix, folded) => {
+                let text = attribute.as_str()?;
+                Some(if *folded {
+                    starts_with_folded(text, prefix)
+                } else {
+                    text.starts_with(&**prefix)
+                })
+            }
+            Op::EndsWith(suffix, folded) => {
+                let text = attribute.as_str()?;
+                Some(if *folded {
+                    ends_with_folded(text, suffix)
+                } else {
+                    text.ends_with(&**suffix)
+                })
+            }
+            Op::Contains(needle, folded) => match attribute {
+                Attribute::String(text) => Some(if *folded {
+                    contains_folded(text, needle)
+                } else {
+                    text.contains(&**needle)
+                }),
+                Attribute::List(items) => Some(items.iter().any(|item| {
+                    if *folded {
+                        eq_folded(item, needle)
+                    } else {
+                        item == &**needle
+                    }
+                })),
+                _ => None,
+            },
+            Op::Matches(regex) => attribute.as_str().map(|text| regex.is_match(text)),
+            Op::Lt(limit) => attribute.as_f64().map(|number| number < *limit),
+            Op::Le(limit) => attribute.as_f64().map(|number| number <= *limit),
+            Op::Gt(limit) => attribute.as_f64().map(|number| number > *limit),
+            Op::Ge(limit) => attribute.as_f64().map(|number| number >= *limit),
+            Op::Before(limit) => instant(attribute).map(|millis| millis < *limit),
+            Op::After(limit) => instant(attribute).map(|millis| millis > *limit),
+            Op::Semver(version, accepted) => {
+                let text = attribute.as_str()?;
+                let actual = Version::parse(text.trim_start_matches('v')).ok()?;
+                let index = match actual.cmp_precedence(version) {
+                    Ordering::Less => 0,
+                    Ordering::Equal => 1,
+                    Ordering::Greater => 2,
+                };
+                Some(accepted[index])
+            }
+            Op::Cidr(networks) => {
+                let address = match attribute {
+                    Attribute::Ip(address) => *address,
+                    Attribute::String(text) => text.parse::<IpAddr>().ok()?,
+                    _ => return None,
+                };
+                Some(networks.iter().any(|network| network.contains(&address)))
+            }
+            Op::Within(fence) => match attribute {
+                Attribute::Location(location) => Some(
+                    location.distance_km(crate::Location::new(fence.lat, fence.lon))
+                        <= fence.radius_km,
+                ),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl ValueSet {
+    #[inline]
+    fn contains(&self, attribute: &Attribute<'_>) -> Option<bool> {
+        match (self, attribute) {
+            (ValueSet::Strings(set), Attribute::String(text)) => Some(set.contains(text)),
+            (ValueSet::Strings(set), Attribute::List(items)) => {
+                Some(items.iter().any(|item| set.contains(item)))
+            }
+            (ValueSet::Ints(set), Attribute::Int(number)) => Some(set.contains(number)),
+            (ValueSet::Ints(set), Attribute::Float(number)) if number.fract() == 0.0 => {
+                Some(set.iter().any(|item| *item as f64 == *number))
+            }
+            _ => None,
+        }
+    }
+}
+
+fn instant(attribute: &Attribute<'_>) -> Option<i64> {
+    match attribute {
+        Attribute::Timestamp(timestamp) => Some(timestamp.unix_millis()),
+        Attribute::String(text) => Timestamp::parse_rfc3339(text).map(Timestamp::unix_millis),
+        _ => None,
+    }
+}
+
+fn starts_with_folded(text: &str, prefix: &str) -> bool {
+    if text.is_ascii() && prefix.is_ascii() {
+        return text.len() >= prefix.len()
+            && text.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes());
+    }
+    let mut folded = text.chars().flat_map(char::to_lowercase);
+    prefix
+        .chars()
+        .flat_map(char::to_lowercase)
+        .all(|c| folded.next() == Some(c))
+}
+
+fn ends_with_folded(text: &str, suffix: &str) -> bool {
+    if text.is_ascii() && suffix.is_ascii() {
+        return text.len() >= suffix.len()
+            && text.as_bytes()[text.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes());
+    }
+    let mut folded = text.chars().rev().flat_map(|c| c.to_lowercase().rev());
+    suffix
+        .chars()
+        .rev()
+        .flat_map(|c| c.to_lowercase().rev())
+        .all(|c| folded.next() == Some(c))
+}
+
+fn contains_folded(text: &str, needle: &str) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
+    text.char_indices()
+        .any(|(start, _)| starts_with_folded(&text[start..], needle))
+}

@@ -1,0 +1,367 @@
+//! Live files: checking a new `flags.toml` against the compiled-in flags, merging it in, and
+//! watching it for changes.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::PathBuf;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use flags_schema::{Diagnostic, Diagnostics, Flag, FlagKind, Schema, SourceFile};
+
+use crate::store::{Store, WeakStore};
+
+/// The live file in force.
+pub(crate) struct LiveFile {
+    pub(crate) path: String,
+}
+
+/// Why a new configuration was not applied. The last good one stays in force.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum ReloadError {
+    /// The file is not a valid `flags.toml`, or does not fit this binary; every problem, located.
+    Invalid(Diagnostics),
+    /// The file could not be read.
+    Unreadable {
+        /// The file.
+        path: String,
+        /// What the operating system said.
+        message: String,
+    },
+}
+
+impl fmt::Display for ReloadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReloadError::Invalid(diagnostics) => write!(f, "{diagnostics}"),
+            ReloadError::Unreadable { path, message } => write!(f, "cannot read {path}: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for ReloadError {}
+
+/// What a reload did.
+#[derive(Debug, Clone)]
+pub enum ReloadEvent {
+    /// The new configuration is in force.
+    Applied(ReloadReport),
+    /// The new configuration was refused; the previous one stays in force.
+    Rejected(ReloadError),
+}
+
+/// What an applied configuration changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReloadReport {
+    /// Where it came from.
+    pub path: String,
+    /// Flags whose targeting changed (directly, or through a segment they use).
+    pub changed: Vec<String>,
+    /// Flags in the file that this binary was not compiled with: they are evaluable by name
+    /// only, and no code reads them yet.
+    pub unknown: Vec<String>,
+    /// Flags in the file that are pinned in this binary: their definition in the file is
+    /// ignored.
+    pub pinned: Vec<String>,
+    /// Flags of this binary that the file does not mention: they keep their compiled-in
+    /// definition.
+    pub missing: Vec<String>,
+}
+
+impl fmt::Display for ReloadReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "applied {}: ", self.path)?;
+        if self.changed.is_empty() {
+            f.write_str("no flag changed")?;
+        } else {
+            write!(f, "changed {}", self.changed.join(", "))?;
+        }
+        if !self.unknown.is_empty() {
+            write!(f, "; not in this binary: {}", self.unknown.join(", "))?;
+        }
+        if !self.pinned.is_empty() {
+            write!(f, "; pinned here, ignored: {}", self.pinned.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// A checked file merged into the compiled-in flags.
+pub(crate) struct Prepared {
+    pub(crate) merged: Schema,
+    unknown: Vec<String>,
+    pinned: Vec<String>,
+    missing: Vec<String>,
+}
+
+/// Parses, validates and checks `text` against the compiled-in flags, and merges it in.
+pub(crate) fn prepare(
+    compiled: &Schema,
+    environment: Option<&str>,
+    path: &str,
+    text: &str,
+) -> Result<Prepared, ReloadError> {
+    let source = Arc::new(SourceFile::new(path, text));
+    let file = Schema::from_source(Arc::clone(&source)).map_err(ReloadError::Invalid)?;
+
+    let compiled_flags = by_name(compiled);
+    let file_flags = by_name(&file);
+    let mut errors = Vec::new();
+    for flag in &file.flags {
+        if let Some(built) = compiled_flags.get(flag.name.as_str())
+            && let Some(error) = type_change(built, flag)
+        {
+            errors.push(error);
+        }
+    }
+    if let Some(environment) = environment
+        && !file.environments.is_empty()
+        && !file.has_environment(environment)
+    {
+        let span = file.environments.first().map(|env| env.span).unwrap_or_default();
+        errors.push(
+            Diagnostic::error(
+                span,
+                format!("this process serves environment `{environment}`, which the file does not declare"),
+            )
+            .with_help(format!("add `\"{environment}\"` to `environments`")),
+        );
+    }
+    if !errors.is_empty() {
+        return Err(ReloadError::Invalid(Diagnostics::new(source, errors)));
+    }
+
+    let mut merged = compiled.clone();
+    let mut pinned = Vec::new();
+    let mut missing = Vec::new();
+    for flag in &mut merged.flags {
+        match file_flags.get(flag.name.as_str()) {
+            Some(_) if flag.pinned => pinned.push(flag.name.clone()),
+            Some(replacement) => *flag = (*replacement).clone(),
+            None => missing.push(flag.name.clone()),
+        }
+    }
+    let mut unknown = Vec::new();
+    for flag in &file.flags {
+        if !compiled_flags.contains_key(flag.name.as_str()) {
+            unknown.push(flag.name.clone());
+            merged.flags.push(flag.clone());
+        }
+    }
+    for segment in &file.segments {
+        match merged.segments.iter_mut().find(|known| known.name == segment.name) {
+            Some(known) => *known = segment.clone(),
+            None => merged.segments.push(segment.clone()),
+        }
+    }
+    for environment in &file.environments {
+        if !merged.has_environment(&environment.value) {
+            merged.environments.push(environment.clone());
+        }
+    }
+    Ok(Prepared {
+        merged,
+        unknown,
+        pinned,
+        missing,
+    })
+}
+
+fn by_name(schema: &Schema) -> HashMap<&str, &Flag> {
+    schema
+        .flags
+        .iter()
+        .map(|flag| (flag.name.as_str(), flag))
+        .collect()
+}
+
+/// A flag keeps its type until the code that reads it is redeployed.
+fn type_change(built: &Flag, file: &Flag) -> Option<Diagnostic> {
+    let same = match (&built.kind, &file.kind) {
+        (FlagKind::Variants(built), FlagKind::Variants(file)) => {
+            let built: HashSet<&str> = built.iter().map(|v| v.value.as_str()).collect();
+            let file: HashSet<&str> = file.iter().map(|v| v.value.as_str()).collect();
+            built == file
+        }
+        (built, file) => built == file,
+    };
+    if same {
+        return None;
+    }
+    let describe = |kind: &FlagKind| match kind {
+        FlagKind::Variants(variants) => format!(
+            "a variant flag of {}",
+            variants
+                .iter()
+                .map(|v| format!("`{}`", v.value))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        kind => format!("{} flag", kind.describe()),
+    };
+    Some(
+        Diagnostic::error(
+            file.default.span,
+            format!(
+                "flag `{}` is {} in this binary, but {} here",
+                file.name,
+                describe(&built.kind),
+                describe(&file.kind)
+            ),
+        )
+        .with_help(
+            "a flag keeps its type until the code that reads it is redeployed; \
+             declare a new flag for the new type",
+        ),
+    )
+}
+
+/// What changed from `previous` to the prepared configuration.
+pub(crate) fn report(previous: &Schema, prepared: &Prepared, path: &str) -> ReloadReport {
+    let next = &prepared.merged;
+    let previous_flags = by_name(previous);
+    let changed_segments: HashSet<&str> = next
+        .segments
+        .iter()
+        .filter(|segment| previous.segment(&segment.name) != Some(*segment))
+        .map(|segment| segment.name.as_str())
+        .chain(
+            previous
+                .segments
+                .iter()
+                .filter(|segment| next.segment(&segment.name).is_none())
+                .map(|segment| segment.name.as_str()),
+        )
+        .collect();
+    let changed = next
+        .flags
+        .iter()
+        .filter(|flag| {
+            previous_flags.get(flag.name.as_str()) != Some(flag)
+                || flag.all_rules().any(|(_, rule)| {
+                    rule.segments
+                        .iter()
+                        .any(|segment| changed_segments.contains(segment.value.as_str()))
+                })
+        })
+        .map(|flag| flag.name.clone())
+        .collect();
+    ReloadReport {
+        path: path.to_owned(),
+        changed,
+        unknown: prepared.unknown.clone(),
+        pinned: prepared.pinned.clone(),
+        missing: prepared.missing.clone(),
+    }
+}
+
+/// Reports a reload through the `log` crate.
+pub(crate) fn log(event: &ReloadEvent) {
+    match event {
+        ReloadEvent::Applied(report) => log::info!(target: "flags", "{report}"),
+        ReloadEvent::Rejected(error) => log::error!(
+            target: "flags",
+            "new flag configuration rejected; the last good one stays in force:\n{error}"
+        ),
+    }
+}
+
+/// Watches a live file until dropped.
+#[must_use = "the file is watched until the watcher is dropped"]
+pub struct Watcher {
+    stop: Arc<(Mutex<bool>, Condvar)>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for Watcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Watcher").finish_non_exhaustive()
+    }
+}
+
+/// What the watcher last saw, so one bad version is reported once, not at every poll.
+#[derive(PartialEq)]
+enum Seen {
+    Nothing,
+    Content(u64),
+    Unreadable(String),
+}
+
+impl Watcher {
+    pub(crate) fn start(store: Store, path: PathBuf, interval: Duration) -> Watcher {
+        let mut seen = poll(&store, &path, Seen::Nothing);
+        let weak = store.downgrade();
+        drop(store);
+        let stop = Arc::new((Mutex::new(false), Condvar::new()));
+        let stopped = Arc::clone(&stop);
+        let thread = thread::Builder::new()
+            .name("flags-watch".to_owned())
+            .spawn(move || {
+                let (lock, wake) = &*stopped;
+                loop {
+                    let guard = lock.lock().unwrap_or_else(PoisonError::into_inner);
+                    let (guard, _) = wake
+                        .wait_timeout_while(guard, interval, |stop| !*stop)
+                        .unwrap_or_else(PoisonError::into_inner);
+                    if *guard {
+                        return;
+                    }
+                    drop(guard);
+                    let Some(store) = weak.upgrade() else {
+                        return;
+                    };
+                    seen = poll(&store, &path, seen);
+                }
+            })
+            .map_err(|error| {
+                log::error!(target: "flags", "cannot start watching {}: {error}", "the live file");
+            })
+            .ok();
+        Watcher { stop, thread }
+    }
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        let (lock, wake) = &*self.stop;
+        *lock.lock().unwrap_or_else(PoisonError::into_inner) = true;
+        wake.notify_all();
+        if let Some(thread) = self.thread.take()
+            && thread.thread().id() != thread::current().id()
+        {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn poll(store: &Store, path: &std::path::Path, seen: Seen) -> Seen {
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let mut hasher = DefaultHasher::new();
+            text.hash(&mut hasher);
+            let content = Seen::Content(hasher.finish());
+            if content != seen {
+                // Applied or rejected, it is reported by the store; a rejected version is
+                // not retried until the file changes again.
+                let _ = store.apply_toml(&path.display().to_string(), &text);
+            }
+            content
+        }
+        Err(error) => {
+            let unreadable = Seen::Unreadable(error.to_string());
+            if unreadable != seen {
+                let _ = store.load_file(path);
+            }
+            unreadable
+        }
+    }
+}
+
+impl WeakStore {
+    fn upgrade(&self) -> Option<Store> {
+        self.0.upgrade().map(Store::from_inner)
+    }
+}

@@ -1,0 +1,730 @@
+//! The store: the compiled-in definitions plus everything that changes while the service runs
+//! (overrides, kill switches, the environment, a live file), published as immutable snapshots.
+//!
+//! Readers never block: each evaluation reads the current snapshot through a per-thread
+//! cache (`arc_swap::Cache`: one atomic load and a pointer compare). Writers serialize on a
+//! mutex, build a complete new snapshot and swap it in, so nobody sees half an update.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use arc_swap::{ArcSwap, Cache};
+use flags_schema::{Diagnostics, Schema, Timestamp};
+
+use crate::compile::{CompiledFlag, Definitions, Kind};
+use crate::context::Context;
+use crate::evaluate::{Evaluator, Override, Why};
+use crate::key::FlagKey;
+use crate::live::{self, LiveFile, ReloadError, ReloadEvent, ReloadReport, Watcher};
+use crate::value::{Detail, FlagValue, Reason, Served, Value};
+
+/// A callback told of every evaluation.
+type Listener = Arc<dyn Fn(&Evaluation<'_>) + Send + Sync>;
+/// A callback told of every reload, applied or rejected.
+type ReloadCallback = Arc<dyn Fn(&ReloadEvent) + Send + Sync>;
+
+/// One evaluation, as evaluation listeners see it.
+#[derive(Debug, Clone, Copy)]
+pub struct Evaluation<'a> {
+    /// The flag.
+    pub flag: &'static str,
+    /// The value served.
+    pub value: Value,
+    /// Why.
+    pub reason: Reason,
+    /// For whom.
+    pub context: &'a Context<'a>,
+}
+
+/// Why a change from code was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SetError {
+    /// No flag of this name.
+    UnknownFlag(String),
+    /// The value's type is not the flag's.
+    WrongType {
+        /// The flag.
+        flag: String,
+        /// Its type: `bool`, `int`, `float`, `string` or one of the variants.
+        expected: String,
+    },
+    /// The flag is pinned at compile time; nothing at run time changes it.
+    Pinned(String),
+    /// No environment of this name is declared.
+    UnknownEnvironment(String),
+}
+
+impl fmt::Display for SetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SetError::UnknownFlag(flag) => write!(f, "unknown flag `{flag}`"),
+            SetError::WrongType { flag, expected } => {
+                write!(f, "flag `{flag}` takes {expected}")
+            }
+            SetError::Pinned(flag) => write!(
+                f,
+                "flag `{flag}` is pinned at compile time and cannot be changed at run time"
+            ),
+            SetError::UnknownEnvironment(name) => write!(f, "unknown environment `{name}`"),
+        }
+    }
+}
+
+impl std::error::Error for SetError {}
+
+/// Everything an evaluation reads, immutable once published.
+pub(crate) struct Snapshot {
+    pub(crate) definitions: Arc<Definitions>,
+    pub(crate) overrides: Box<[Option<Override>]>,
+    pub(crate) frozen_now: Option<i64>,
+    pub(crate) listeners: Arc<[Listener]>,
+    pub(crate) schema_id: u64,
+}
+
+impl Snapshot {
+    /// The position of the flag a key names, in this snapshot.
+    #[inline(always)]
+    fn position<T: FlagValue>(&self, key: &FlagKey<T>) -> Option<usize> {
+        if key.schema() == self.schema_id {
+            Some(key.index())
+        } else {
+            self.position_by_name(key.name())
+        }
+    }
+
+    /// A key from another `flags.toml` than this store's: found by name, if at all.
+    #[cold]
+    #[inline(never)]
+    fn position_by_name(&self, name: &str) -> Option<usize> {
+        self.definitions.by_name.get(name).copied()
+    }
+
+    /// The typed value of the flag at `index`.
+    #[inline(always)]
+    fn value<T: FlagValue>(&self, index: Option<usize>, ctx: &Context<'_>) -> Option<T> {
+        let index = index?;
+        let flag = self.definitions.flags.get(index)?;
+        let served: Served = Evaluator::new(&self.definitions, &self.overrides, self.frozen_now)
+            .evaluate(index, flag, ctx);
+        T::__from_served(served, &flag.variants)
+    }
+
+    /// The typed value of the flag at `index`, with the reason.
+    #[inline]
+    fn detail<T: FlagValue>(&self, index: Option<usize>, ctx: &Context<'_>) -> Option<Detail<T>> {
+        let index = index?;
+        let flag = self.definitions.flags.get(index)?;
+        let (served, why): (Served, Why) =
+            Evaluator::new(&self.definitions, &self.overrides, self.frozen_now)
+                .evaluate(index, flag, ctx);
+        Some(Detail {
+            value: T::__from_served(served, &flag.variants)?,
+            reason: why.reason(&self.definitions),
+        })
+    }
+}
+
+/// What writers change, behind the store's mutex.
+struct State {
+    compiled: Arc<Schema>,
+    /// The variant order each variant flag was compiled with: generated enums use it.
+    compiled_variants: HashMap<String, Vec<&'static str>>,
+    live: Option<LiveFile>,
+    merged: Arc<Schema>,
+    environment: Option<String>,
+    definitions: Arc<Definitions>,
+    overrides: HashMap<&'static str, Override>,
+    frozen_now: Option<i64>,
+    listeners: Vec<Listener>,
+    reload_callbacks: Vec<ReloadCallback>,
+}
+
+/// A store handle that does not keep the store alive (held by its own watcher thread).
+pub(crate) struct WeakStore(pub(crate) std::sync::Weak<Inner>);
+
+pub(crate) struct Inner {
+    id: u64,
+    schema_id: u64,
+    /// Per compiled-in flag, its answer when that answer does not depend on the context (no
+    /// targeting, or overridden, killed, pinned) and no listener wants to hear of it: the
+    /// commonest flags then cost one atomic load. See [`constant`].
+    constants: Box<[AtomicU64]>,
+    current: Arc<ArcSwap<Snapshot>>,
+    state: Mutex<State>,
+    watcher: Mutex<Option<Watcher>>,
+}
+
+/// Flag definitions and their live changes; cheap to clone (a shared handle).
+///
+/// `flags!()` creates one per `flags.toml` (`flags::store()`); tests and tools can build their
+/// own with [`Store::from_toml`] or [`Store::new`].
+///
+/// ```
+/// use flags_runtime::{Context, Store};
+///
+/// let store = Store::from_toml("flags.toml", r#"
+/// [flags.new_checkout]
+/// description = "The one-page checkout"
+/// owner = "payments"
+/// expires = 2030-01-01
+/// default = false
+/// [[flags.new_checkout.rules]]
+/// when = [{ attribute = "country", in = ["EE", "FI"] }]
+/// serve = true
+/// "#).unwrap();
+///
+/// let estonian = Context::new("u-1").with("country", "EE");
+/// assert_eq!(store.get_by_name("new_checkout", &estonian), Some(true));
+///
+/// store.kill_by_name("new_checkout").unwrap();   // something went wrong: everyone gets the default
+/// assert_eq!(store.get_by_name("new_checkout", &estonian), Some(false));
+/// store.clear_by_name("new_checkout").unwrap();
+/// assert_eq!(store.get_by_name("new_checkout", &estonian), Some(true));
+/// ```
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.state();
+        f.debug_struct("Store")
+            .field("flags", &state.definitions.flags.len())
+            .field("environment", &state.environment)
+            .field("live_file", &state.live.as_ref().map(|live| &live.path))
+            .field("overrides", &state.overrides.len())
+            .finish()
+    }
+}
+
+static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// Each thread's cached snapshot of the stores it reads, most recent first.
+    static SNAPSHOTS: RefCell<Vec<(u64, Cache<Arc<ArcSwap<Snapshot>>, Arc<Snapshot>>)>> =
+        const { RefCell::new(Vec::new()) };
+}
+
+/// A thread keeps cached snapshots of at most this many stores.
+const CACHED_STORES: usize = 4;
+
+impl Store {
+    /// A store of the flags in `schema`, in no environment.
+    pub fn new(schema: Schema) -> Store {
+        // Typed keys carry the id of the file `flags!()` compiled them from; a store built
+        // here matches none of them, so keys used with it are looked up by name.
+        Store::with_schema_id(schema, u64::MAX - NEXT_STORE_ID.load(Ordering::Relaxed))
+    }
+
+    /// Parses `text` (reported as `path` in errors) into a store.
+    pub fn from_toml(path: &str, text: &str) -> Result<Store, Diagnostics> {
+        Schema::parse(path, text).map(Store::new)
+    }
+
+    pub(crate) fn with_schema_id(schema: Schema, schema_id: u64) -> Store {
+        let compiled = Arc::new(schema);
+        let definitions = Arc::new(Definitions::compile(&compiled, None));
+        let compiled_variants = definitions
+            .flags
+            .iter()
+            .filter(|flag| flag.kind == Kind::Variant)
+            .map(|flag| (flag.name.to_owned(), flag.variants.to_vec()))
+            .collect();
+        let state = State {
+            compiled_variants,
+            merged: Arc::clone(&compiled),
+            compiled,
+            live: None,
+            environment: None,
+            definitions,
+            overrides: HashMap::new(),
+            frozen_now: None,
+            listeners: Vec::new(),
+            reload_callbacks: Vec::new(),
+        };
+        let snapshot = Store::snapshot_of(&state, schema_id);
+        let constants = (0..state.definitions.flags.len())
+            .map(|_| AtomicU64::new(NO_CONSTANT))
+            .collect();
+        let store = Store {
+            inner: Arc::new(Inner {
+                id: NEXT_STORE_ID.fetch_add(1, Ordering::Relaxed),
+                schema_id,
+                constants,
+                current: Arc::new(ArcSwap::from_pointee(snapshot)),
+                state: Mutex::new(state),
+                watcher: Mutex::new(None),
+            }),
+        };
+        store.publish(&store.state());
+        store
+    }
+
+    // ---- evaluation -------------------------------------------------------------------------
+
+    /// The flag's value for `ctx`. Used by the accessors `flags!()` generates.
+    #[inline]
+    pub fn get<T: FlagValue>(&self, key: FlagKey<T>, ctx: &Context<'_>) -> T {
+        if key.schema() == self.inner.schema_id
+            && let Some(slot) = self.inner.constants.get(key.index())
+            && let Some(served) = decode(slot.load(Ordering::Acquire))
+            && let Some(value) = T::__from_served(served, &[])
+        {
+            return value;
+        }
+        let value = self.with_snapshot(|snapshot| {
+            if !snapshot.listeners.is_empty() {
+                return None;
+            }
+            Some(snapshot.value::<T>(snapshot.position(&key), ctx))
+        });
+        match value {
+            Some(Some(value)) => value,
+            Some(None) => key.default_value(),
+            // Listeners want the reason too.
+            None => self.detail(key, ctx).value,
+        }
+    }
+
+    /// The flag's value for `ctx`, with the reason.
+    #[inline]
+    pub fn detail<T: FlagValue>(&self, key: FlagKey<T>, ctx: &Context<'_>) -> Detail<T> {
+        let (detail, listened) = self.with_snapshot(|snapshot| {
+            let index = snapshot.position(&key);
+            (snapshot.detail(index, ctx), !snapshot.listeners.is_empty())
+        });
+        let detail = detail.unwrap_or(Detail {
+            value: key.default_value(),
+            reason: Reason::Unknown,
+        });
+        if listened {
+            self.notify(key.name(), &detail, ctx);
+        }
+        detail
+    }
+
+    /// The value of the flag called `name`, if it exists and has type `T` (`bool`, `i64`,
+    /// `f64`, `&'static str` or [`Value`]).
+    pub fn get_by_name<T: FlagValue>(&self, name: &str, ctx: &Context<'_>) -> Option<T> {
+        self.detail_by_name(name, ctx).map(|detail| detail.value)
+    }
+
+    /// The value and reason of the flag called `name`, if it exists and has type `T`.
+    pub fn detail_by_name<T: FlagValue>(&self, name: &str, ctx: &Context<'_>) -> Option<Detail<T>> {
+        let (detail, listened) = self.with_snapshot(|snapshot| {
+            let index = snapshot.definitions.by_name.get(name).copied();
+            (snapshot.detail::<T>(index, ctx), !snapshot.listeners.is_empty())
+        });
+        if let Some(detail) = &detail
+            && listened
+        {
+            self.notify(name, detail, ctx);
+        }
+        detail
+    }
+
+    /// Tells the listeners; out of line, since most stores have none.
+    #[inline(never)]
+    fn notify<T: FlagValue>(&self, name: &str, detail: &Detail<T>, ctx: &Context<'_>) {
+        let snapshot = self.inner.current.load_full();
+        let Some(flag) = snapshot
+            .definitions
+            .by_name
+            .get(name)
+            .and_then(|index| snapshot.definitions.flags.get(*index))
+        else {
+            return;
+        };
+        let Some(value) = detail
+            .value
+            .__into_served(&flag.variants)
+            .and_then(|served| Value::__from_served(served, &flag.variants))
+        else {
+            return;
+        };
+        let evaluation = Evaluation {
+            flag: flag.name,
+            value,
+            reason: detail.reason,
+            context: ctx,
+        };
+        for listener in snapshot.listeners.iter() {
+            listener(&evaluation);
+        }
+    }
+
+    /// Runs `read` on the current snapshot, through this thread's cache when it can.
+    #[inline]
+    fn with_snapshot<R>(&self, mut read: impl FnMut(&Snapshot) -> R) -> R {
+        let cached = SNAPSHOTS.try_with(|caches| {
+            // A listener that evaluates flags re-enters here while the cache is borrowed;
+            // it then reads the snapshot directly.
+            let mut caches = caches.try_borrow_mut().ok()?;
+            let position = caches.iter().position(|(id, _)| *id == self.inner.id);
+            match position {
+                Some(0) => {}
+                Some(position) => caches.swap(0, position),
+                None => {
+                    caches.truncate(CACHED_STORES - 1);
+                    caches.insert(0, (self.inner.id, Cache::new(Arc::clone(&self.inner.current))));
+                }
+            }
+            let (_, cache) = caches.first_mut()?;
+            Some(read(cache.load()))
+        });
+        match cached {
+            Ok(Some(result)) => result,
+            _ => read(&self.inner.current.load()),
+        }
+    }
+
+    // ---- changes from code --------------------------------------------------------------------
+
+    /// Serves `value` to everyone, from the next evaluation on, until [`Store::clear`].
+    pub fn set<T: FlagValue>(&self, key: FlagKey<T>, value: T) -> Result<(), SetError> {
+        self.change_override(key.name(), |variants| {
+            value.__into_served(variants).map(Override::Serve)
+        })
+    }
+
+    /// The kill switch: serves the flag's default to everyone until [`Store::clear`].
+    pub fn kill<T: FlagValue>(&self, key: FlagKey<T>) -> Result<(), SetError> {
+        self.kill_by_name(key.name())
+    }
+
+    /// Removes an override or kill switch.
+    pub fn clear<T: FlagValue>(&self, key: FlagKey<T>) -> Result<(), SetError> {
+        self.clear_by_name(key.name())
+    }
+
+    /// [`Store::set`] by name, for admin endpoints and scripts.
+    pub fn set_by_name(&self, name: &str, value: impl Into<Value>) -> Result<(), SetError> {
+        let value = value.into();
+        self.change_override(name, |variants| {
+            value.__into_served(variants).map(Override::Serve)
+        })
+    }
+
+    /// [`Store::kill`] by name.
+    pub fn kill_by_name(&self, name: &str) -> Result<(), SetError> {
+        self.change_override(name, |_| Some(Override::Kill))
+    }
+
+    /// [`Store::clear`] by name.
+    pub fn clear_by_name(&self, name: &str) -> Result<(), SetError> {
+        let mut state = self.state();
+        let flag = state
+            .definitions
+            .by_name
+            .get_key_value(name)
+            .map(|(flag, _)| *flag)
+            .ok_or_else(|| SetError::UnknownFlag(name.to_owned()))?;
+        if state.overrides.remove(flag).is_some() {
+            self.publish(&state);
+        }
+        Ok(())
+    }
+
+    /// Removes every override and kill switch.
+    pub fn clear_all(&self) {
+        let mut state = self.state();
+        state.overrides.clear();
+        self.publish(&state);
+    }
+
+    fn change_override(
+        &self,
+        name: &str,
+        make: impl FnOnce(&[&'static str]) -> Option<Override>,
+    ) -> Result<(), SetError> {
+        let mut state = self.state();
+        let definitions = Arc::clone(&state.definitions);
+        let index = *definitions
+            .by_name
+            .get(name)
+            .ok_or_else(|| SetError::UnknownFlag(name.to_owned()))?;
+        let flag = &definitions.flags[index];
+        if flag.pinned {
+            return Err(SetError::Pinned(name.to_owned()));
+        }
+        let value = make(&flag.variants).filter(|value| match value {
+            Override::Kill => true,
+            Override::Serve(served) => kind_of(*served) == flag.kind,
+        });
+        let Some(value) = value else {
+            let expected = if flag.variants.is_empty() {
+                format!("a {}", kind_name(flag.kind))
+            } else {
+                format!("one of {}", flag.variants.join(", "))
+            };
+            return Err(SetError::WrongType {
+                flag: name.to_owned(),
+                expected,
+            });
+        };
+        state.overrides.insert(flag.name, value);
+        self.publish(&state);
+        Ok(())
+    }
+
+    // ---- environment and clock ----------------------------------------------------------------
+
+    /// The environment whose values are served (`None`: the base definitions).
+    pub fn environment(&self) -> Option<String> {
+        self.state().environment.clone()
+    }
+
+    /// Serves the values of `environment` (`None`: the base definitions).
+    pub fn set_environment(&self, environment: Option<&str>) -> Result<(), SetError> {
+        let mut state = self.state();
+        if let Some(name) = environment
+            && !state.merged.has_environment(name)
+        {
+            return Err(SetError::UnknownEnvironment(name.to_owned()));
+        }
+        state.environment = environment.map(str::to_owned);
+        self.recompile(&mut state);
+        Ok(())
+    }
+
+    /// Evaluates as if the time were `now` (`None`: the system clock). For tests, demos and
+    /// rehearsing a scheduled launch.
+    pub fn set_time(&self, now: Option<Timestamp>) {
+        let mut state = self.state();
+        state.frozen_now = now.map(Timestamp::unix_millis);
+        self.publish(&state);
+    }
+
+    // ---- listeners ----------------------------------------------------------------------------
+
+    /// Calls `listener` after every evaluation (exposure counting, analytics, logs). With no
+    /// listener registered, evaluations pay nothing for the feature.
+    pub fn on_evaluation(&self, listener: impl Fn(&Evaluation<'_>) + Send + Sync + 'static) {
+        let mut state = self.state();
+        state.listeners.push(Arc::new(listener));
+        self.publish(&state);
+    }
+
+    /// Removes every evaluation listener.
+    pub fn clear_evaluation_listeners(&self) {
+        let mut state = self.state();
+        state.listeners.clear();
+        self.publish(&state);
+    }
+
+    /// Calls `callback` after every reload of a live file, applied or rejected.
+    pub fn on_reload(&self, callback: impl Fn(&ReloadEvent) + Send + Sync + 'static) {
+        self.state().reload_callbacks.push(Arc::new(callback));
+    }
+
+    // ---- live files ---------------------------------------------------------------------------
+
+    /// Applies a new `flags.toml` without a restart. The text is parsed, validated and checked
+    /// against the compiled-in flags (same names keep the same types; pinned flags cannot
+    /// change); if anything is wrong, nothing changes and the located errors are returned.
+    /// Flags missing from the text keep their compiled-in definition; flags unknown to this
+    /// binary are reported, and evaluable only by name.
+    pub fn apply_toml(&self, path: &str, text: &str) -> Result<ReloadReport, ReloadError> {
+        let mut state = self.state();
+        let result = live::prepare(&state.compiled, state.environment.as_deref(), path, text);
+        let event = match result {
+            Ok(prepared) => {
+                let report = live::report(&state.merged, &prepared, path);
+                state.merged = Arc::new(prepared.merged);
+                state.live = Some(LiveFile {
+                    path: path.to_owned(),
+                });
+                self.recompile(&mut state);
+                ReloadEvent::Applied(report)
+            }
+            Err(error) => ReloadEvent::Rejected(error),
+        };
+        let callbacks = state.reload_callbacks.clone();
+        drop(state);
+        live::log(&event);
+        for callback in &callbacks {
+            callback(&event);
+        }
+        match event {
+            ReloadEvent::Applied(report) => Ok(report),
+            ReloadEvent::Rejected(error) => Err(error),
+        }
+    }
+
+    /// Reads and applies a file once; see [`Store::apply_toml`].
+    pub fn load_file(&self, path: impl AsRef<std::path::Path>) -> Result<ReloadReport, ReloadError> {
+        let path = path.as_ref();
+        match std::fs::read_to_string(path) {
+            Ok(text) => self.apply_toml(&path.display().to_string(), &text),
+            Err(error) => {
+                let error = ReloadError::Unreadable {
+                    path: path.display().to_string(),
+                    message: error.to_string(),
+                };
+                let event = ReloadEvent::Rejected(error.clone());
+                live::log(&event);
+                let callbacks = self.state().reload_callbacks.clone();
+                for callback in &callbacks {
+                    callback(&event);
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// Applies `path` now, then again whenever its content changes (checked every
+    /// `interval`), until the returned [`Watcher`] is dropped. A bad version is reported
+    /// (through [`Store::on_reload`] and the `log` crate) and the last good one stays in force.
+    ///
+    /// Polling (rather than inotify and friends) sees every way a file gets replaced: edits,
+    /// atomic renames, Kubernetes ConfigMap symlink swaps, network filesystems.
+    pub fn watch_file(&self, path: impl Into<std::path::PathBuf>, interval: Duration) -> Watcher {
+        Watcher::start(self.clone(), path.into(), interval)
+    }
+
+    /// Watches `path` for as long as the store lives (what `FLAGS_FILE` does).
+    pub fn watch_file_forever(&self, path: impl Into<std::path::PathBuf>, interval: Duration) {
+        let watcher = self.watch_file(path, interval);
+        *self
+            .inner
+            .watcher
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(watcher);
+    }
+
+    /// The path of the live file last applied, if any.
+    pub fn live_file(&self) -> Option<String> {
+        self.state().live.as_ref().map(|live| live.path.clone())
+    }
+
+    /// The schema in force: the compiled-in flags with the live file's changes.
+    pub fn schema(&self) -> Arc<Schema> {
+        Arc::clone(&self.state().merged)
+    }
+
+    // ---- publishing ---------------------------------------------------------------------------
+
+    pub(crate) fn downgrade(&self) -> WeakStore {
+        WeakStore(Arc::downgrade(&self.inner))
+    }
+
+    pub(crate) fn from_inner(inner: Arc<Inner>) -> Store {
+        Store { inner }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // State is replaced whole or not at all, so a panic elsewhere leaves it consistent.
+        self.inner.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn recompile(&self, state: &mut State) {
+        state.definitions = Arc::new(Definitions::compile_with_kinds(
+            &state.merged,
+            state.environment.as_deref(),
+            &|name| state.compiled_variants.get(name).cloned(),
+        ));
+        self.publish(state);
+    }
+
+    fn publish(&self, state: &State) {
+        self.inner
+            .current
+            .store(Arc::new(Store::snapshot_of(state, self.inner.schema_id)));
+        // After the snapshot: a reader that sees a new constant is no older than one that
+        // evaluates. Each answer comes whole from one configuration or the other.
+        for (index, slot) in self.inner.constants.iter().enumerate() {
+            let bits = if state.listeners.is_empty() {
+                state.definitions.flags.get(index).map_or(NO_CONSTANT, |flag| {
+                    constant(flag, state.overrides.get(flag.name).copied())
+                })
+            } else {
+                NO_CONSTANT
+            };
+            slot.store(bits, Ordering::Release);
+        }
+    }
+
+    fn snapshot_of(state: &State, schema_id: u64) -> Snapshot {
+        let overrides = state
+            .definitions
+            .flags
+            .iter()
+            .map(|flag| state.overrides.get(flag.name).copied())
+            .collect();
+        Snapshot {
+            definitions: Arc::clone(&state.definitions),
+            overrides,
+            frozen_now: state.frozen_now,
+            listeners: state.listeners.iter().cloned().collect(),
+            schema_id,
+        }
+    }
+}
+
+const NO_CONSTANT: u64 = 0;
+const TAG_SHIFT: u32 = 56;
+const PAYLOAD: u64 = (1 << TAG_SHIFT) - 1;
+const TAG_BOOL: u64 = 1 << TAG_SHIFT;
+const TAG_INT: u64 = 2 << TAG_SHIFT;
+const TAG_VARIANT: u64 = 3 << TAG_SHIFT;
+
+/// The answer of `flag` for every context, encoded in 64 bits, or `NO_CONSTANT` when it
+/// depends on the context or does not fit (floats, strings, integers beyond 56 bits).
+fn constant(flag: &CompiledFlag, current: Option<Override>) -> u64 {
+    let served = match current {
+        Some(Override::Serve(value)) => value,
+        Some(Override::Kill) => flag.default,
+        None if flag.pinned
+            || (flag.requires.is_empty() && flag.window.is_always() && flag.rules.is_empty()) =>
+        {
+            flag.default
+        }
+        None => return NO_CONSTANT,
+    };
+    match served {
+        Served::Bool(value) => TAG_BOOL | u64::from(value),
+        Served::Int(value) if (-(1 << 55)..(1 << 55)).contains(&value) => {
+            TAG_INT | (value as u64 & PAYLOAD)
+        }
+        Served::Variant(index) => TAG_VARIANT | u64::from(index),
+        _ => NO_CONSTANT,
+    }
+}
+
+#[inline(always)]
+fn decode(bits: u64) -> Option<Served> {
+    let payload = bits & PAYLOAD;
+    match bits & !PAYLOAD {
+        TAG_BOOL => Some(Served::Bool(payload != 0)),
+        // Shifting left then right (arithmetic) restores the sign of a 56-bit integer.
+        TAG_INT => Some(Served::Int(((payload << 8) as i64) >> 8)),
+        TAG_VARIANT => Some(Served::Variant(payload as u16)),
+        _ => None,
+    }
+}
+
+fn kind_of(served: Served) -> Kind {
+    match served {
+        Served::Bool(_) => Kind::Bool,
+        Served::Int(_) => Kind::Int,
+        Served::Float(_) => Kind::Float,
+        Served::Str(_) => Kind::Str,
+        Served::Variant(_) => Kind::Variant,
+    }
+}
+
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Bool => "boolean",
+        Kind::Int => "integer",
+        Kind::Float => "float",
+        Kind::Str => "string",
+        Kind::Variant => "variant",
+    }
+}

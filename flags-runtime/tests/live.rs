@@ -1,0 +1,322 @@
+//! Live files: what a reload may change, what it may not, and readers under load.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use flags_runtime::{Context, ReloadError, ReloadEvent, Store};
+
+const COMPILED: &str = r#"
+environments = ["staging", "production"]
+
+[segments.testers]
+users = ["t-1"]
+
+[flags.new_checkout]
+description = "The new checkout"
+owner = "payments"
+expires = 2099-01-01
+default = false
+[[flags.new_checkout.rules]]
+segment = "testers"
+serve = true
+
+[flags.page_size]
+description = "Page size"
+owner = "search"
+permanent = true
+default = 20
+
+[flags.shipped]
+description = "Released"
+owner = "web"
+expires = 2099-01-01
+pinned = true
+default = true
+"#;
+
+fn store() -> Store {
+    Store::from_toml("flags.toml", COMPILED).unwrap()
+}
+
+#[test]
+fn a_valid_file_changes_flags_without_a_restart() {
+    let store = store();
+    let report = store
+        .apply_toml(
+            "live.toml",
+            r#"
+[segments.testers]
+users = ["t-1", "t-2"]
+
+[flags.page_size]
+description = "Page size"
+owner = "search"
+permanent = true
+default = 50
+
+[flags.shipped]
+description = "Released"
+owner = "web"
+expires = 2099-01-01
+default = false
+
+[flags.brand_new]
+description = "Not in this binary yet"
+owner = "web"
+expires = 2099-01-01
+default = true
+"#,
+        )
+        .unwrap();
+    assert_eq!(report.path, "live.toml");
+    assert_eq!(report.changed, ["new_checkout", "page_size", "brand_new"]);
+    assert_eq!(report.unknown, ["brand_new"]);
+    assert_eq!(report.pinned, ["shipped"]);
+    assert_eq!(report.missing, ["new_checkout"]);
+    assert_eq!(
+        report.to_string(),
+        "applied live.toml: changed new_checkout, page_size, brand_new; not in this binary: \
+         brand_new; pinned here, ignored: shipped"
+    );
+
+    let ctx = Context::new("t-2");
+    assert_eq!(store.get_by_name::<i64>("page_size", &ctx), Some(50));
+    assert_eq!(
+        store.get_by_name::<bool>("new_checkout", &ctx),
+        Some(true),
+        "a flag missing from the file keeps its definition, with the file's segments"
+    );
+    assert_eq!(store.get_by_name::<bool>("shipped", &ctx), Some(true), "pinned");
+    assert_eq!(store.get_by_name::<bool>("brand_new", &ctx), Some(true), "by name");
+    assert_eq!(store.live_file().as_deref(), Some("live.toml"));
+
+    // An empty file brings back the compiled-in definitions.
+    let again = store.apply_toml("live.toml", "").unwrap();
+    assert_eq!(again.changed, ["new_checkout", "page_size"]);
+    assert_eq!(store.get_by_name::<i64>("page_size", &ctx), Some(20));
+}
+
+#[test]
+fn a_bad_file_changes_nothing_and_says_where_it_is_wrong() {
+    let store = store();
+    store.set_by_name("page_size", 7).unwrap();
+    let error = store
+        .apply_toml(
+            "live.toml",
+            r#"
+[flags.page_size]
+description = "Page size"
+owner = "search"
+permanent = true
+default = 20
+[[flags.page_size.rules]]
+rollout = 120
+serve = 1
+"#,
+        )
+        .unwrap_err();
+    let ReloadError::Invalid(diagnostics) = &error else {
+        panic!("expected located errors, got {error}");
+    };
+    assert_eq!(
+        diagnostics.located()[0].to_string(),
+        "live.toml:8:11: flag `page_size`, rule 1: rollout 120 is outside 0..=100"
+    );
+    assert_eq!(store.get_by_name::<i64>("page_size", &Context::new("u")), Some(7));
+    assert_eq!(store.live_file(), None);
+}
+
+#[test]
+fn a_flag_keeps_its_type_until_redeployed() {
+    let store = store();
+    let error = store
+        .apply_toml(
+            "live.toml",
+            r#"
+[flags.page_size]
+description = "Page size"
+owner = "search"
+permanent = true
+default = "twenty"
+"#,
+        )
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "error: flag `page_size` is an integer flag in this binary, but a string flag here\n \
+         --> live.toml:6:11\n  |\n6 | default = \"twenty\"\n  |           ^^^^^^^^\n  |\n  \
+         = help: a flag keeps its type until the code that reads it is redeployed; declare a \
+         new flag for the new type\n"
+    );
+    assert_eq!(store.get_by_name::<i64>("page_size", &Context::new("u")), Some(20));
+}
+
+#[test]
+fn the_environment_served_must_exist_in_the_file() {
+    let store = store();
+    store.set_environment(Some("production")).unwrap();
+    let error = store
+        .apply_toml("live.toml", "environments = [\"staging\"]\n")
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("this process serves environment `production`, which the file does not declare"),
+        "{error}"
+    );
+}
+
+#[test]
+fn reload_callbacks_hear_applied_and_rejected_files() {
+    let store = store();
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&events);
+    store.on_reload(move |event| {
+        sink.lock().unwrap().push(match event {
+            ReloadEvent::Applied(report) => format!("applied {:?}", report.changed),
+            ReloadEvent::Rejected(error) => format!("rejected {}", error.to_string().lines().next().unwrap_or("")),
+        });
+    });
+    let _ = store.apply_toml("a.toml", "[flags.page_size]\ndescription = \"x\"\nowner = \"y\"\npermanent = true\ndefault = 5\n");
+    let _ = store.apply_toml("b.toml", "[flags.page_size]\n");
+    let _ = store.load_file("/nonexistent/flags.toml");
+    let events = events.lock().unwrap();
+    assert_eq!(events[0], "applied [\"page_size\"]");
+    assert_eq!(events[1], "rejected error: flag `page_size` has no `description`");
+    assert!(events[2].starts_with("rejected cannot read /nonexistent/flags.toml: "), "{}", events[2]);
+}
+
+/// Two configurations whose flags agree only with each other: a reader that saw half of one
+/// and half of the other would get `"torn"`.
+fn configuration(name: &str) -> String {
+    format!(
+        r#"
+[flags.base]
+description = "Base"
+owner = "tests"
+expires = 2099-01-01
+default = "{name}"
+
+[flags.combo]
+description = "Agrees with base"
+owner = "tests"
+expires = 2099-01-01
+default = "torn"
+requires = {{ base = "{name}" }}
+[[flags.combo.rules]]
+rollout = 100
+serve = "{name}"
+
+[flags.counter]
+description = "Overridden from code"
+owner = "tests"
+permanent = true
+default = 0
+"#
+    )
+}
+
+#[test]
+fn readers_see_the_old_or_the_new_configuration_never_a_mix() {
+    let store = Store::from_toml("flags.toml", &configuration("A")).unwrap();
+    let done = Arc::new(AtomicBool::new(false));
+    let readers: Vec<_> = (0..2)
+        .map(|reader| {
+            let store = store.clone();
+            let done = Arc::clone(&done);
+            thread::spawn(move || {
+                let mut evaluations = 0u64;
+                let mut last_counter = 0;
+                while !done.load(Ordering::Acquire) {
+                    let key = format!("user-{}", evaluations % 1000);
+                    let ctx = Context::new(key.as_str());
+                    let combo = store.get_by_name::<&str>("combo", &ctx);
+                    assert!(matches!(combo, Some("A" | "B")), "reader {reader} saw {combo:?}");
+                    let counter = store.get_by_name::<i64>("counter", &ctx).unwrap();
+                    assert!(counter >= last_counter, "went back from {last_counter} to {counter}");
+                    last_counter = counter;
+                    evaluations += 1;
+                }
+                evaluations
+            })
+        })
+        .collect();
+
+    let configurations = [configuration("A"), configuration("B")];
+    for round in 0..1000 {
+        if round == 500 {
+            let bad = configuration("C").replace("default = \"C\"", "default = 3");
+            assert!(store.apply_toml("live.toml", &bad).is_err());
+            let ctx = Context::new("u");
+            let last_good = ["A", "B"][(round - 1) % 2];
+            assert_eq!(store.get_by_name::<&str>("combo", &ctx), Some(last_good), "last good stays");
+        }
+        store
+            .apply_toml("live.toml", &configurations[round % 2])
+            .unwrap_or_else(|error| panic!("{error}"));
+        store.set_by_name("counter", round as i64 + 1).unwrap();
+    }
+    done.store(true, Ordering::Release);
+    for reader in readers {
+        let evaluations = reader.join().unwrap();
+        assert!(evaluations > 0);
+    }
+}
+
+#[test]
+fn a_watched_file_is_applied_when_it_changes_and_a_bad_version_is_skipped() {
+    let dir = std::env::temp_dir().join(format!("flags-watch-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("flags.toml");
+    let page_size = |size: i64| {
+        format!("[flags.page_size]\ndescription = \"x\"\nowner = \"y\"\npermanent = true\ndefault = {size}\n")
+    };
+    std::fs::write(&path, page_size(30)).unwrap();
+
+    let store = store();
+    let rejected = Arc::new(Mutex::new(0));
+    let counter = Arc::clone(&rejected);
+    store.on_reload(move |event| {
+        if let ReloadEvent::Rejected(_) = event {
+            *counter.lock().unwrap() += 1;
+        }
+    });
+    let ctx = Context::new("u");
+    let watcher = store.watch_file(&path, Duration::from_millis(10));
+    assert_eq!(store.get_by_name::<i64>("page_size", &ctx), Some(30), "applied at once");
+
+    let eventually = |expected: i64| {
+        let start = Instant::now();
+        while store.get_by_name::<i64>("page_size", &ctx) != Some(expected) {
+            assert!(start.elapsed() < Duration::from_secs(10), "never saw {expected}");
+            thread::sleep(Duration::from_millis(5));
+        }
+    };
+    std::fs::write(&path, page_size(40)).unwrap();
+    eventually(40);
+
+    std::fs::write(&path, "[flags.page_size]\ndefault = \"oops\"\n").unwrap();
+    let start = Instant::now();
+    while *rejected.lock().unwrap() == 0 {
+        assert!(start.elapsed() < Duration::from_secs(10), "the bad file was never reported");
+        thread::sleep(Duration::from_millis(5));
+    }
+    thread::sleep(Duration::from_millis(50));
+    assert_eq!(*rejected.lock().unwrap(), 1, "a bad version is reported once");
+    assert_eq!(store.get_by_name::<i64>("page_size", &ctx), Some(40));
+
+    std::fs::remove_file(&path).unwrap();
+    thread::sleep(Duration::from_millis(50));
+    assert_eq!(store.get_by_name::<i64>("page_size", &ctx), Some(40), "a missing file changes nothing");
+
+    std::fs::write(&path, page_size(60)).unwrap();
+    eventually(60);
+
+    drop(watcher);
+    std::fs::write(&path, page_size(70)).unwrap();
+    thread::sleep(Duration::from_millis(100));
+    assert_eq!(store.get_by_name::<i64>("page_size", &ctx), Some(60), "no longer watched");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,460 @@
+//! Every operator and rule kind, with matching, non-matching, missing and ill-typed attributes.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::{Duration, SystemTime};
+
+use flags_runtime::{Context, Location, Reason, Store, Timestamp};
+
+/// A store with one boolean flag `f` whose only rule has the given condition.
+fn when(condition: &str) -> Store {
+    Store::from_toml(
+        "flags.toml",
+        &format!(
+            r#"
+[flags.f]
+description = "Under test"
+owner = "tests"
+expires = 2099-01-01
+default = false
+[[flags.f.rules]]
+when = [{condition}]
+serve = true
+"#
+        ),
+    )
+    .unwrap_or_else(|errors| panic!("{errors}"))
+}
+
+fn on(store: &Store, ctx: &Context<'_>) -> bool {
+    store.get_by_name::<bool>("f", ctx).unwrap()
+}
+
+fn with(name: &'static str, value: impl Into<flags_runtime::Attribute<'static>>) -> Context<'static> {
+    Context::new("u-1").with(name, value)
+}
+
+#[test]
+fn in_and_not_in_strings() {
+    let store = when(r#"{ attribute = "country", in = ["EE", "FI"] }"#);
+    assert!(on(&store, &with("country", "EE")));
+    assert!(!on(&store, &with("country", "ee")), "exact by default");
+    assert!(!on(&store, &with("country", "DE")));
+    assert!(!on(&store, &Context::new("u-1")), "missing attribute");
+    assert!(!on(&store, &with("country", 42)), "ill-typed attribute");
+    assert!(on(&store, &with("country", vec!["DE", "FI"])), "any item of a list");
+    assert!(!on(&store, &with("country", vec!["DE"])));
+
+    let store = when(r#"{ attribute = "country", not_in = ["EE", "FI"] }"#);
+    assert!(on(&store, &with("country", "DE")));
+    assert!(!on(&store, &with("country", "EE")));
+    assert!(!on(&store, &Context::new("u-1")), "missing never matches, even negatively");
+}
+
+#[test]
+fn in_large_sets_is_hashed_and_still_exact() {
+    let countries: Vec<String> = (0..50).map(|i| format!("\"C{i:02}\"")).collect();
+    let store = when(&format!(
+        r#"{{ attribute = "country", in = [{}] }}"#,
+        countries.join(", ")
+    ));
+    assert!(on(&store, &with("country", "C00")));
+    assert!(on(&store, &with("country", "C49")));
+    assert!(!on(&store, &with("country", "C50")));
+    assert!(!on(&store, &with("country", "c00")));
+}
+
+#[test]
+fn in_integers() {
+    let store = when(r#"{ attribute = "tenant", in = [1, 2, 3] }"#);
+    assert!(on(&store, &with("tenant", 2)));
+    assert!(on(&store, &with("tenant", 2.0)), "an integral float is that integer");
+    assert!(!on(&store, &with("tenant", 2.5)));
+    assert!(!on(&store, &with("tenant", 4)));
+    assert!(!on(&store, &with("tenant", "2")), "a string is not an integer");
+}
+
+#[test]
+fn case_insensitive_strings() {
+    let store = when(r#"{ attribute = "country", in = ["ee", "FI"], case_insensitive = true }"#);
+    assert!(on(&store, &with("country", "EE")));
+    assert!(on(&store, &with("country", "fi")));
+    assert!(!on(&store, &with("country", "DE")));
+
+    let many: Vec<String> = (0..20).map(|i| format!("\"Straße-{i}\"")).collect();
+    let store = when(&format!(
+        r#"{{ attribute = "street", in = [{}], case_insensitive = true }}"#,
+        many.join(", ")
+    ));
+    assert!(on(&store, &with("street", "STRAßE-7")), "Unicode folding, hashed set");
+    assert!(!on(&store, &with("street", "STRASSE-7")));
+
+    let store = when(r#"{ attribute = "name", eq = "ÄRNI", case_insensitive = true }"#);
+    assert!(on(&store, &with("name", "ärni")));
+    let store = when(r#"{ attribute = "email", ends_with = "@Example.com", case_insensitive = true }"#);
+    assert!(on(&store, &with("email", "ada@EXAMPLE.COM")));
+    assert!(!on(&store, &with("email", "ada@example.org")));
+    let store = when(r#"{ attribute = "name", starts_with = "Ö", case_insensitive = true }"#);
+    assert!(on(&store, &with("name", "östen")));
+    let store = when(r#"{ attribute = "title", contains = "RUST", case_insensitive = true }"#);
+    assert!(on(&store, &with("title", "Learning rust today")));
+    assert!(on(&store, &with("title", "ünicode Rüst and RUST")));
+    assert!(!on(&store, &with("title", "Learning go")));
+}
+
+#[test]
+fn eq_on_every_type() {
+    let store = when(r#"{ attribute = "plan", eq = "enterprise" }"#);
+    assert!(on(&store, &with("plan", "enterprise")));
+    assert!(!on(&store, &with("plan", "Enterprise")));
+    assert!(!on(&store, &with("plan", true)));
+
+    let store = when(r#"{ attribute = "tier", eq = 3 }"#);
+    assert!(on(&store, &with("tier", 3)));
+    assert!(on(&store, &with("tier", 3.0)));
+    assert!(!on(&store, &with("tier", "3")));
+
+    let store = when(r#"{ attribute = "beta", eq = true }"#);
+    assert!(on(&store, &with("beta", true)));
+    assert!(!on(&store, &with("beta", false)));
+    assert!(!on(&store, &with("beta", "true")));
+}
+
+#[test]
+fn string_operators() {
+    let store = when(r#"{ attribute = "email", ends_with = "@example.com" }"#);
+    assert!(on(&store, &with("email", "ada@example.com")));
+    assert!(!on(&store, &with("email", "ada@example.org")));
+    let store = when(r#"{ attribute = "path", starts_with = "/admin" }"#);
+    assert!(on(&store, &with("path", "/admin/users")));
+    assert!(!on(&store, &with("path", "/users")));
+    let store = when(r#"{ attribute = "agent", contains = "Mobile" }"#);
+    assert!(on(&store, &with("agent", "Mozilla/5.0 (Mobile; rv:109.0)")));
+    assert!(!on(&store, &with("agent", "Mozilla/5.0 (X11)")));
+    assert!(!on(&store, &with("agent", 5)));
+}
+
+#[test]
+fn contains_on_lists() {
+    let store = when(r#"{ attribute = "groups", contains = "admins" }"#);
+    assert!(on(&store, &with("groups", vec!["staff", "admins"])));
+    assert!(!on(&store, &with("groups", vec!["staff"])));
+    assert!(!on(&store, &with("groups", vec!["administrators"])), "whole items");
+}
+
+#[test]
+fn regex() {
+    let store = when(r#"{ attribute = "email", matches = "^[a-z]+@example\\.com$" }"#);
+    assert!(on(&store, &with("email", "ada@example.com")));
+    assert!(!on(&store, &with("email", "Ada@example.com")));
+    assert!(!on(&store, &with("email", "ada@example.com.evil")));
+    let store = when(r#"{ attribute = "email", matches = "^[a-z]+@example\\.com$", case_insensitive = true }"#);
+    assert!(on(&store, &with("email", "Ada@Example.com")));
+}
+
+#[test]
+fn numbers() {
+    for (condition, matching, failing) in [
+        (r#"{ attribute = "age", lt = 18 }"#, 17.9, 18.0),
+        (r#"{ attribute = "age", le = 18 }"#, 18.0, 18.1),
+        (r#"{ attribute = "age", gt = 64.5 }"#, 65.0, 64.5),
+        (r#"{ attribute = "age", ge = 65 }"#, 65.0, 64.9),
+    ] {
+        let store = when(condition);
+        assert!(on(&store, &with("age", matching)), "{condition} with {matching}");
+        assert!(!on(&store, &with("age", failing)), "{condition} with {failing}");
+    }
+    let store = when(r#"{ attribute = "age", ge = 18 }"#);
+    assert!(on(&store, &with("age", 30)), "integers compare with floats");
+    assert!(!on(&store, &with("age", "30")), "strings are not numbers");
+    assert!(!on(&store, &Context::new("u")));
+}
+
+#[test]
+fn datetimes() {
+    let store = when(r#"{ attribute = "signed_up", before = 2026-01-01T00:00:00Z }"#);
+    let january = Timestamp::parse_rfc3339("2025-12-31T23:59:59Z").unwrap();
+    assert!(on(&store, &with("signed_up", january)));
+    assert!(!on(&store, &with("signed_up", Timestamp::parse_rfc3339("2026-01-01T00:00:00Z").unwrap())));
+    assert!(on(&store, &with("signed_up", "2025-06-01T12:00:00+02:00")), "RFC 3339 text");
+    assert!(!on(&store, &with("signed_up", "yesterday")), "unparseable text");
+    let old = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+    assert!(on(&store, &with("signed_up", old)), "SystemTime");
+
+    let store = when(r#"{ attribute = "signed_up", after = 2026-01-01 }"#);
+    assert!(on(&store, &with("signed_up", Timestamp::parse_rfc3339("2026-01-01T00:00:01Z").unwrap())));
+    assert!(!on(&store, &with("signed_up", january)));
+    assert!(!on(&store, &with("signed_up", 1_800_000_000)), "a number is not a datetime");
+}
+
+#[test]
+fn semantic_versions() {
+    let cases = [
+        (r#"{ attribute = "v", semver_eq = "2.4.1" }"#, "2.4.1", "2.4.2"),
+        (r#"{ attribute = "v", semver_lt = "3.0.0" }"#, "2.99.0", "3.0.0"),
+        (r#"{ attribute = "v", semver_le = "3.0.0" }"#, "3.0.0", "3.0.1"),
+        (r#"{ attribute = "v", semver_gt = "2.0.0" }"#, "2.0.1", "2.0.0"),
+        (r#"{ attribute = "v", semver_ge = "2.0.0" }"#, "2.0.0", "2.0.0-rc.1"),
+    ];
+    for (condition, matching, failing) in cases {
+        let store = when(condition);
+        assert!(on(&store, &with("v", matching)), "{condition} with {matching}");
+        assert!(!on(&store, &with("v", failing)), "{condition} with {failing}");
+    }
+    let store = when(r#"{ attribute = "v", semver_ge = "2.0.0" }"#);
+    assert!(on(&store, &with("v", "v2.1.0")), "a leading v is accepted");
+    assert!(on(&store, &with("v", "2.0.0+build.7")), "build metadata has no precedence");
+    assert!(!on(&store, &with("v", "2.1")), "not a full version");
+    assert!(!on(&store, &with("v", 2)));
+    let store = when(r#"{ attribute = "v", semver_lt = "2.0.0" }"#);
+    assert!(on(&store, &with("v", "2.0.0-beta.1")), "pre-releases come first");
+}
+
+#[test]
+fn ip_ranges() {
+    let store = when(r#"{ attribute = "ip", cidr = ["10.0.0.0/8", "2001:db8::/32", "192.168.1.7"] }"#);
+    assert!(on(&store, &with("ip", Ipv4Addr::new(10, 20, 30, 40))));
+    assert!(on(&store, &with("ip", "192.168.1.7")), "text is parsed");
+    assert!(!on(&store, &with("ip", "192.168.1.8")));
+    assert!(on(&store, &with("ip", "2001:db8::1".parse::<Ipv6Addr>().unwrap())));
+    assert!(!on(&store, &with("ip", IpAddr::V4(Ipv4Addr::new(11, 0, 0, 1)))));
+    assert!(!on(&store, &with("ip", "not an address")));
+}
+
+#[test]
+fn geo_fences() {
+    let store = when(r#"{ attribute = "location", within = { lat = 59.437, lon = 24.754, radius_km = 25 } }"#);
+    assert!(on(&store, &with("location", Location::new(59.40, 24.70))), "Tallinn");
+    assert!(!on(&store, &with("location", Location::new(60.17, 24.94))), "Helsinki is 82 km away");
+    assert!(!on(&store, &with("location", "59.4,24.7")), "text is not a location");
+}
+
+#[test]
+fn negation() {
+    let store = when(r#"{ attribute = "country", eq = "EE", negate = true }"#);
+    assert!(on(&store, &with("country", "FI")));
+    assert!(!on(&store, &with("country", "EE")));
+    assert!(!on(&store, &Context::new("u-1")), "a missing attribute never matches");
+    assert!(!on(&store, &with("country", 7)), "nor an ill-typed one");
+}
+
+#[test]
+fn the_key_is_an_attribute() {
+    let store = when(r#"{ attribute = "key", starts_with = "staff-" }"#);
+    assert!(on(&store, &Context::new("staff-17")));
+    assert!(!on(&store, &Context::new("u-17")));
+}
+
+#[test]
+fn all_conditions_must_hold() {
+    let store = when(r#"{ attribute = "country", eq = "EE" }, { attribute = "age", ge = 18 }"#);
+    assert!(on(&store, &Context::new("u").with("country", "EE").with("age", 20)));
+    assert!(!on(&store, &Context::new("u").with("country", "EE").with("age", 17)));
+    assert!(!on(&store, &Context::new("u").with("country", "EE")));
+}
+
+const TARGETING: &str = r#"
+[segments.beta_testers]
+users = ["u-1001", "u-1002"]
+
+[segments.nordics]
+when = [{ attribute = "country", in = ["EE", "FI", "SE"] }]
+exclude = ["u-666"]
+
+[segments.staff]
+users = ["s-1"]
+when = [{ attribute = "email", ends_with = "@example.com" }]
+
+[flags.base]
+description = "A prerequisite"
+owner = "tests"
+expires = 2099-01-01
+default = true
+[[flags.base.rules]]
+users = ["u-off"]
+serve = false
+
+[flags.f]
+description = "Under test"
+owner = "tests"
+expires = 2099-01-01
+default = "none"
+requires = { base = true }
+[[flags.f.rules]]
+users = ["u-1", "u-2"]
+serve = "user"
+[[flags.f.rules]]
+segment = ["beta_testers", "staff"]
+serve = "segment"
+[[flags.f.rules]]
+segment = "nordics"
+when = [{ attribute = "plan", eq = "pro" }]
+serve = "nordic pro"
+[[flags.f.rules]]
+when = [{ flag = { name = "base", is = true } }, { attribute = "plan", eq = "free" }]
+serve = "free"
+"#;
+
+fn detail(store: &Store, ctx: &Context<'_>) -> (&'static str, Reason) {
+    let detail = store.detail_by_name::<&'static str>("f", ctx).unwrap();
+    (detail.value, detail.reason)
+}
+
+#[test]
+fn users_segments_conditions_and_prerequisites_in_order() {
+    let store = Store::from_toml("flags.toml", TARGETING).unwrap();
+    assert_eq!(detail(&store, &Context::new("u-1")), ("user", Reason::TargetedUser { rule: 0 }));
+    assert_eq!(
+        detail(&store, &Context::new("u-1001")),
+        ("segment", Reason::Segment { rule: 1, segment: "beta_testers" })
+    );
+    assert_eq!(
+        detail(&store, &Context::new("x").with("email", "ada@example.com")),
+        ("segment", Reason::Segment { rule: 1, segment: "staff" }),
+        "a segment of conditions"
+    );
+    assert_eq!(
+        detail(&store, &Context::new("x").with("country", "FI").with("plan", "pro")),
+        ("nordic pro", Reason::Segment { rule: 2, segment: "nordics" })
+    );
+    assert_eq!(
+        detail(&store, &Context::new("u-666").with("country", "FI").with("plan", "pro")),
+        ("none", Reason::Default),
+        "excluded from the segment"
+    );
+    assert_eq!(
+        detail(&store, &Context::new("x").with("country", "DE").with("plan", "pro")),
+        ("none", Reason::Default)
+    );
+    assert_eq!(
+        detail(&store, &Context::new("x").with("plan", "free")),
+        ("free", Reason::Rule { index: 3 })
+    );
+    assert_eq!(
+        detail(&store, &Context::new("u-off").with("plan", "free")),
+        ("none", Reason::PrerequisiteFailed { flag: "base" }),
+        "prerequisites come first"
+    );
+}
+
+#[test]
+fn rollouts_and_splits() {
+    let store = Store::from_toml(
+        "flags.toml",
+        r#"
+[flags.half]
+description = "Half"
+owner = "tests"
+expires = 2099-01-01
+default = false
+[[flags.half.rules]]
+rollout = 50
+serve = true
+
+[flags.by_account]
+description = "Bucketed by account"
+owner = "tests"
+expires = 2099-01-01
+variants = ["a", "b"]
+default = "a"
+[[flags.by_account.rules]]
+split = { a = 50, b = 50 }
+bucket_by = "account_id"
+
+[flags.none]
+description = "0%"
+owner = "tests"
+expires = 2099-01-01
+default = 1
+[[flags.none.rules]]
+rollout = 0
+serve = 2
+[[flags.none.rules]]
+users = ["u-1"]
+serve = 3
+"#,
+    )
+    .unwrap();
+    let inside = (0..100)
+        .map(|i| format!("u-{i}"))
+        .find(|key| flags_runtime::bucket("half", key) < 50_000)
+        .unwrap();
+    let detail = store.detail_by_name::<bool>("half", &Context::new(inside.as_str())).unwrap();
+    assert!(detail.value);
+    assert_eq!(
+        detail.reason,
+        Reason::Rollout { rule: 0, bucket: flags_runtime::bucket("half", &inside) }
+    );
+
+    let ctx = Context::new("u-1").with("account_id", "acct-42");
+    let detail = store.detail_by_name::<&'static str>("by_account", &ctx).unwrap();
+    let bucket = flags_runtime::bucket("by_account", "acct-42");
+    assert_eq!(detail.reason, Reason::Split { rule: 0, bucket });
+    assert_eq!(detail.value, if bucket < 50_000 { "a" } else { "b" });
+    let other_user = Context::new("u-2").with("account_id", "acct-42");
+    assert_eq!(
+        store.get_by_name::<&'static str>("by_account", &other_user),
+        Some(detail.value),
+        "every user of an account gets the same variant"
+    );
+    let numeric = Context::new("u-1").with("account_id", 42);
+    let by_number = store.detail_by_name::<&'static str>("by_account", &numeric).unwrap();
+    assert_eq!(
+        by_number.reason,
+        Reason::Split { rule: 0, bucket: flags_runtime::bucket("by_account", "42") },
+        "integers bucket by their decimal text"
+    );
+    assert_eq!(
+        store.detail_by_name::<&'static str>("by_account", &Context::new("u-1")).unwrap().reason,
+        Reason::Default,
+        "without the attribute to bucket by, the rule does not apply"
+    );
+
+    assert_eq!(
+        store.detail_by_name::<i64>("none", &Context::new("u-1")).unwrap().reason,
+        Reason::TargetedUser { rule: 1 },
+        "contexts outside a rollout fall through to the next rule"
+    );
+}
+
+#[test]
+fn windows() {
+    let store = Store::from_toml(
+        "flags.toml",
+        r#"
+[flags.launch]
+description = "Launch"
+owner = "tests"
+expires = 2099-01-01
+default = false
+from = 2026-12-01T09:00:00Z
+until = 2026-12-24T00:00:00Z
+[[flags.launch.rules]]
+serve = true
+
+[flags.timed_rule]
+description = "A rule with a window"
+owner = "tests"
+expires = 2099-01-01
+default = "old"
+[[flags.timed_rule.rules]]
+from = 2026-12-01T09:00:00Z
+serve = "new"
+"#,
+    )
+    .unwrap();
+    let ctx = Context::new("u-1");
+    let at = |text: &str| Some(Timestamp::parse_rfc3339(text).unwrap());
+
+    store.set_time(at("2026-12-01T08:59:59Z"));
+    let detail = store.detail_by_name::<bool>("launch", &ctx).unwrap();
+    assert_eq!((detail.value, detail.reason), (false, Reason::OutsideWindow));
+    assert_eq!(store.get_by_name::<&str>("timed_rule", &ctx), Some("old"));
+
+    store.set_time(at("2026-12-01T09:00:00Z"));
+    let detail = store.detail_by_name::<bool>("launch", &ctx).unwrap();
+    assert_eq!((detail.value, detail.reason), (true, Reason::Rule { index: 0 }));
+    assert_eq!(store.get_by_name::<&str>("timed_rule", &ctx), Some("new"));
+
+    store.set_time(at("2026-12-24T00:00:00Z"));
+    assert_eq!(store.get_by_name::<bool>("launch", &ctx), Some(false), "until is exclusive");
+}

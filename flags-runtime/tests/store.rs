@@ -1,0 +1,253 @@
+//! Changes from code: overrides, kill switches, environments, the clock, listeners; and the
+//! typed keys that `flags!()` generates.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use flags_runtime::{Context, FlagInfo, FlagKey, Reason, SetError, Store, Value};
+
+const FLAGS: &str = r#"
+environments = ["development", "staging", "production"]
+
+[flags.new_checkout]
+description = "The new checkout"
+owner = "payments"
+expires = 2099-01-01
+default = false
+[[flags.new_checkout.rules]]
+users = ["u-1"]
+serve = true
+[flags.new_checkout.environments.staging]
+default = true
+[flags.new_checkout.environments.development]
+rules = [{ users = ["dev"], serve = true }]
+
+[flags.page_size]
+description = "Page size"
+owner = "search"
+permanent = true
+default = 20
+
+[flags.ratio]
+description = "A ratio"
+owner = "search"
+permanent = true
+default = 0.5
+
+[flags.layout]
+description = "Layouts"
+owner = "payments"
+expires = 2099-01-01
+variants = ["classic", "one_page"]
+default = "classic"
+
+[flags.greeting]
+description = "Greeting"
+owner = "web"
+expires = 2099-01-01
+default = "Hello"
+
+[flags.shipped]
+description = "Released for good"
+owner = "web"
+expires = 2099-01-01
+pinned = true
+default = true
+"#;
+
+fn store() -> Store {
+    Store::from_toml("flags.toml", FLAGS).unwrap()
+}
+
+#[test]
+fn overrides_and_kill_switches_apply_on_the_next_evaluation() {
+    let store = store();
+    let user = Context::new("u-1");
+    let other = Context::new("u-2");
+    assert_eq!(store.get_by_name::<bool>("new_checkout", &user), Some(true));
+
+    store.set_by_name("new_checkout", true).unwrap();
+    let detail = store.detail_by_name::<bool>("new_checkout", &other).unwrap();
+    assert_eq!((detail.value, detail.reason), (true, Reason::Override));
+
+    store.kill_by_name("new_checkout").unwrap();
+    let detail = store.detail_by_name::<bool>("new_checkout", &user).unwrap();
+    assert_eq!((detail.value, detail.reason), (false, Reason::Killed));
+
+    store.clear_by_name("new_checkout").unwrap();
+    assert_eq!(
+        store.detail_by_name::<bool>("new_checkout", &user).unwrap().reason,
+        Reason::TargetedUser { rule: 0 }
+    );
+
+    store.set_by_name("page_size", 50).unwrap();
+    store.set_by_name("greeting", "Moi").unwrap();
+    store.set_by_name("layout", "one_page").unwrap();
+    assert_eq!(store.get_by_name::<i64>("page_size", &user), Some(50));
+    assert_eq!(store.get_by_name::<&str>("greeting", &user), Some("Moi"));
+    assert_eq!(store.get_by_name::<&str>("layout", &user), Some("one_page"));
+    store.clear_all();
+    assert_eq!(store.get_by_name::<i64>("page_size", &user), Some(20));
+    assert_eq!(store.get_by_name::<&str>("layout", &user), Some("classic"));
+}
+
+#[test]
+fn changes_of_the_wrong_kind_are_refused() {
+    let store = store();
+    assert_eq!(
+        store.set_by_name("new_chekout", true),
+        Err(SetError::UnknownFlag("new_chekout".into()))
+    );
+    assert!(matches!(
+        store.set_by_name("new_checkout", 1),
+        Err(SetError::WrongType { expected, .. }) if expected == "a boolean"
+    ));
+    assert!(matches!(
+        store.set_by_name("layout", "express"),
+        Err(SetError::WrongType { expected, .. }) if expected == "one of classic, one_page"
+    ));
+    assert!(matches!(store.set_by_name("ratio", 1), Err(SetError::WrongType { .. })));
+    assert_eq!(store.set_by_name("shipped", false), Err(SetError::Pinned("shipped".into())));
+    assert_eq!(store.kill_by_name("shipped"), Err(SetError::Pinned("shipped".into())));
+    assert_eq!(
+        store.set_by_name("shipped", false).unwrap_err().to_string(),
+        "flag `shipped` is pinned at compile time and cannot be changed at run time"
+    );
+    let detail = store.detail_by_name::<bool>("shipped", &Context::new("u")).unwrap();
+    assert_eq!((detail.value, detail.reason), (true, Reason::Pinned));
+}
+
+#[test]
+fn the_type_asked_for_must_be_the_flags() {
+    let store = store();
+    let ctx = Context::new("u-1");
+    assert_eq!(store.get_by_name::<i64>("new_checkout", &ctx), None);
+    assert_eq!(store.get_by_name::<bool>("missing", &ctx), None);
+    assert_eq!(store.get_by_name::<f64>("ratio", &ctx), Some(0.5));
+    assert_eq!(store.get_by_name::<Value>("layout", &ctx), Some(Value::Str("classic")));
+    assert_eq!(store.get_by_name::<Value>("page_size", &ctx), Some(Value::Int(20)));
+}
+
+#[test]
+fn environments_replace_defaults_and_rules() {
+    let store = store();
+    let nobody = Context::new("nobody");
+    assert_eq!(store.get_by_name::<bool>("new_checkout", &nobody), Some(false));
+    store.set_environment(Some("staging")).unwrap();
+    assert_eq!(store.environment().as_deref(), Some("staging"));
+    assert_eq!(store.get_by_name::<bool>("new_checkout", &nobody), Some(true));
+    assert_eq!(
+        store.get_by_name::<bool>("new_checkout", &Context::new("u-1")),
+        Some(true),
+        "staging keeps the base rules"
+    );
+    store.set_environment(Some("development")).unwrap();
+    assert_eq!(store.get_by_name::<bool>("new_checkout", &Context::new("u-1")), Some(false));
+    assert_eq!(store.get_by_name::<bool>("new_checkout", &Context::new("dev")), Some(true));
+    assert_eq!(
+        store.set_environment(Some("prod")),
+        Err(SetError::UnknownEnvironment("prod".into()))
+    );
+    assert_eq!(store.environment().as_deref(), Some("development"), "unchanged");
+    store.set_environment(None).unwrap();
+    assert_eq!(store.get_by_name::<bool>("new_checkout", &Context::new("dev")), Some(false));
+}
+
+#[test]
+fn listeners_hear_every_evaluation_and_may_evaluate_flags() {
+    let store = store();
+    let heard = Arc::new(Mutex::new(Vec::new()));
+    let nested = Arc::new(AtomicUsize::new(0));
+    {
+        let heard = Arc::clone(&heard);
+        let nested = Arc::clone(&nested);
+        let inner = store.clone();
+        store.on_evaluation(move |evaluation| {
+            heard.lock().unwrap().push((
+                evaluation.flag,
+                evaluation.value,
+                evaluation.reason,
+                evaluation.context.key().to_owned(),
+            ));
+            // A listener that evaluates a flag must not deadlock or recurse forever.
+            if evaluation.flag == "new_checkout" {
+                nested.fetch_add(1, Ordering::Relaxed);
+                let _ = inner.get_by_name::<i64>("page_size", evaluation.context);
+            }
+        });
+    }
+    store.get_by_name::<bool>("new_checkout", &Context::new("u-1"));
+    store.get_by_name::<&str>("layout", &Context::new("u-2"));
+    let heard = heard.lock().unwrap().clone();
+    assert_eq!(
+        heard,
+        [
+            ("new_checkout", Value::Bool(true), Reason::TargetedUser { rule: 0 }, "u-1".to_owned()),
+            ("page_size", Value::Int(20), Reason::Default, "u-1".to_owned()),
+            ("layout", Value::Str("classic"), Reason::Default, "u-2".to_owned()),
+        ]
+    );
+    assert_eq!(nested.load(Ordering::Relaxed), 1);
+    store.clear_evaluation_listeners();
+    store.get_by_name::<bool>("new_checkout", &Context::new("u-1"));
+    assert_eq!(nested.load(Ordering::Relaxed), 1);
+}
+
+static NEW_CHECKOUT: FlagInfo = FlagInfo {
+    name: "new_checkout",
+    description: "The new checkout",
+    owner: "payments",
+    expires: Some("2099-01-01"),
+    permanent: false,
+    pinned: false,
+    kind: "bool",
+    variants: &[],
+    default: "false",
+};
+
+static PAGE_SIZE: FlagInfo = FlagInfo {
+    name: "page_size",
+    kind: "int",
+    default: "20",
+    ..NEW_CHECKOUT
+};
+
+#[test]
+fn typed_keys_evaluate_by_position_in_their_own_store_and_by_name_elsewhere() {
+    const SCHEMA: u64 = 0x7e57;
+    let shared = flags_runtime::__private::shared_store("tests/store.rs", FLAGS, SCHEMA);
+    let new_checkout: FlagKey<bool> = FlagKey::__new(0, SCHEMA, false, &NEW_CHECKOUT);
+    let page_size: FlagKey<i64> = FlagKey::__new(1, SCHEMA, 20, &PAGE_SIZE);
+    let ctx = Context::new("u-1");
+    assert!(shared.get(new_checkout, &ctx));
+    assert_eq!(shared.get(page_size, &ctx), 20);
+
+    // The answer that does not depend on the context takes the fast path; changes reach it.
+    shared.set(page_size, 30).unwrap();
+    assert_eq!(shared.get(page_size, &ctx), 30);
+    assert_eq!(shared.detail(page_size, &ctx).reason, Reason::Override);
+    shared.kill(new_checkout).unwrap();
+    assert!(!shared.get(new_checkout, &ctx));
+    shared.clear(new_checkout).unwrap();
+    shared.clear(page_size).unwrap();
+    assert!(shared.get(new_checkout, &ctx));
+    assert_eq!(shared.get(page_size, &ctx), 20);
+    // Integers beyond the fast path's 56 bits still come out whole.
+    shared.set(page_size, i64::MIN).unwrap();
+    assert_eq!(shared.get(page_size, &ctx), i64::MIN);
+    shared.set(page_size, -(1 << 40)).unwrap();
+    assert_eq!(shared.get(page_size, &ctx), -(1 << 40));
+    shared.clear(page_size).unwrap();
+
+    // Another store of the same file: found by name.
+    let other = store();
+    other.set_by_name("page_size", 99).unwrap();
+    assert_eq!(other.get(page_size, &ctx), 99);
+
+    // A store without the flag: the compiled-in default, and the reason says why.
+    let empty = Store::from_toml("flags.toml", "").unwrap();
+    let detail = empty.detail(page_size, &ctx);
+    assert_eq!((detail.value, detail.reason), (20, Reason::Unknown));
+    assert_eq!(page_size.name(), "page_size");
+    assert_eq!(page_size.info().owner, "payments");
+}
