@@ -51,6 +51,7 @@ mod value;
 
 pub use bucket::{BUCKETS, bucket};
 pub use context::{Attribute, Context, Location};
+pub use flags_macros::{feature_flag, flags};
 pub use flags_schema::{Date, Diagnostics, Schema, Timestamp};
 pub use key::{FlagInfo, FlagKey};
 pub use live::{ReloadError, ReloadEvent, ReloadReport, Watcher};

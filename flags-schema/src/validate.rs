@@ -103,7 +103,26 @@ struct Known<'a> {
 /// `flags!()` generates `NAME` and `NAME_detail` for every flag, so `a_detail` may not be a
 /// flag when `a` is.
 fn check_generated_names(schema: &Schema, errors: &mut Vec<Diagnostic>) {
+    let mut enums: HashMap<String, &Flag> = HashMap::new();
     for flag in &schema.flags {
+        if let FlagKind::Variants(_) = flag.kind {
+            let enum_name = flag.enum_name();
+            match enums.get(&enum_name) {
+                Some(first) => errors.push(
+                    Diagnostic::error(
+                        flag.span,
+                        format!(
+                            "flags `{}` and `{}` both generate the enum `{enum_name}`",
+                            first.name, flag.name
+                        ),
+                    )
+                    .with_help("rename one of them"),
+                ),
+                None => {
+                    enums.insert(enum_name, flag);
+                }
+            }
+        }
         if let Some(base) = flag.name.strip_suffix("_detail")
             && schema.flag(base).is_some()
         {

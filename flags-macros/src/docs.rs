@@ -1,0 +1,47 @@
+//! The rustdoc of generated items: what the flag does, whose it is, until when, and how it
+//! targets, so that an IDE hover answers the questions a reader has.
+
+use flags_schema::{Date, Flag, FlagKind};
+
+/// The documentation of a flag's accessor.
+pub(crate) fn flag(flag: &Flag, today: Date) -> String {
+    let mut doc = format!("{}\n\n", flag.description);
+    doc.push_str(&format!("* Flag: `{}`\n", flag.name));
+    doc.push_str(&format!("* Owner: {}\n", flag.owner));
+    match &flag.expires {
+        Some(expires) if expires.value < today => {
+            doc.push_str(&format!("* Expires: {} (**expired**)\n", expires.value));
+        }
+        Some(expires) => doc.push_str(&format!("* Expires: {}\n", expires.value)),
+        None => doc.push_str("* Permanent\n"),
+    }
+    let kind = match &flag.kind {
+        FlagKind::Variants(variants) => format!(
+            "one of {}",
+            variants
+                .iter()
+                .map(|variant| format!("`{}`", variant.value))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        kind => format!("`{}`", kind.short_name()),
+    };
+    doc.push_str(&format!("* Type: {kind}, default `{}`\n", flag.default.value));
+    if flag.pinned {
+        doc.push_str("* Pinned: fixed at compile time; live changes cannot alter it\n");
+    }
+    doc.push_str("\n# Targeting\n\n");
+    for line in flag.targeting_summary() {
+        doc.push_str(&format!("* {line}\n"));
+    }
+    doc
+}
+
+/// The note of `#[deprecated]` on an expired flag's items.
+pub(crate) fn expired(flag: &Flag, expires: Date) -> String {
+    format!(
+        "feature flag `{}` expired on {expires} (owner: {}): remove the flag and the code path \
+         it no longer needs, or extend `expires` in flags.toml",
+        flag.name, flag.owner
+    )
+}

@@ -1,0 +1,266 @@
+//! Checks `#[feature_flag]` against `flags.toml` and the function, and decides what to emit.
+
+use std::path::Path;
+
+use flags_schema::{Flag, FlagKind, Value, names as schema_names};
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{FnArg, Ident, ItemFn, Pat, Type};
+
+use super::args::Args;
+use crate::ctxt::Ctxt;
+use crate::load;
+use crate::names;
+
+/// What the rewritten function branches on.
+pub(crate) enum Condition {
+    /// The flag is evaluated: `condition` is a `bool` expression over `context`.
+    Evaluated { condition: TokenStream },
+    /// The flag is pinned: the branch is decided now.
+    Pinned(bool),
+}
+
+pub(crate) struct Plan {
+    pub(crate) condition: Condition,
+    pub(crate) fallback: syn::Path,
+}
+
+pub(crate) fn plan(args: &mut Args, function: &ItemFn, caller: Option<&Path>) -> syn::Result<Plan> {
+    let mut ctxt = Ctxt::default();
+    args.report(&mut ctxt);
+    let loaded = load::locate(None, caller)
+        .and_then(|path| load::load(&path, caller))
+        .map_err(|error| error.to_short_error(args.flag.span()));
+    let loaded = match loaded {
+        Ok(loaded) => Some(loaded),
+        Err(error) => {
+            ctxt.syn_error(error);
+            None
+        }
+    };
+    let flag = loaded.as_ref().and_then(|loaded| {
+        let found = loaded.schema.flag(&args.flag.to_string());
+        if found.is_none() {
+            ctxt.syn_error(unknown_flag(&args.flag, loaded, caller));
+        }
+        found
+    });
+    if args.fallback.is_none() && !args.misspelt_fallback {
+        ctxt.syn_error(syn::Error::new(
+            Span::call_site(),
+            format!(
+                "missing `fallback = ...`: the function to call when the flag is off\n\
+                 help: `#[feature_flag({}, fallback = {}_legacy)]`",
+                args.flag, function.sig.ident
+            ),
+        ));
+    }
+    let variant = flag.and_then(|flag| check_form(&mut ctxt, args, flag));
+    let module = args
+        .module
+        .as_ref()
+        .map_or_else(|| quote!(crate::flags), ToTokens::to_token_stream);
+    let condition = match flag {
+        Some(flag) if flag.pinned => Some(Condition::Pinned(pinned_branch(flag, variant.as_deref()))),
+        Some(flag) => context(&mut ctxt, args, function).map(|context| {
+            let flag_span = args.flag.span();
+            let accessor = names::accessor(flag, flag_span);
+            let call = quote_spanned!(flag_span=> #module::#accessor(&(#context)));
+            let condition = match &variant {
+                None => call,
+                Some(variant) => {
+                    let enum_name = names::enum_name(flag, flag_span);
+                    let variant_span = args.variant.as_ref().map_or(flag_span, Ident::span);
+                    let variant = names::variant(variant, variant_span);
+                    quote_spanned!(variant_span=> #call == #module::#enum_name::#variant)
+                }
+            };
+            Condition::Evaluated { condition }
+        }),
+        None => None,
+    };
+    ctxt.check()?;
+    match (condition, args.fallback.take()) {
+        (Some(condition), Some(fallback)) => Ok(Plan {
+            condition,
+            fallback,
+        }),
+        // Unreachable: the missing parts were reported, and `check` returned them.
+        _ => Err(syn::Error::new(Span::call_site(), "invalid #[feature_flag]")),
+    }
+}
+
+fn unknown_flag(name: &Ident, loaded: &load::Loaded, caller: Option<&Path>) -> syn::Error {
+    let text = name.to_string();
+    let help = match flags_schema::suggest(&text, loaded.schema.flag_names()) {
+        Some(similar) => format!("help: a flag with a similar name exists: `{similar}`\n"),
+        None => String::new(),
+    };
+    syn::Error::new(
+        name.span(),
+        format!(
+            "unknown feature flag `{text}`\n{help}note: flags are declared in {}",
+            load::display(&loaded.path, caller)
+        ),
+    )
+}
+
+/// Checks that the form used fits the flag's kind; returns the variant's flags.toml name.
+fn check_form(ctxt: &mut Ctxt, args: &Args, flag: &Flag) -> Option<String> {
+    let name = &flag.name;
+    match (&flag.kind, &args.variant) {
+        (FlagKind::Bool, None) => None,
+        (FlagKind::Bool, Some(variant)) => {
+            ctxt.error_spanned_by(
+                variant,
+                format!(
+                    "flag `{name}` is a boolean flag, it has no variants\n\
+                     help: write `#[feature_flag({name}, fallback = ...)]`"
+                ),
+            );
+            None
+        }
+        (FlagKind::Variants(variants), None) => {
+            let first = variants.first().map_or("classic", |variant| variant.value.as_str());
+            ctxt.error_spanned_by(
+                &args.flag,
+                format!(
+                    "flag `{name}` is a variant flag: say which variant runs this function\n\
+                     help: write `#[feature_flag({name} = {first}, fallback = ...)]`; the variants are {}",
+                    list(variants)
+                ),
+            );
+            None
+        }
+        (FlagKind::Variants(variants), Some(variant)) => {
+            let written = variant.to_string();
+            let found = variants.iter().find(|declared| {
+                declared.value == written || schema_names::upper_camel(&declared.value) == written
+            });
+            match found {
+                Some(found) => Some(found.value.clone()),
+                None => {
+                    let help = match flags_schema::suggest(
+                        &written,
+                        variants.iter().map(|variant| variant.value.as_str()),
+                    ) {
+                        Some(similar) => {
+                            format!("help: a variant with a similar name exists: `{similar}`")
+                        }
+                        None => format!("help: the variants are {}", list(variants)),
+                    };
+                    ctxt.error_spanned_by(
+                        variant,
+                        format!("unknown variant `{written}` of flag `{name}`\n{help}"),
+                    );
+                    None
+                }
+            }
+        }
+        (kind, _) => {
+            ctxt.error_spanned_by(
+                &args.flag,
+                format!(
+                    "flag `{name}` is {} flag; #[feature_flag] branches on boolean and variant flags\n\
+                     help: read its value with `flags::{name}(&ctx)`",
+                    kind.describe()
+                ),
+            );
+            None
+        }
+    }
+}
+
+fn list(variants: &[flags_schema::Spanned<String>]) -> String {
+    variants
+        .iter()
+        .map(|variant| format!("`{}`", variant.value))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Which path a pinned flag takes.
+fn pinned_branch(flag: &Flag, variant: Option<&str>) -> bool {
+    match (&flag.default.value, variant) {
+        (Value::Bool(on), None) => *on,
+        (Value::String(default), Some(variant)) => default == variant,
+        _ => false,
+    }
+}
+
+/// The expression giving the `Context`: `context = EXPR`, or the one argument of type
+/// `Context`, `&Context` or `&mut Context`.
+fn context(ctxt: &mut Ctxt, args: &Args, function: &ItemFn) -> Option<TokenStream> {
+    if let Some(context) = &args.context {
+        return Some(context.to_token_stream());
+    }
+    let candidates: Vec<&syn::PatType> = function
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|input| match input {
+            FnArg::Typed(typed) if is_context(&typed.ty) => Some(typed),
+            _ => None,
+        })
+        .collect();
+    let flag = &args.flag;
+    match candidates.as_slice() {
+        [] => {
+            ctxt.error_spanned_by(
+                &function.sig.ident,
+                format!(
+                    "cannot find the `Context` to evaluate flag `{flag}` for\n\
+                     help: take an argument `ctx: &Context`, or say where it comes from: \
+                     `#[feature_flag({flag}, fallback = ..., context = user.flag_context())]`"
+                ),
+            );
+            None
+        }
+        [only] => match &*only.pat {
+            Pat::Ident(ident) if ident.subpat.is_none() => {
+                let name = &ident.ident;
+                Some(quote!(#name))
+            }
+            pattern => {
+                ctxt.error_spanned_by(
+                    pattern,
+                    "the `Context` argument must be a plain name to be used by #[feature_flag]\n\
+                     help: bind it to a name, or say where the context comes from: `context = ...`",
+                );
+                None
+            }
+        },
+        [_, second, ..] => {
+            let names: Vec<String> = candidates
+                .iter()
+                .map(|candidate| candidate.pat.to_token_stream().to_string())
+                .collect();
+            ctxt.syn_error(syn::Error::new(
+                second.span(),
+                format!(
+                    "more than one `Context` argument ({})\nhelp: say which one the flag is \
+                     evaluated for: `#[feature_flag({flag}, fallback = ..., context = {})]`",
+                    names.join(", "),
+                    names[0]
+                ),
+            ));
+            None
+        }
+    }
+}
+
+/// `Context`, `&Context<'_>`, `&mut flags_runtime::Context`, ...
+fn is_context(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(reference) => is_context(&reference.elem),
+        Type::Paren(inner) => is_context(&inner.elem),
+        Type::Group(inner) => is_context(&inner.elem),
+        Type::Path(path) => path
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "Context"),
+        _ => false,
+    }
+}

@@ -1,0 +1,86 @@
+//! Rewrites the function in place, like tracing-attributes: the signature is re-emitted as
+//! written and the body is wrapped, so `self`, generics, lifetimes, `async` and attributes
+//! keep working; no second function is created.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{FnArg, ItemFn, Pat, PatIdent};
+
+use super::check::{Condition, Plan};
+
+pub(crate) fn function(mut function: ItemFn, plan: Plan) -> TokenStream {
+    // Arguments bound by a pattern (`(a, b): (u8, u8)`, `_: T`) get a name, so that they can
+    // be passed on; the new body binds the pattern from it.
+    let mut passed = Vec::new();
+    let mut rebinds = Vec::new();
+    let mut receiver = false;
+    for (position, input) in function.sig.inputs.iter_mut().enumerate() {
+        match input {
+            FnArg::Receiver(_) => receiver = true,
+            FnArg::Typed(typed) => match &*typed.pat {
+                Pat::Ident(PatIdent {
+                    by_ref: None,
+                    subpat: None,
+                    ident,
+                    ..
+                }) => passed.push(quote!(#ident)),
+                pattern => {
+                    let name = format_ident!("__flags_argument_{}", position);
+                    let pattern = pattern.clone();
+                    rebinds.push(quote!(let #pattern = #name;));
+                    passed.push(quote!(#name));
+                    typed.pat = Box::new(Pat::Ident(PatIdent {
+                        attrs: Vec::new(),
+                        by_ref: None,
+                        mutability: None,
+                        ident: name,
+                        subpat: None,
+                    }));
+                }
+            },
+        }
+    }
+
+    let fallback = &plan.fallback;
+    let span = fallback.span();
+    // In a method, a fallback named by one identifier is a method of `Self`.
+    let callee = match (receiver, fallback.get_ident()) {
+        (true, Some(name)) => quote_spanned!(span=> Self::#name),
+        _ => quote_spanned!(span=> #fallback),
+    };
+    let receiver_argument = receiver.then(|| quote_spanned!(span=> self,));
+    let mut fallback_call = quote_spanned!(span=> #callee(#receiver_argument #(#passed),*));
+    if function.sig.asyncness.is_some() {
+        fallback_call = quote_spanned!(span=> #fallback_call.await);
+    }
+
+    let body = &function.block;
+    let new_path = quote!({
+        #(#rebinds)*
+        #body
+    });
+    let branched = match plan.condition {
+        Condition::Evaluated { condition } => quote! {
+            if #condition #new_path else { #fallback_call }
+        },
+        // The flag is pinned: the chosen path is called directly, and the other one, still
+        // type-checked, is removed by the optimizer.
+        Condition::Pinned(true) => quote! {
+            if true #new_path else { #fallback_call }
+        },
+        Condition::Pinned(false) => quote! {
+            if false #new_path else { #fallback_call }
+        },
+    };
+
+    let ItemFn {
+        attrs, vis, sig, ..
+    } = &function;
+    quote! {
+        #(#attrs)*
+        #vis #sig {
+            #branched
+        }
+    }
+}

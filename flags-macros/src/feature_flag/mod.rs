@@ -1,0 +1,43 @@
+//! `#[feature_flag]`: read the arguments, check them against `flags.toml`, rewrite the
+//! function.
+//!
+//! ```text
+//! Args::parse -> check::plan (flag, form, fallback, context) -> expand::function
+//! ```
+//!
+//! On any error the function is emitted unchanged next to the errors, so that one mistake
+//! gives one error and the rest of the crate still type-checks.
+
+mod args;
+mod check;
+mod expand;
+
+use std::path::Path;
+
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use syn::ItemFn;
+
+use crate::ctxt::with_fallback;
+
+pub(crate) fn expand(args: TokenStream, item: TokenStream, caller: Option<&Path>) -> TokenStream {
+    let function: ItemFn = match syn::parse2(item.clone()) {
+        Ok(function) => function,
+        Err(_) => {
+            let error = syn::Error::new(
+                Span::call_site(),
+                "#[feature_flag] applies to functions with a body",
+            );
+            return with_fallback(error, item);
+        }
+    };
+    let mut args: args::Args = match syn::parse2(args) {
+        Ok(args) => args,
+        Err(error) => return with_fallback(error, item),
+    };
+    match check::plan(&mut args, &function, caller) {
+        Ok(plan) => expand::function(function, plan),
+        // The context argument would be unused without the flag: no warning on top.
+        Err(error) => with_fallback(error, quote!(#[allow(unused_variables)] #item)),
+    }
+}

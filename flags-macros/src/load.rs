@@ -1,0 +1,209 @@
+//! Finding `flags.toml`, reading it once per compilation, and turning its errors into
+//! compile errors.
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+use std::time::SystemTime;
+
+use flags_schema::{Date, Schema, SourceFile};
+use proc_macro2::Span;
+
+/// A parsed `flags.toml`.
+pub(crate) struct Loaded {
+    /// The canonical path, for `include_str!` and the runtime's store registry.
+    pub(crate) path: PathBuf,
+    /// The file as validated.
+    pub(crate) schema: Schema,
+    /// Identifies this content: typed keys evaluate by position only in a store of the same.
+    pub(crate) schema_id: u64,
+}
+
+/// Why a `flags.toml` cannot be used.
+pub(crate) enum LoadError {
+    /// None was found; these folders were searched.
+    NotFound(Vec<PathBuf>),
+    /// The file given does not exist or cannot be read.
+    Unreadable(PathBuf, std::io::Error),
+    /// The file is not valid: every error, each located.
+    Invalid(flags_schema::Diagnostics),
+}
+
+/// One parse per file and content, for the whole compilation (the macro library stays loaded
+/// in the compiler, and in rust-analyzer, across invocations). Errors are never cached.
+static CACHE: LazyLock<Mutex<HashMap<PathBuf, (u64, SystemTime, Arc<Loaded>)>>> =
+    LazyLock::new(Mutex::default);
+
+/// Finds the `flags.toml` for a macro called in `caller` (`None` when the compiler does not
+/// say): `explicit` relative to the caller's folder (like `include_str!`), else `FLAGS_TOML`
+/// (relative to the crate's folder), else the nearest one upward from the caller's folder,
+/// which for a crate's own sources reaches the folder of its `Cargo.toml` first.
+pub(crate) fn locate(explicit: Option<&str>, caller: Option<&Path>) -> Result<PathBuf, LoadError> {
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    let caller_dir = caller
+        .and_then(Path::parent)
+        .filter(|dir| dir.is_dir())
+        .map(Path::to_path_buf);
+    let start = caller_dir.or(manifest_dir.clone()).unwrap_or_default();
+    if let Some(explicit) = explicit {
+        let path = start.join(explicit);
+        return path
+            .canonicalize()
+            .map_err(|error| LoadError::Unreadable(path, error));
+    }
+    if let Some(configured) = std::env::var_os("FLAGS_TOML").filter(|path| !path.is_empty()) {
+        let path = manifest_dir.unwrap_or_default().join(configured);
+        return path
+            .canonicalize()
+            .map_err(|error| LoadError::Unreadable(path, error));
+    }
+    search_upward(&start)
+}
+
+/// The nearest `flags.toml` in `start` or a folder above it.
+pub(crate) fn search_upward(start: &Path) -> Result<PathBuf, LoadError> {
+    let start = start.canonicalize().unwrap_or_else(|_| start.to_path_buf());
+    let mut searched = Vec::new();
+    for dir in start.ancestors() {
+        searched.push(dir.to_path_buf());
+        let candidate = dir.join("flags.toml");
+        if candidate.is_file() {
+            return Ok(candidate);
+        }
+    }
+    Err(LoadError::NotFound(searched))
+}
+
+/// Reads and validates `path`, or returns the cached result for the same size and mtime.
+pub(crate) fn load(path: &Path, caller: Option<&Path>) -> Result<Arc<Loaded>, LoadError> {
+    let metadata =
+        std::fs::metadata(path).map_err(|error| LoadError::Unreadable(path.to_path_buf(), error))?;
+    let stamp = (
+        metadata.len(),
+        metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+    );
+    let mut cache = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some((len, modified, loaded)) = cache.get(path)
+        && (*len, *modified) == stamp
+    {
+        return Ok(Arc::clone(loaded));
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| LoadError::Unreadable(path.to_path_buf(), error))?;
+    let source = Arc::new(SourceFile::new(display(path, caller), text));
+    let schema = Schema::from_source(Arc::clone(&source)).map_err(LoadError::Invalid)?;
+    let mut hasher = DefaultHasher::new();
+    path.hash(&mut hasher);
+    source.text().hash(&mut hasher);
+    let loaded = Arc::new(Loaded {
+        path: path.to_path_buf(),
+        schema,
+        // Never zero: that is no store's id.
+        schema_id: hasher.finish() | 1,
+    });
+    cache.insert(path.to_path_buf(), (stamp.0, stamp.1, Arc::clone(&loaded)));
+    Ok(loaded)
+}
+
+/// The path as the user thinks of it: relative to the crate's folder when inside it (usually
+/// just `flags.toml`), otherwise relative to the calling file's folder, like `include_str!`.
+pub(crate) fn display(path: &Path, caller: Option<&Path>) -> String {
+    let canonical = |dir: PathBuf| dir.canonicalize().unwrap_or(dir);
+    if let Some(manifest_dir) = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from)
+        && let Ok(inside) = path.strip_prefix(canonical(manifest_dir))
+    {
+        return inside.display().to_string();
+    }
+    if let Some(caller_dir) = caller.and_then(Path::parent).map(Path::to_path_buf) {
+        let caller_dir = canonical(caller_dir);
+        let mut up = String::new();
+        for ancestor in caller_dir.ancestors() {
+            if let Ok(rest) = path.strip_prefix(ancestor) {
+                return format!("{up}{}", rest.display());
+            }
+            up.push_str("../");
+        }
+    }
+    path.display().to_string()
+}
+
+/// Today, for expiry: `FLAGS_TODAY=YYYY-MM-DD` when set (reproducible builds and tests),
+/// otherwise the system clock, in UTC.
+pub(crate) fn today() -> Date {
+    std::env::var("FLAGS_TODAY")
+        .ok()
+        .and_then(|text| Date::parse(text.trim()))
+        .unwrap_or_else(Date::today_utc)
+}
+
+impl LoadError {
+    /// The full report, for `flags!()`: every error with its source line.
+    pub(crate) fn to_error(&self, span: Span) -> syn::Error {
+        match self {
+            LoadError::Invalid(diagnostics) => {
+                let mut errors = diagnostics.iter().map(|diagnostic| {
+                    let located = diagnostic.locate(diagnostics.source());
+                    let snippet = diagnostic.render_snippet(diagnostics.source());
+                    let snippet: String = snippet
+                        .lines()
+                        .skip(1)
+                        .map(|line| format!("{line}\n"))
+                        .collect();
+                    syn::Error::new(span, format!("{located}\n{}", snippet.trim_end()))
+                });
+                let mut combined = errors
+                    .next()
+                    .unwrap_or_else(|| syn::Error::new(span, "flags.toml is invalid"));
+                for error in errors {
+                    combined.combine(error);
+                }
+                combined
+            }
+            other => syn::Error::new(span, other.summary()),
+        }
+    }
+
+    /// The short report, for each `#[feature_flag]`: one line per error, the details being
+    /// shown at `flags!()`.
+    pub(crate) fn to_short_error(&self, span: Span) -> syn::Error {
+        match self {
+            LoadError::Invalid(diagnostics) => {
+                let lines: Vec<String> = diagnostics
+                    .located()
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect();
+                syn::Error::new(
+                    span,
+                    format!(
+                        "flags.toml is invalid, so this feature flag cannot be checked:\n{}",
+                        lines.join("\n")
+                    ),
+                )
+            }
+            other => syn::Error::new(span, other.summary()),
+        }
+    }
+
+    fn summary(&self) -> String {
+        match self {
+            LoadError::NotFound(searched) => {
+                let folders: Vec<String> = searched
+                    .iter()
+                    .map(|dir| format!("  {}", dir.display()))
+                    .collect();
+                format!(
+                    "no flags.toml found; searched these folders:\n{}\n\
+                     help: create flags.toml next to Cargo.toml, or name it: \
+                     `flags!(\"path/to/flags.toml\")`",
+                    folders.join("\n")
+                )
+            }
+            LoadError::Unreadable(path, error) => {
+                format!("cannot read {}: {error}", path.display())
+            }
+            LoadError::Invalid(diagnostics) => diagnostics.to_string(),
+        }
+    }
+}

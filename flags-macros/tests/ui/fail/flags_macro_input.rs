@@ -1,0 +1,3 @@
+flags_runtime::flags!(flags_toml);
+
+fn main() {}

@@ -1,0 +1,3 @@
+flags_runtime::flags!("no/such/flags.toml");
+
+fn main() {}

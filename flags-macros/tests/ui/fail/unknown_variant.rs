@@ -1,0 +1,12 @@
+flags_runtime::flags!();
+use flags_runtime::{feature_flag, Context};
+
+#[feature_flag(checkout_layout = one_pag, fallback = classic)]
+fn one_page(ctx: &Context) {}
+
+#[feature_flag(checkout_layout = Single, fallback = classic)]
+fn single(ctx: &Context) {}
+
+fn classic(_ctx: &Context) {}
+
+fn main() {}

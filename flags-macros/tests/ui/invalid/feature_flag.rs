@@ -1,0 +1,10 @@
+use flags_runtime::{feature_flag, Context};
+
+#[feature_flag(new_registration_flow, fallback = register_legacy)]
+fn register(ctx: &Context) {}
+
+fn register_legacy(_ctx: &Context) {}
+
+fn main() {
+    register(&Context::new("u-1"));
+}

@@ -1,0 +1,3 @@
+flags_runtime::flags!();
+
+fn main() {}

@@ -1,0 +1,62 @@
+//! The generated module: accessors of every type, details, keys, enums, metadata.
+
+flags_runtime::flags!();
+use flags_runtime::{Context, Reason};
+
+fn main() {
+    let tester = Context::new("tester");
+    let visitor = Context::new("visitor");
+
+    let on: bool = flags::new_registration_flow(&tester);
+    assert!(on);
+    assert!(!flags::new_registration_flow(&visitor));
+    let detail = flags::new_registration_flow_detail(&tester);
+    assert_eq!(detail.reason, Reason::Segment { rule: 0, segment: "testers" });
+
+    let page_size: i64 = flags::search_page_size(&visitor);
+    assert_eq!(page_size, 20);
+    let greeting: &'static str = flags::greeting(&visitor);
+    assert_eq!(greeting, "Hello");
+    let factor: f64 = flags::price_factor(&visitor);
+    assert_eq!(factor, 1.0);
+
+    let layout: flags::CheckoutLayout = flags::checkout_layout(&Context::new("express-user"));
+    assert_eq!(layout, flags::CheckoutLayout::Express);
+    assert_eq!(layout.to_string(), "express");
+    assert_eq!(layout.as_str(), "express");
+    assert_eq!(flags::CheckoutLayout::from_name("one_page"), Some(flags::CheckoutLayout::OnePage));
+    assert_eq!(flags::CheckoutLayout::ALL.len(), 3);
+    let label = match flags::checkout_layout(&visitor) {
+        flags::CheckoutLayout::Classic => "classic",
+        flags::CheckoutLayout::OnePage => "one page",
+        flags::CheckoutLayout::Express => "express",
+    };
+    assert_eq!(label, "classic");
+
+    // Pinned flags are constants: their accessors are `const fn`s that read no store.
+    let shipped: fn(&Context<'_>) -> bool = flags::shipped;
+    assert!(shipped(&visitor));
+    assert_eq!(flags::shipped_detail(&visitor).reason, Reason::Pinned);
+    assert_eq!(flags::pinned_layout(&visitor), flags::PinnedLayout::B);
+
+    // Typed keys: overrides and kill switches without strings.
+    let store = flags::store();
+    store.set(flags::SEARCH_PAGE_SIZE, 50).unwrap();
+    assert_eq!(flags::search_page_size(&visitor), 50);
+    store.set(flags::CHECKOUT_LAYOUT, flags::CheckoutLayout::OnePage).unwrap();
+    assert_eq!(flags::checkout_layout(&visitor), flags::CheckoutLayout::OnePage);
+    store.kill(flags::NEW_REGISTRATION_FLOW).unwrap();
+    assert!(!flags::new_registration_flow(&tester));
+    assert_eq!(flags::new_registration_flow_detail(&tester).reason, Reason::Killed);
+    assert!(store.set(flags::SHIPPED, false).is_err(), "pinned flags cannot change");
+    store.clear_all();
+    assert!(flags::new_registration_flow(&tester));
+
+    // Metadata.
+    let info = flags::NEW_REGISTRATION_FLOW.info();
+    assert_eq!(info.owner, "growth-team");
+    assert_eq!(info.expires, Some("2099-03-01"));
+    assert_eq!(flags::all().len(), 9);
+    assert_eq!(flags::all()[1].variants, ["classic", "one_page", "express"]);
+    assert!(flags::all().iter().any(|flag| flag.name == "search_page_size" && flag.permanent));
+}
