@@ -14,7 +14,8 @@ pub(crate) struct Ctxt {
 impl Ctxt {
     /// An error at `tokens`.
     pub(crate) fn error_spanned_by(&mut self, tokens: impl ToTokens, message: impl Display) {
-        self.errors.push(syn::Error::new_spanned(tokens.into_token_stream(), message));
+        self.errors
+            .push(syn::Error::new_spanned(tokens.into_token_stream(), message));
     }
 
     /// A ready-made error.

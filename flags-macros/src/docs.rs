@@ -26,7 +26,10 @@ pub(crate) fn flag(flag: &Flag, today: Date) -> String {
         ),
         kind => format!("`{}`", kind.short_name()),
     };
-    doc.push_str(&format!("* Type: {kind}, default `{}`\n", flag.default.value));
+    doc.push_str(&format!(
+        "* Type: {kind}, default `{}`\n",
+        flag.default.value
+    ));
     if flag.pinned {
         doc.push_str("* Pinned: fixed at compile time; live changes cannot alter it\n");
     }

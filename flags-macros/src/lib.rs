@@ -8,7 +8,10 @@
 //! compile error at the token that names it; an expired flag is a warning at every use.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
-#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 mod ctxt;
 mod docs;
@@ -77,8 +80,10 @@ pub fn flags(input: TokenStream) -> TokenStream {
 ///     format!("one-step registration for {email}")
 /// }
 ///
-/// let tester = Context::new("u-1001");
-/// assert_eq!(register(&tester, "ada@example.com"), "two-step registration for ada@example.com");
+/// fn main() {
+///     let tester = Context::new("u-1001");
+///     assert_eq!(register(&tester, "ada@example.com"), "two-step registration for ada@example.com");
+/// }
 /// ```
 #[proc_macro_attribute]
 pub fn feature_flag(args: TokenStream, item: TokenStream) -> TokenStream {

@@ -32,8 +32,14 @@ pub(crate) enum LoadError {
 
 /// One parse per file and content, for the whole compilation (the macro library stays loaded
 /// in the compiler, and in rust-analyzer, across invocations). Errors are never cached.
-static CACHE: LazyLock<Mutex<HashMap<PathBuf, (u64, SystemTime, Arc<Loaded>)>>> =
-    LazyLock::new(Mutex::default);
+static CACHE: LazyLock<Mutex<HashMap<PathBuf, Cached>>> = LazyLock::new(Mutex::default);
+
+/// A parse, and the size and modification time of the file it was made from.
+struct Cached {
+    len: u64,
+    modified: SystemTime,
+    loaded: Arc<Loaded>,
+}
 
 /// Finds the `flags.toml` for a macro called in `caller` (`None` when the compiler does not
 /// say): `explicit` relative to the caller's folder (like `include_str!`), else `FLAGS_TOML`
@@ -61,8 +67,26 @@ pub(crate) fn locate(explicit: Option<&str>, caller: Option<&Path>) -> Result<Pa
     search_upward(&start)
 }
 
+/// Where the search from a folder ended, so that a thousand attributes in one crate do not
+/// each walk the file system; a remembered file that disappeared is searched for again.
+static FOUND: LazyLock<Mutex<HashMap<PathBuf, PathBuf>>> = LazyLock::new(Mutex::default);
+
 /// The nearest `flags.toml` in `start` or a folder above it.
 pub(crate) fn search_upward(start: &Path) -> Result<PathBuf, LoadError> {
+    let mut found = FOUND.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(path) = found.get(start)
+        && path.is_file()
+    {
+        return Ok(path.clone());
+    }
+    let result = search_upward_uncached(start);
+    if let Ok(path) = &result {
+        found.insert(start.to_path_buf(), path.clone());
+    }
+    result
+}
+
+fn search_upward_uncached(start: &Path) -> Result<PathBuf, LoadError> {
     let start = start.canonicalize().unwrap_or_else(|_| start.to_path_buf());
     let mut searched = Vec::new();
     for dir in start.ancestors() {
@@ -77,17 +101,17 @@ pub(crate) fn search_upward(start: &Path) -> Result<PathBuf, LoadError> {
 
 /// Reads and validates `path`, or returns the cached result for the same size and mtime.
 pub(crate) fn load(path: &Path, caller: Option<&Path>) -> Result<Arc<Loaded>, LoadError> {
-    let metadata =
-        std::fs::metadata(path).map_err(|error| LoadError::Unreadable(path.to_path_buf(), error))?;
+    let metadata = std::fs::metadata(path)
+        .map_err(|error| LoadError::Unreadable(path.to_path_buf(), error))?;
     let stamp = (
         metadata.len(),
         metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH),
     );
     let mut cache = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some((len, modified, loaded)) = cache.get(path)
-        && (*len, *modified) == stamp
+    if let Some(cached) = cache.get(path)
+        && (cached.len, cached.modified) == stamp
     {
-        return Ok(Arc::clone(loaded));
+        return Ok(Arc::clone(&cached.loaded));
     }
     let text = std::fs::read_to_string(path)
         .map_err(|error| LoadError::Unreadable(path.to_path_buf(), error))?;
@@ -102,7 +126,14 @@ pub(crate) fn load(path: &Path, caller: Option<&Path>) -> Result<Arc<Loaded>, Lo
         // Never zero: that is no store's id.
         schema_id: hasher.finish() | 1,
     });
-    cache.insert(path.to_path_buf(), (stamp.0, stamp.1, Arc::clone(&loaded)));
+    cache.insert(
+        path.to_path_buf(),
+        Cached {
+            len: stamp.0,
+            modified: stamp.1,
+            loaded: Arc::clone(&loaded),
+        },
+    );
     Ok(loaded)
 }
 
@@ -205,5 +236,64 @@ impl LoadError {
             }
             LoadError::Invalid(diagnostics) => diagnostics.to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VALID: &str = "[flags.beta]\ndescription = \"Beta\"\nowner = \"web\"\nexpires = 2099-01-01\ndefault = false\n";
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("flags-macros-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.canonicalize().unwrap()
+    }
+
+    #[test]
+    fn a_file_is_parsed_once_until_it_changes() {
+        let path = scratch("cache").join("flags.toml");
+        std::fs::write(&path, VALID).unwrap();
+        let first = load(&path, None).ok().unwrap();
+        let second = load(&path, None).ok().unwrap();
+        assert!(
+            Arc::ptr_eq(&first, &second),
+            "the second use reads the cache"
+        );
+
+        std::fs::write(&path, VALID.replace("false", "true ")).unwrap();
+        let changed = load(&path, None).ok().unwrap();
+        assert!(
+            !Arc::ptr_eq(&first, &changed),
+            "a changed file is parsed again"
+        );
+        assert_ne!(first.schema_id, changed.schema_id);
+    }
+
+    #[test]
+    fn errors_are_not_cached() {
+        let path = scratch("errors").join("flags.toml");
+        std::fs::write(&path, "[flags.beta]\n").unwrap();
+        assert!(matches!(load(&path, None), Err(LoadError::Invalid(_))));
+        std::fs::write(&path, VALID).unwrap();
+        assert!(load(&path, None).is_ok());
+    }
+
+    #[test]
+    fn the_nearest_file_upward_is_found_and_a_missing_one_lists_the_folders() {
+        let root = scratch("search");
+        let nested = root.join("a/b");
+        std::fs::create_dir_all(&nested).unwrap();
+        std::fs::write(root.join("a/flags.toml"), VALID).unwrap();
+        assert_eq!(search_upward(&nested).ok(), Some(root.join("a/flags.toml")));
+        std::fs::remove_file(root.join("a/flags.toml")).unwrap();
+        let Err(LoadError::NotFound(searched)) = search_upward(&nested) else {
+            // Some folder above the temporary folder has a flags.toml: nothing to check.
+            return;
+        };
+        assert_eq!(searched[0], nested);
+        assert_eq!(searched[1], root.join("a"));
+        assert_eq!(searched.last().map(PathBuf::as_path), Some(Path::new("/")));
     }
 }

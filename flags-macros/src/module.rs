@@ -110,7 +110,10 @@ fn module_doc(loaded: &Loaded, caller: Option<&Path>) -> String {
         load::display(&loaded.path, caller)
     );
     for flag in &loaded.schema.flags {
-        doc.push_str(&format!("* [`{}`]({}()): {}\n", flag.name, flag.name, flag.description));
+        doc.push_str(&format!(
+            "* [`{}`]({}()): {}\n",
+            flag.name, flag.name, flag.description
+        ));
     }
     doc
 }

@@ -4,14 +4,13 @@
 
 use std::hint::black_box;
 
-use flags_runtime::{Context, FlagInfo, FlagKey, Store, __private::shared_store};
+use flags_runtime::{__private::shared_store, Context, FlagInfo, FlagKey, Store};
 
 fn main() {
     divan::main();
 }
 
 // Nanosecond cases need many calls per sample to rise above the timer's precision.
-
 
 const SCHEMA_ID: u64 = 0x5eed;
 

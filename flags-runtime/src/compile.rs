@@ -9,8 +9,8 @@ use flags_schema::reexports::ipnet::IpNet;
 use flags_schema::reexports::regex::Regex;
 use flags_schema::reexports::semver::Version;
 use flags_schema::{
-    Condition, Flag, FlagKind, GeoFence, ListValues, Operator, Outcome, Prerequisite, Rule,
-    Schema, Segment, Test, Value, Window,
+    Condition, Flag, FlagKind, GeoFence, ListValues, Operator, Outcome, Prerequisite, Rule, Schema,
+    Segment, Test, Value, Window,
 };
 use hashbrown::{Equivalent, HashSet};
 
@@ -98,7 +98,10 @@ pub(crate) struct CompiledRule {
 
 pub(crate) enum CompiledOutcome {
     Serve(Served),
-    Rollout { threshold: u32, serve: Served },
+    Rollout {
+        threshold: u32,
+        serve: Served,
+    },
     /// Cumulative upper bounds, in declared order.
     Split(Box<[(u32, Served)]>),
 }

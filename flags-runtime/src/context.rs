@@ -54,7 +54,11 @@ impl<'a> Context<'a> {
     pub fn set(&mut self, name: impl Into<Cow<'a, str>>, value: impl Into<Attribute<'a>>) {
         let name = name.into();
         let value = value.into();
-        match self.attributes.iter_mut().find(|(existing, _)| *existing == name) {
+        match self
+            .attributes
+            .iter_mut()
+            .find(|(existing, _)| *existing == name)
+        {
             Some((_, slot)) => *slot = value,
             None => self.attributes.push((name, value)),
         }

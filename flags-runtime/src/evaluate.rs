@@ -13,8 +13,8 @@ use flags_schema::reexports::semver::Version;
 
 use crate::bucket::{bucket, bucket_int};
 use crate::compile::{
-    CompiledCondition, CompiledFlag, CompiledOutcome, CompiledRule, CompiledSegment,
-    CompiledTest, Definitions, Op, ValueSet, eq_folded,
+    CompiledCondition, CompiledFlag, CompiledOutcome, CompiledRule, CompiledSegment, CompiledTest,
+    Definitions, Op, ValueSet, eq_folded,
 };
 use crate::context::{Attribute, Context};
 use crate::value::{Reason, Served};
@@ -163,12 +163,23 @@ impl<'a> Evaluator<'a> {
 
     /// The answer for `flag`, at position `index`.
     #[inline(always)]
-    pub(crate) fn evaluate<A: Answer>(&self, index: usize, flag: &CompiledFlag, ctx: &Context<'_>) -> A {
+    pub(crate) fn evaluate<A: Answer>(
+        &self,
+        index: usize,
+        flag: &CompiledFlag,
+        ctx: &Context<'_>,
+    ) -> A {
         self.flag(index, flag, ctx, 0)
     }
 
     #[inline(always)]
-    fn flag<A: Answer>(&self, index: usize, flag: &CompiledFlag, ctx: &Context<'_>, depth: u8) -> A {
+    fn flag<A: Answer>(
+        &self,
+        index: usize,
+        flag: &CompiledFlag,
+        ctx: &Context<'_>,
+        depth: u8,
+    ) -> A {
         match self.overrides.get(index).copied().flatten() {
             Some(Override::Serve(value)) => return A::new(value, Why::Override),
             Some(Override::Kill) => return A::new(flag.default, Why::Killed),
@@ -271,10 +282,18 @@ impl<'a> Evaluator<'a> {
 
     fn segment_matches(&self, segment: &CompiledSegment, ctx: &Context<'_>, depth: u8) -> bool {
         let key = ctx.key();
-        if segment.exclude.as_ref().is_some_and(|exclude| exclude.contains(key)) {
+        if segment
+            .exclude
+            .as_ref()
+            .is_some_and(|exclude| exclude.contains(key))
+        {
             return false;
         }
-        if segment.users.as_ref().is_some_and(|users| users.contains(key)) {
+        if segment
+            .users
+            .as_ref()
+            .is_some_and(|users| users.contains(key))
+        {
             return true;
         }
         !segment.conditions.is_empty()
@@ -305,9 +324,7 @@ impl<'a> Evaluator<'a> {
             CompiledTest::Attribute { name, op } => {
                 let tested = match self.attribute(ctx, name) {
                     Some(attribute) => op.test(attribute),
-                    None if *name == "key" => {
-                        op.test(&Attribute::String(Cow::Borrowed(ctx.key())))
-                    }
+                    None if *name == "key" => op.test(&Attribute::String(Cow::Borrowed(ctx.key()))),
                     None => None,
                 };
                 match tested {
@@ -461,7 +478,8 @@ fn starts_with_folded(text: &str, prefix: &str) -> bool {
 fn ends_with_folded(text: &str, suffix: &str) -> bool {
     if text.is_ascii() && suffix.is_ascii() {
         return text.len() >= suffix.len()
-            && text.as_bytes()[text.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes());
+            && text.as_bytes()[text.len() - suffix.len()..]
+                .eq_ignore_ascii_case(suffix.as_bytes());
     }
     let mut folded = text.chars().rev().flat_map(|c| c.to_lowercase().rev());
     suffix

@@ -34,8 +34,14 @@
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
-#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
 mod bucket;
 mod compile;
 mod context;
@@ -43,9 +49,6 @@ mod evaluate;
 mod intern;
 mod key;
 mod live;
-#[doc(hidden)]
-#[path = "private.rs"]
-pub mod __private;
 mod store;
 mod value;
 

@@ -121,7 +121,11 @@ pub(crate) fn prepare(
         && !file.environments.is_empty()
         && !file.has_environment(environment)
     {
-        let span = file.environments.first().map(|env| env.span).unwrap_or_default();
+        let span = file
+            .environments
+            .first()
+            .map(|env| env.span)
+            .unwrap_or_default();
         errors.push(
             Diagnostic::error(
                 span,
@@ -152,7 +156,11 @@ pub(crate) fn prepare(
         }
     }
     for segment in &file.segments {
-        match merged.segments.iter_mut().find(|known| known.name == segment.name) {
+        match merged
+            .segments
+            .iter_mut()
+            .find(|known| known.name == segment.name)
+        {
             Some(known) => *known = segment.clone(),
             None => merged.segments.push(segment.clone()),
         }

@@ -6,12 +6,13 @@ use std::time::Duration;
 
 use flags_schema::Schema;
 
-pub use crate::value::Served;
 use crate::Store;
+pub use crate::value::Served;
 
 /// One store per `flags.toml` in the process, so that crates sharing a file share overrides,
 /// kill switches and live updates.
-static STORES: LazyLock<Mutex<HashMap<&'static str, &'static Store>>> = LazyLock::new(Mutex::default);
+static STORES: LazyLock<Mutex<HashMap<&'static str, &'static Store>>> =
+    LazyLock::new(Mutex::default);
 
 /// The store of the `flags.toml` at `path`, compiled in as `source`, created on first use:
 /// in the environment `FLAGS_ENV` names, watching the file `FLAGS_FILE` names.

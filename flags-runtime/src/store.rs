@@ -205,10 +205,12 @@ impl fmt::Debug for Store {
 
 static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(1);
 
+/// A thread's view of one store's current snapshot: one atomic load to check it is current.
+type SnapshotCache = Cache<Arc<ArcSwap<Snapshot>>, Arc<Snapshot>>;
+
 thread_local! {
-    /// Each thread's cached snapshot of the stores it reads, most recent first.
-    static SNAPSHOTS: RefCell<Vec<(u64, Cache<Arc<ArcSwap<Snapshot>>, Arc<Snapshot>>)>> =
-        const { RefCell::new(Vec::new()) };
+    /// Each thread's cached snapshots of the stores it reads (by store id), most recent first.
+    static SNAPSHOTS: RefCell<Vec<(u64, SnapshotCache)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// A thread keeps cached snapshots of at most this many stores.
@@ -319,7 +321,10 @@ impl Store {
     pub fn detail_by_name<T: FlagValue>(&self, name: &str, ctx: &Context<'_>) -> Option<Detail<T>> {
         let (detail, listened) = self.with_snapshot(|snapshot| {
             let index = snapshot.definitions.by_name.get(name).copied();
-            (snapshot.detail::<T>(index, ctx), !snapshot.listeners.is_empty())
+            (
+                snapshot.detail::<T>(index, ctx),
+                !snapshot.listeners.is_empty(),
+            )
         });
         if let Some(detail) = &detail
             && listened
@@ -372,7 +377,10 @@ impl Store {
                 Some(position) => caches.swap(0, position),
                 None => {
                     caches.truncate(CACHED_STORES - 1);
-                    caches.insert(0, (self.inner.id, Cache::new(Arc::clone(&self.inner.current))));
+                    caches.insert(
+                        0,
+                        (self.inner.id, Cache::new(Arc::clone(&self.inner.current))),
+                    );
                 }
             }
             let (_, cache) = caches.first_mut()?;
@@ -558,7 +566,10 @@ impl Store {
     }
 
     /// Reads and applies a file once; see [`Store::apply_toml`].
-    pub fn load_file(&self, path: impl AsRef<std::path::Path>) -> Result<ReloadReport, ReloadError> {
+    pub fn load_file(
+        &self,
+        path: impl AsRef<std::path::Path>,
+    ) -> Result<ReloadReport, ReloadError> {
         let path = path.as_ref();
         match std::fs::read_to_string(path) {
             Ok(text) => self.apply_toml(&path.display().to_string(), &text),
@@ -620,7 +631,10 @@ impl Store {
 
     fn state(&self) -> MutexGuard<'_, State> {
         // State is replaced whole or not at all, so a panic elsewhere leaves it consistent.
-        self.inner.state.lock().unwrap_or_else(PoisonError::into_inner)
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     fn recompile(&self, state: &mut State) {
@@ -640,9 +654,13 @@ impl Store {
         // evaluates. Each answer comes whole from one configuration or the other.
         for (index, slot) in self.inner.constants.iter().enumerate() {
             let bits = if state.listeners.is_empty() {
-                state.definitions.flags.get(index).map_or(NO_CONSTANT, |flag| {
-                    constant(flag, state.overrides.get(flag.name).copied())
-                })
+                state
+                    .definitions
+                    .flags
+                    .get(index)
+                    .map_or(NO_CONSTANT, |flag| {
+                        constant(flag, state.overrides.get(flag.name).copied())
+                    })
             } else {
                 NO_CONSTANT
             };

@@ -234,7 +234,9 @@ impl fmt::Display for Reason {
             Reason::Rollout { rule, bucket } => {
                 write!(f, "rollout (rule {}, bucket {bucket})", rule + 1)
             }
-            Reason::Split { rule, bucket } => write!(f, "split (rule {}, bucket {bucket})", rule + 1),
+            Reason::Split { rule, bucket } => {
+                write!(f, "split (rule {}, bucket {bucket})", rule + 1)
+            }
             Reason::Unknown => f.write_str("unknown flag"),
         }
     }

@@ -73,7 +73,8 @@ static EVERYTHING: FlagInfo = FlagInfo {
 #[test]
 fn evaluating_does_not_allocate() {
     const SCHEMA: u64 = 0xa110c;
-    let store: &Store = flags_runtime::__private::shared_store("tests/allocations.rs", FLAGS, SCHEMA);
+    let store: &Store =
+        flags_runtime::__private::shared_store("tests/allocations.rs", FLAGS, SCHEMA);
     let plain: FlagKey<bool> = FlagKey::__new(0, SCHEMA, false, &PLAIN);
     let everything: FlagKey<&'static str> = FlagKey::__new(1, SCHEMA, "default", &EVERYTHING);
     let nordic = Context::new("u-2")
@@ -81,7 +82,10 @@ fn evaluating_does_not_allocate() {
         .with("email", "Ada@Example.com")
         .with("app_version", "2.4.1")
         .with("ip", Ipv4Addr::new(10, 1, 2, 3))
-        .with("signed_up", Timestamp::parse_rfc3339("2025-05-01T00:00:00Z").unwrap())
+        .with(
+            "signed_up",
+            Timestamp::parse_rfc3339("2025-05-01T00:00:00Z").unwrap(),
+        )
         .with("location", Location::new(59.4, 24.7))
         .with("name", "ädam")
         .with("groups", vec!["staff"])
@@ -96,7 +100,9 @@ fn evaluating_does_not_allocate() {
             answers += store.get(everything, &nordic).len();
             answers += store.detail(everything, &listed).value.len();
             answers += store.get(everything, &other).len();
-            answers += store.get_by_name::<&str>("layout", &other).map_or(0, str::len);
+            answers += store
+                .get_by_name::<&str>("layout", &other)
+                .map_or(0, str::len);
             answers += usize::from(store.detail(plain, &other).reason == Reason::Default);
         }
         answers
@@ -106,12 +112,19 @@ fn evaluating_does_not_allocate() {
     // Every condition of rule 2 holds, and `rollout = 99.999` takes this context in.
     assert_eq!(
         store.detail(everything, &nordic).reason,
-        Reason::Rollout { rule: 1, bucket: flags_runtime::bucket("everything", "u-2") }
+        Reason::Rollout {
+            rule: 1,
+            bucket: flags_runtime::bucket("everything", "u-2")
+        }
     );
     let info = allocation_counter::measure(|| {
         std::hint::black_box(run());
     });
-    assert_eq!(info.count_total, 0, "{} allocations in 600 evaluations", info.count_total);
+    assert_eq!(
+        info.count_total, 0,
+        "{} allocations in 600 evaluations",
+        info.count_total
+    );
 }
 
 #[test]

@@ -88,8 +88,16 @@ default = true
         Some(true),
         "a flag missing from the file keeps its definition, with the file's segments"
     );
-    assert_eq!(store.get_by_name::<bool>("shipped", &ctx), Some(true), "pinned");
-    assert_eq!(store.get_by_name::<bool>("brand_new", &ctx), Some(true), "by name");
+    assert_eq!(
+        store.get_by_name::<bool>("shipped", &ctx),
+        Some(true),
+        "pinned"
+    );
+    assert_eq!(
+        store.get_by_name::<bool>("brand_new", &ctx),
+        Some(true),
+        "by name"
+    );
     assert_eq!(store.live_file().as_deref(), Some("live.toml"));
 
     // An empty file brings back the compiled-in definitions.
@@ -124,7 +132,10 @@ serve = 1
         diagnostics.located()[0].to_string(),
         "live.toml:8:11: flag `page_size`, rule 1: rollout 120 is outside 0..=100"
     );
-    assert_eq!(store.get_by_name::<i64>("page_size", &Context::new("u")), Some(7));
+    assert_eq!(
+        store.get_by_name::<i64>("page_size", &Context::new("u")),
+        Some(7)
+    );
     assert_eq!(store.live_file(), None);
 }
 
@@ -150,7 +161,10 @@ default = "twenty"
          = help: a flag keeps its type until the code that reads it is redeployed; declare a \
          new flag for the new type\n"
     );
-    assert_eq!(store.get_by_name::<i64>("page_size", &Context::new("u")), Some(20));
+    assert_eq!(
+        store.get_by_name::<i64>("page_size", &Context::new("u")),
+        Some(20)
+    );
 }
 
 #[test]
@@ -161,9 +175,9 @@ fn the_environment_served_must_exist_in_the_file() {
         .apply_toml("live.toml", "environments = [\"staging\"]\n")
         .unwrap_err();
     assert!(
-        error
-            .to_string()
-            .contains("this process serves environment `production`, which the file does not declare"),
+        error.to_string().contains(
+            "this process serves environment `production`, which the file does not declare"
+        ),
         "{error}"
     );
 }
@@ -176,16 +190,29 @@ fn reload_callbacks_hear_applied_and_rejected_files() {
     store.on_reload(move |event| {
         sink.lock().unwrap().push(match event {
             ReloadEvent::Applied(report) => format!("applied {:?}", report.changed),
-            ReloadEvent::Rejected(error) => format!("rejected {}", error.to_string().lines().next().unwrap_or("")),
+            ReloadEvent::Rejected(error) => format!(
+                "rejected {}",
+                error.to_string().lines().next().unwrap_or("")
+            ),
         });
     });
-    let _ = store.apply_toml("a.toml", "[flags.page_size]\ndescription = \"x\"\nowner = \"y\"\npermanent = true\ndefault = 5\n");
+    let _ = store.apply_toml(
+        "a.toml",
+        "[flags.page_size]\ndescription = \"x\"\nowner = \"y\"\npermanent = true\ndefault = 5\n",
+    );
     let _ = store.apply_toml("b.toml", "[flags.page_size]\n");
     let _ = store.load_file("/nonexistent/flags.toml");
     let events = events.lock().unwrap();
     assert_eq!(events[0], "applied [\"page_size\"]");
-    assert_eq!(events[1], "rejected error: flag `page_size` has no `description`");
-    assert!(events[2].starts_with("rejected cannot read /nonexistent/flags.toml: "), "{}", events[2]);
+    assert_eq!(
+        events[1],
+        "rejected error: flag `page_size` has no `description`"
+    );
+    assert!(
+        events[2].starts_with("rejected cannot read /nonexistent/flags.toml: "),
+        "{}",
+        events[2]
+    );
 }
 
 /// Two configurations whose flags agree only with each other: a reader that saw half of one
@@ -233,9 +260,15 @@ fn readers_see_the_old_or_the_new_configuration_never_a_mix() {
                     let key = format!("user-{}", evaluations % 1000);
                     let ctx = Context::new(key.as_str());
                     let combo = store.get_by_name::<&str>("combo", &ctx);
-                    assert!(matches!(combo, Some("A" | "B")), "reader {reader} saw {combo:?}");
+                    assert!(
+                        matches!(combo, Some("A" | "B")),
+                        "reader {reader} saw {combo:?}"
+                    );
                     let counter = store.get_by_name::<i64>("counter", &ctx).unwrap();
-                    assert!(counter >= last_counter, "went back from {last_counter} to {counter}");
+                    assert!(
+                        counter >= last_counter,
+                        "went back from {last_counter} to {counter}"
+                    );
                     last_counter = counter;
                     evaluations += 1;
                 }
@@ -251,7 +284,11 @@ fn readers_see_the_old_or_the_new_configuration_never_a_mix() {
             assert!(store.apply_toml("live.toml", &bad).is_err());
             let ctx = Context::new("u");
             let last_good = ["A", "B"][(round - 1) % 2];
-            assert_eq!(store.get_by_name::<&str>("combo", &ctx), Some(last_good), "last good stays");
+            assert_eq!(
+                store.get_by_name::<&str>("combo", &ctx),
+                Some(last_good),
+                "last good stays"
+            );
         }
         store
             .apply_toml("live.toml", &configurations[round % 2])
@@ -271,7 +308,9 @@ fn a_watched_file_is_applied_when_it_changes_and_a_bad_version_is_skipped() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("flags.toml");
     let page_size = |size: i64| {
-        format!("[flags.page_size]\ndescription = \"x\"\nowner = \"y\"\npermanent = true\ndefault = {size}\n")
+        format!(
+            "[flags.page_size]\ndescription = \"x\"\nowner = \"y\"\npermanent = true\ndefault = {size}\n"
+        )
     };
     std::fs::write(&path, page_size(30)).unwrap();
 
@@ -285,12 +324,19 @@ fn a_watched_file_is_applied_when_it_changes_and_a_bad_version_is_skipped() {
     });
     let ctx = Context::new("u");
     let watcher = store.watch_file(&path, Duration::from_millis(10));
-    assert_eq!(store.get_by_name::<i64>("page_size", &ctx), Some(30), "applied at once");
+    assert_eq!(
+        store.get_by_name::<i64>("page_size", &ctx),
+        Some(30),
+        "applied at once"
+    );
 
     let eventually = |expected: i64| {
         let start = Instant::now();
         while store.get_by_name::<i64>("page_size", &ctx) != Some(expected) {
-            assert!(start.elapsed() < Duration::from_secs(10), "never saw {expected}");
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "never saw {expected}"
+            );
             thread::sleep(Duration::from_millis(5));
         }
     };
@@ -300,16 +346,27 @@ fn a_watched_file_is_applied_when_it_changes_and_a_bad_version_is_skipped() {
     std::fs::write(&path, "[flags.page_size]\ndefault = \"oops\"\n").unwrap();
     let start = Instant::now();
     while *rejected.lock().unwrap() == 0 {
-        assert!(start.elapsed() < Duration::from_secs(10), "the bad file was never reported");
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the bad file was never reported"
+        );
         thread::sleep(Duration::from_millis(5));
     }
     thread::sleep(Duration::from_millis(50));
-    assert_eq!(*rejected.lock().unwrap(), 1, "a bad version is reported once");
+    assert_eq!(
+        *rejected.lock().unwrap(),
+        1,
+        "a bad version is reported once"
+    );
     assert_eq!(store.get_by_name::<i64>("page_size", &ctx), Some(40));
 
     std::fs::remove_file(&path).unwrap();
     thread::sleep(Duration::from_millis(50));
-    assert_eq!(store.get_by_name::<i64>("page_size", &ctx), Some(40), "a missing file changes nothing");
+    assert_eq!(
+        store.get_by_name::<i64>("page_size", &ctx),
+        Some(40),
+        "a missing file changes nothing"
+    );
 
     std::fs::write(&path, page_size(60)).unwrap();
     eventually(60);
@@ -317,6 +374,10 @@ fn a_watched_file_is_applied_when_it_changes_and_a_bad_version_is_skipped() {
     drop(watcher);
     std::fs::write(&path, page_size(70)).unwrap();
     thread::sleep(Duration::from_millis(100));
-    assert_eq!(store.get_by_name::<i64>("page_size", &ctx), Some(60), "no longer watched");
+    assert_eq!(
+        store.get_by_name::<i64>("page_size", &ctx),
+        Some(60),
+        "no longer watched"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -29,7 +29,10 @@ fn on(store: &Store, ctx: &Context<'_>) -> bool {
     store.get_by_name::<bool>("f", ctx).unwrap()
 }
 
-fn with(name: &'static str, value: impl Into<flags_runtime::Attribute<'static>>) -> Context<'static> {
+fn with(
+    name: &'static str,
+    value: impl Into<flags_runtime::Attribute<'static>>,
+) -> Context<'static> {
     Context::new("u-1").with(name, value)
 }
 
@@ -41,13 +44,19 @@ fn in_and_not_in_strings() {
     assert!(!on(&store, &with("country", "DE")));
     assert!(!on(&store, &Context::new("u-1")), "missing attribute");
     assert!(!on(&store, &with("country", 42)), "ill-typed attribute");
-    assert!(on(&store, &with("country", vec!["DE", "FI"])), "any item of a list");
+    assert!(
+        on(&store, &with("country", vec!["DE", "FI"])),
+        "any item of a list"
+    );
     assert!(!on(&store, &with("country", vec!["DE"])));
 
     let store = when(r#"{ attribute = "country", not_in = ["EE", "FI"] }"#);
     assert!(on(&store, &with("country", "DE")));
     assert!(!on(&store, &with("country", "EE")));
-    assert!(!on(&store, &Context::new("u-1")), "missing never matches, even negatively");
+    assert!(
+        !on(&store, &Context::new("u-1")),
+        "missing never matches, even negatively"
+    );
 }
 
 #[test]
@@ -67,10 +76,16 @@ fn in_large_sets_is_hashed_and_still_exact() {
 fn in_integers() {
     let store = when(r#"{ attribute = "tenant", in = [1, 2, 3] }"#);
     assert!(on(&store, &with("tenant", 2)));
-    assert!(on(&store, &with("tenant", 2.0)), "an integral float is that integer");
+    assert!(
+        on(&store, &with("tenant", 2.0)),
+        "an integral float is that integer"
+    );
     assert!(!on(&store, &with("tenant", 2.5)));
     assert!(!on(&store, &with("tenant", 4)));
-    assert!(!on(&store, &with("tenant", "2")), "a string is not an integer");
+    assert!(
+        !on(&store, &with("tenant", "2")),
+        "a string is not an integer"
+    );
 }
 
 #[test]
@@ -85,12 +100,16 @@ fn case_insensitive_strings() {
         r#"{{ attribute = "street", in = [{}], case_insensitive = true }}"#,
         many.join(", ")
     ));
-    assert!(on(&store, &with("street", "STRAßE-7")), "Unicode folding, hashed set");
+    assert!(
+        on(&store, &with("street", "STRAßE-7")),
+        "Unicode folding, hashed set"
+    );
     assert!(!on(&store, &with("street", "STRASSE-7")));
 
     let store = when(r#"{ attribute = "name", eq = "ÄRNI", case_insensitive = true }"#);
     assert!(on(&store, &with("name", "ärni")));
-    let store = when(r#"{ attribute = "email", ends_with = "@Example.com", case_insensitive = true }"#);
+    let store =
+        when(r#"{ attribute = "email", ends_with = "@Example.com", case_insensitive = true }"#);
     assert!(on(&store, &with("email", "ada@EXAMPLE.COM")));
     assert!(!on(&store, &with("email", "ada@example.org")));
     let store = when(r#"{ attribute = "name", starts_with = "Ö", case_insensitive = true }"#);
@@ -138,7 +157,10 @@ fn contains_on_lists() {
     let store = when(r#"{ attribute = "groups", contains = "admins" }"#);
     assert!(on(&store, &with("groups", vec!["staff", "admins"])));
     assert!(!on(&store, &with("groups", vec!["staff"])));
-    assert!(!on(&store, &with("groups", vec!["administrators"])), "whole items");
+    assert!(
+        !on(&store, &with("groups", vec!["administrators"])),
+        "whole items"
+    );
 }
 
 #[test]
@@ -147,7 +169,9 @@ fn regex() {
     assert!(on(&store, &with("email", "ada@example.com")));
     assert!(!on(&store, &with("email", "Ada@example.com")));
     assert!(!on(&store, &with("email", "ada@example.com.evil")));
-    let store = when(r#"{ attribute = "email", matches = "^[a-z]+@example\\.com$", case_insensitive = true }"#);
+    let store = when(
+        r#"{ attribute = "email", matches = "^[a-z]+@example\\.com$", case_insensitive = true }"#,
+    );
     assert!(on(&store, &with("email", "Ada@Example.com")));
 }
 
@@ -160,8 +184,14 @@ fn numbers() {
         (r#"{ attribute = "age", ge = 65 }"#, 65.0, 64.9),
     ] {
         let store = when(condition);
-        assert!(on(&store, &with("age", matching)), "{condition} with {matching}");
-        assert!(!on(&store, &with("age", failing)), "{condition} with {failing}");
+        assert!(
+            on(&store, &with("age", matching)),
+            "{condition} with {matching}"
+        );
+        assert!(
+            !on(&store, &with("age", failing)),
+            "{condition} with {failing}"
+        );
     }
     let store = when(r#"{ attribute = "age", ge = 18 }"#);
     assert!(on(&store, &with("age", 30)), "integers compare with floats");
@@ -174,58 +204,129 @@ fn datetimes() {
     let store = when(r#"{ attribute = "signed_up", before = 2026-01-01T00:00:00Z }"#);
     let january = Timestamp::parse_rfc3339("2025-12-31T23:59:59Z").unwrap();
     assert!(on(&store, &with("signed_up", january)));
-    assert!(!on(&store, &with("signed_up", Timestamp::parse_rfc3339("2026-01-01T00:00:00Z").unwrap())));
-    assert!(on(&store, &with("signed_up", "2025-06-01T12:00:00+02:00")), "RFC 3339 text");
-    assert!(!on(&store, &with("signed_up", "yesterday")), "unparseable text");
+    assert!(!on(
+        &store,
+        &with(
+            "signed_up",
+            Timestamp::parse_rfc3339("2026-01-01T00:00:00Z").unwrap()
+        )
+    ));
+    assert!(
+        on(&store, &with("signed_up", "2025-06-01T12:00:00+02:00")),
+        "RFC 3339 text"
+    );
+    assert!(
+        !on(&store, &with("signed_up", "yesterday")),
+        "unparseable text"
+    );
     let old = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
     assert!(on(&store, &with("signed_up", old)), "SystemTime");
 
     let store = when(r#"{ attribute = "signed_up", after = 2026-01-01 }"#);
-    assert!(on(&store, &with("signed_up", Timestamp::parse_rfc3339("2026-01-01T00:00:01Z").unwrap())));
+    assert!(on(
+        &store,
+        &with(
+            "signed_up",
+            Timestamp::parse_rfc3339("2026-01-01T00:00:01Z").unwrap()
+        )
+    ));
     assert!(!on(&store, &with("signed_up", january)));
-    assert!(!on(&store, &with("signed_up", 1_800_000_000)), "a number is not a datetime");
+    assert!(
+        !on(&store, &with("signed_up", 1_800_000_000)),
+        "a number is not a datetime"
+    );
 }
 
 #[test]
 fn semantic_versions() {
     let cases = [
-        (r#"{ attribute = "v", semver_eq = "2.4.1" }"#, "2.4.1", "2.4.2"),
-        (r#"{ attribute = "v", semver_lt = "3.0.0" }"#, "2.99.0", "3.0.0"),
-        (r#"{ attribute = "v", semver_le = "3.0.0" }"#, "3.0.0", "3.0.1"),
-        (r#"{ attribute = "v", semver_gt = "2.0.0" }"#, "2.0.1", "2.0.0"),
-        (r#"{ attribute = "v", semver_ge = "2.0.0" }"#, "2.0.0", "2.0.0-rc.1"),
+        (
+            r#"{ attribute = "v", semver_eq = "2.4.1" }"#,
+            "2.4.1",
+            "2.4.2",
+        ),
+        (
+            r#"{ attribute = "v", semver_lt = "3.0.0" }"#,
+            "2.99.0",
+            "3.0.0",
+        ),
+        (
+            r#"{ attribute = "v", semver_le = "3.0.0" }"#,
+            "3.0.0",
+            "3.0.1",
+        ),
+        (
+            r#"{ attribute = "v", semver_gt = "2.0.0" }"#,
+            "2.0.1",
+            "2.0.0",
+        ),
+        (
+            r#"{ attribute = "v", semver_ge = "2.0.0" }"#,
+            "2.0.0",
+            "2.0.0-rc.1",
+        ),
     ];
     for (condition, matching, failing) in cases {
         let store = when(condition);
-        assert!(on(&store, &with("v", matching)), "{condition} with {matching}");
-        assert!(!on(&store, &with("v", failing)), "{condition} with {failing}");
+        assert!(
+            on(&store, &with("v", matching)),
+            "{condition} with {matching}"
+        );
+        assert!(
+            !on(&store, &with("v", failing)),
+            "{condition} with {failing}"
+        );
     }
     let store = when(r#"{ attribute = "v", semver_ge = "2.0.0" }"#);
     assert!(on(&store, &with("v", "v2.1.0")), "a leading v is accepted");
-    assert!(on(&store, &with("v", "2.0.0+build.7")), "build metadata has no precedence");
+    assert!(
+        on(&store, &with("v", "2.0.0+build.7")),
+        "build metadata has no precedence"
+    );
     assert!(!on(&store, &with("v", "2.1")), "not a full version");
     assert!(!on(&store, &with("v", 2)));
     let store = when(r#"{ attribute = "v", semver_lt = "2.0.0" }"#);
-    assert!(on(&store, &with("v", "2.0.0-beta.1")), "pre-releases come first");
+    assert!(
+        on(&store, &with("v", "2.0.0-beta.1")),
+        "pre-releases come first"
+    );
 }
 
 #[test]
 fn ip_ranges() {
-    let store = when(r#"{ attribute = "ip", cidr = ["10.0.0.0/8", "2001:db8::/32", "192.168.1.7"] }"#);
+    let store =
+        when(r#"{ attribute = "ip", cidr = ["10.0.0.0/8", "2001:db8::/32", "192.168.1.7"] }"#);
     assert!(on(&store, &with("ip", Ipv4Addr::new(10, 20, 30, 40))));
     assert!(on(&store, &with("ip", "192.168.1.7")), "text is parsed");
     assert!(!on(&store, &with("ip", "192.168.1.8")));
-    assert!(on(&store, &with("ip", "2001:db8::1".parse::<Ipv6Addr>().unwrap())));
-    assert!(!on(&store, &with("ip", IpAddr::V4(Ipv4Addr::new(11, 0, 0, 1)))));
+    assert!(on(
+        &store,
+        &with("ip", "2001:db8::1".parse::<Ipv6Addr>().unwrap())
+    ));
+    assert!(!on(
+        &store,
+        &with("ip", IpAddr::V4(Ipv4Addr::new(11, 0, 0, 1)))
+    ));
     assert!(!on(&store, &with("ip", "not an address")));
 }
 
 #[test]
 fn geo_fences() {
-    let store = when(r#"{ attribute = "location", within = { lat = 59.437, lon = 24.754, radius_km = 25 } }"#);
-    assert!(on(&store, &with("location", Location::new(59.40, 24.70))), "Tallinn");
-    assert!(!on(&store, &with("location", Location::new(60.17, 24.94))), "Helsinki is 82 km away");
-    assert!(!on(&store, &with("location", "59.4,24.7")), "text is not a location");
+    let store = when(
+        r#"{ attribute = "location", within = { lat = 59.437, lon = 24.754, radius_km = 25 } }"#,
+    );
+    assert!(
+        on(&store, &with("location", Location::new(59.40, 24.70))),
+        "Tallinn"
+    );
+    assert!(
+        !on(&store, &with("location", Location::new(60.17, 24.94))),
+        "Helsinki is 82 km away"
+    );
+    assert!(
+        !on(&store, &with("location", "59.4,24.7")),
+        "text is not a location"
+    );
 }
 
 #[test]
@@ -233,7 +334,10 @@ fn negation() {
     let store = when(r#"{ attribute = "country", eq = "EE", negate = true }"#);
     assert!(on(&store, &with("country", "FI")));
     assert!(!on(&store, &with("country", "EE")));
-    assert!(!on(&store, &Context::new("u-1")), "a missing attribute never matches");
+    assert!(
+        !on(&store, &Context::new("u-1")),
+        "a missing attribute never matches"
+    );
     assert!(!on(&store, &with("country", 7)), "nor an ill-typed one");
 }
 
@@ -247,8 +351,14 @@ fn the_key_is_an_attribute() {
 #[test]
 fn all_conditions_must_hold() {
     let store = when(r#"{ attribute = "country", eq = "EE" }, { attribute = "age", ge = 18 }"#);
-    assert!(on(&store, &Context::new("u").with("country", "EE").with("age", 20)));
-    assert!(!on(&store, &Context::new("u").with("country", "EE").with("age", 17)));
+    assert!(on(
+        &store,
+        &Context::new("u").with("country", "EE").with("age", 20)
+    ));
+    assert!(!on(
+        &store,
+        &Context::new("u").with("country", "EE").with("age", 17)
+    ));
     assert!(!on(&store, &Context::new("u").with("country", "EE")));
 }
 
@@ -302,27 +412,59 @@ fn detail(store: &Store, ctx: &Context<'_>) -> (&'static str, Reason) {
 #[test]
 fn users_segments_conditions_and_prerequisites_in_order() {
     let store = Store::from_toml("flags.toml", TARGETING).unwrap();
-    assert_eq!(detail(&store, &Context::new("u-1")), ("user", Reason::TargetedUser { rule: 0 }));
+    assert_eq!(
+        detail(&store, &Context::new("u-1")),
+        ("user", Reason::TargetedUser { rule: 0 })
+    );
     assert_eq!(
         detail(&store, &Context::new("u-1001")),
-        ("segment", Reason::Segment { rule: 1, segment: "beta_testers" })
+        (
+            "segment",
+            Reason::Segment {
+                rule: 1,
+                segment: "beta_testers"
+            }
+        )
     );
     assert_eq!(
         detail(&store, &Context::new("x").with("email", "ada@example.com")),
-        ("segment", Reason::Segment { rule: 1, segment: "staff" }),
+        (
+            "segment",
+            Reason::Segment {
+                rule: 1,
+                segment: "staff"
+            }
+        ),
         "a segment of conditions"
     );
     assert_eq!(
-        detail(&store, &Context::new("x").with("country", "FI").with("plan", "pro")),
-        ("nordic pro", Reason::Segment { rule: 2, segment: "nordics" })
+        detail(
+            &store,
+            &Context::new("x").with("country", "FI").with("plan", "pro")
+        ),
+        (
+            "nordic pro",
+            Reason::Segment {
+                rule: 2,
+                segment: "nordics"
+            }
+        )
     );
     assert_eq!(
-        detail(&store, &Context::new("u-666").with("country", "FI").with("plan", "pro")),
+        detail(
+            &store,
+            &Context::new("u-666")
+                .with("country", "FI")
+                .with("plan", "pro")
+        ),
         ("none", Reason::Default),
         "excluded from the segment"
     );
     assert_eq!(
-        detail(&store, &Context::new("x").with("country", "DE").with("plan", "pro")),
+        detail(
+            &store,
+            &Context::new("x").with("country", "DE").with("plan", "pro")
+        ),
         ("none", Reason::Default)
     );
     assert_eq!(
@@ -378,15 +520,22 @@ serve = 3
         .map(|i| format!("u-{i}"))
         .find(|key| flags_runtime::bucket("half", key) < 50_000)
         .unwrap();
-    let detail = store.detail_by_name::<bool>("half", &Context::new(inside.as_str())).unwrap();
+    let detail = store
+        .detail_by_name::<bool>("half", &Context::new(inside.as_str()))
+        .unwrap();
     assert!(detail.value);
     assert_eq!(
         detail.reason,
-        Reason::Rollout { rule: 0, bucket: flags_runtime::bucket("half", &inside) }
+        Reason::Rollout {
+            rule: 0,
+            bucket: flags_runtime::bucket("half", &inside)
+        }
     );
 
     let ctx = Context::new("u-1").with("account_id", "acct-42");
-    let detail = store.detail_by_name::<&'static str>("by_account", &ctx).unwrap();
+    let detail = store
+        .detail_by_name::<&'static str>("by_account", &ctx)
+        .unwrap();
     let bucket = flags_runtime::bucket("by_account", "acct-42");
     assert_eq!(detail.reason, Reason::Split { rule: 0, bucket });
     assert_eq!(detail.value, if bucket < 50_000 { "a" } else { "b" });
@@ -397,20 +546,31 @@ serve = 3
         "every user of an account gets the same variant"
     );
     let numeric = Context::new("u-1").with("account_id", 42);
-    let by_number = store.detail_by_name::<&'static str>("by_account", &numeric).unwrap();
+    let by_number = store
+        .detail_by_name::<&'static str>("by_account", &numeric)
+        .unwrap();
     assert_eq!(
         by_number.reason,
-        Reason::Split { rule: 0, bucket: flags_runtime::bucket("by_account", "42") },
+        Reason::Split {
+            rule: 0,
+            bucket: flags_runtime::bucket("by_account", "42")
+        },
         "integers bucket by their decimal text"
     );
     assert_eq!(
-        store.detail_by_name::<&'static str>("by_account", &Context::new("u-1")).unwrap().reason,
+        store
+            .detail_by_name::<&'static str>("by_account", &Context::new("u-1"))
+            .unwrap()
+            .reason,
         Reason::Default,
         "without the attribute to bucket by, the rule does not apply"
     );
 
     assert_eq!(
-        store.detail_by_name::<i64>("none", &Context::new("u-1")).unwrap().reason,
+        store
+            .detail_by_name::<i64>("none", &Context::new("u-1"))
+            .unwrap()
+            .reason,
         Reason::TargetedUser { rule: 1 },
         "contexts outside a rollout fall through to the next rule"
     );
@@ -447,14 +607,24 @@ serve = "new"
 
     store.set_time(at("2026-12-01T08:59:59Z"));
     let detail = store.detail_by_name::<bool>("launch", &ctx).unwrap();
-    assert_eq!((detail.value, detail.reason), (false, Reason::OutsideWindow));
+    assert_eq!(
+        (detail.value, detail.reason),
+        (false, Reason::OutsideWindow)
+    );
     assert_eq!(store.get_by_name::<&str>("timed_rule", &ctx), Some("old"));
 
     store.set_time(at("2026-12-01T09:00:00Z"));
     let detail = store.detail_by_name::<bool>("launch", &ctx).unwrap();
-    assert_eq!((detail.value, detail.reason), (true, Reason::Rule { index: 0 }));
+    assert_eq!(
+        (detail.value, detail.reason),
+        (true, Reason::Rule { index: 0 })
+    );
     assert_eq!(store.get_by_name::<&str>("timed_rule", &ctx), Some("new"));
 
     store.set_time(at("2026-12-24T00:00:00Z"));
-    assert_eq!(store.get_by_name::<bool>("launch", &ctx), Some(false), "until is exclusive");
+    assert_eq!(
+        store.get_by_name::<bool>("launch", &ctx),
+        Some(false),
+        "until is exclusive"
+    );
 }

@@ -72,7 +72,11 @@ fn widening_a_rollout_drops_nobody() {
             .iter()
             .map(|key| store.get_by_name::<bool>("f", &Context::new(key.as_str())) == Some(true))
             .collect();
-        let dropped = previous.iter().zip(&now).filter(|(was, is)| **was && !**is).count();
+        let dropped = previous
+            .iter()
+            .zip(&now)
+            .filter(|(was, is)| **was && !**is)
+            .count();
         assert_eq!(dropped, 0, "widening to {percent}% dropped {dropped} users");
         let share = now.iter().filter(|on| **on).count() as f64 * 100.0 / keys.len() as f64;
         assert!((share - percent).abs() <= 0.5, "{share}% for {percent}%");
@@ -94,7 +98,10 @@ fn two_flags_rollouts_are_independent() {
         .filter(|key| store.get_by_name::<bool>("b", &Context::new(key.as_str())) == Some(true))
         .count();
     let share = in_both as f64 * 100.0 / in_a.len() as f64;
-    assert!((48.5..=51.5).contains(&share), "{share}% of A's users are in B");
+    assert!(
+        (48.5..=51.5).contains(&share),
+        "{share}% of A's users are in B"
+    );
 }
 
 #[test]
@@ -105,6 +112,9 @@ fn a_shared_salt_makes_rollouts_overlap() {
     let store = Store::from_toml("flags.toml", &text).unwrap();
     for key in keys().iter().take(10_000) {
         let ctx = Context::new(key.as_str());
-        assert_eq!(store.get_by_name::<bool>("a", &ctx), store.get_by_name::<bool>("b", &ctx));
+        assert_eq!(
+            store.get_by_name::<bool>("a", &ctx),
+            store.get_by_name::<bool>("b", &ctx)
+        );
     }
 }

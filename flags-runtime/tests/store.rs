@@ -67,7 +67,9 @@ fn overrides_and_kill_switches_apply_on_the_next_evaluation() {
     assert_eq!(store.get_by_name::<bool>("new_checkout", &user), Some(true));
 
     store.set_by_name("new_checkout", true).unwrap();
-    let detail = store.detail_by_name::<bool>("new_checkout", &other).unwrap();
+    let detail = store
+        .detail_by_name::<bool>("new_checkout", &other)
+        .unwrap();
     assert_eq!((detail.value, detail.reason), (true, Reason::Override));
 
     store.kill_by_name("new_checkout").unwrap();
@@ -76,7 +78,10 @@ fn overrides_and_kill_switches_apply_on_the_next_evaluation() {
 
     store.clear_by_name("new_checkout").unwrap();
     assert_eq!(
-        store.detail_by_name::<bool>("new_checkout", &user).unwrap().reason,
+        store
+            .detail_by_name::<bool>("new_checkout", &user)
+            .unwrap()
+            .reason,
         Reason::TargetedUser { rule: 0 }
     );
 
@@ -106,14 +111,25 @@ fn changes_of_the_wrong_kind_are_refused() {
         store.set_by_name("layout", "express"),
         Err(SetError::WrongType { expected, .. }) if expected == "one of classic, one_page"
     ));
-    assert!(matches!(store.set_by_name("ratio", 1), Err(SetError::WrongType { .. })));
-    assert_eq!(store.set_by_name("shipped", false), Err(SetError::Pinned("shipped".into())));
-    assert_eq!(store.kill_by_name("shipped"), Err(SetError::Pinned("shipped".into())));
+    assert!(matches!(
+        store.set_by_name("ratio", 1),
+        Err(SetError::WrongType { .. })
+    ));
+    assert_eq!(
+        store.set_by_name("shipped", false),
+        Err(SetError::Pinned("shipped".into()))
+    );
+    assert_eq!(
+        store.kill_by_name("shipped"),
+        Err(SetError::Pinned("shipped".into()))
+    );
     assert_eq!(
         store.set_by_name("shipped", false).unwrap_err().to_string(),
         "flag `shipped` is pinned at compile time and cannot be changed at run time"
     );
-    let detail = store.detail_by_name::<bool>("shipped", &Context::new("u")).unwrap();
+    let detail = store
+        .detail_by_name::<bool>("shipped", &Context::new("u"))
+        .unwrap();
     assert_eq!((detail.value, detail.reason), (true, Reason::Pinned));
 }
 
@@ -124,33 +140,58 @@ fn the_type_asked_for_must_be_the_flags() {
     assert_eq!(store.get_by_name::<i64>("new_checkout", &ctx), None);
     assert_eq!(store.get_by_name::<bool>("missing", &ctx), None);
     assert_eq!(store.get_by_name::<f64>("ratio", &ctx), Some(0.5));
-    assert_eq!(store.get_by_name::<Value>("layout", &ctx), Some(Value::Str("classic")));
-    assert_eq!(store.get_by_name::<Value>("page_size", &ctx), Some(Value::Int(20)));
+    assert_eq!(
+        store.get_by_name::<Value>("layout", &ctx),
+        Some(Value::Str("classic"))
+    );
+    assert_eq!(
+        store.get_by_name::<Value>("page_size", &ctx),
+        Some(Value::Int(20))
+    );
 }
 
 #[test]
 fn environments_replace_defaults_and_rules() {
     let store = store();
     let nobody = Context::new("nobody");
-    assert_eq!(store.get_by_name::<bool>("new_checkout", &nobody), Some(false));
+    assert_eq!(
+        store.get_by_name::<bool>("new_checkout", &nobody),
+        Some(false)
+    );
     store.set_environment(Some("staging")).unwrap();
     assert_eq!(store.environment().as_deref(), Some("staging"));
-    assert_eq!(store.get_by_name::<bool>("new_checkout", &nobody), Some(true));
+    assert_eq!(
+        store.get_by_name::<bool>("new_checkout", &nobody),
+        Some(true)
+    );
     assert_eq!(
         store.get_by_name::<bool>("new_checkout", &Context::new("u-1")),
         Some(true),
         "staging keeps the base rules"
     );
     store.set_environment(Some("development")).unwrap();
-    assert_eq!(store.get_by_name::<bool>("new_checkout", &Context::new("u-1")), Some(false));
-    assert_eq!(store.get_by_name::<bool>("new_checkout", &Context::new("dev")), Some(true));
+    assert_eq!(
+        store.get_by_name::<bool>("new_checkout", &Context::new("u-1")),
+        Some(false)
+    );
+    assert_eq!(
+        store.get_by_name::<bool>("new_checkout", &Context::new("dev")),
+        Some(true)
+    );
     assert_eq!(
         store.set_environment(Some("prod")),
         Err(SetError::UnknownEnvironment("prod".into()))
     );
-    assert_eq!(store.environment().as_deref(), Some("development"), "unchanged");
+    assert_eq!(
+        store.environment().as_deref(),
+        Some("development"),
+        "unchanged"
+    );
     store.set_environment(None).unwrap();
-    assert_eq!(store.get_by_name::<bool>("new_checkout", &Context::new("dev")), Some(false));
+    assert_eq!(
+        store.get_by_name::<bool>("new_checkout", &Context::new("dev")),
+        Some(false)
+    );
 }
 
 #[test]
@@ -182,9 +223,24 @@ fn listeners_hear_every_evaluation_and_may_evaluate_flags() {
     assert_eq!(
         heard,
         [
-            ("new_checkout", Value::Bool(true), Reason::TargetedUser { rule: 0 }, "u-1".to_owned()),
-            ("page_size", Value::Int(20), Reason::Default, "u-1".to_owned()),
-            ("layout", Value::Str("classic"), Reason::Default, "u-2".to_owned()),
+            (
+                "new_checkout",
+                Value::Bool(true),
+                Reason::TargetedUser { rule: 0 },
+                "u-1".to_owned()
+            ),
+            (
+                "page_size",
+                Value::Int(20),
+                Reason::Default,
+                "u-1".to_owned()
+            ),
+            (
+                "layout",
+                Value::Str("classic"),
+                Reason::Default,
+                "u-2".to_owned()
+            ),
         ]
     );
     assert_eq!(nested.load(Ordering::Relaxed), 1);

@@ -81,7 +81,10 @@ impl Parse for Args {
 
 fn set<T>(errors: &mut Vec<syn::Error>, slot: &mut Option<T>, key: &Ident, value: T) {
     if slot.is_some() {
-        errors.push(syn::Error::new(key.span(), format!("`{key}` is given twice")));
+        errors.push(syn::Error::new(
+            key.span(),
+            format!("`{key}` is given twice"),
+        ));
     } else {
         *slot = Some(value);
     }

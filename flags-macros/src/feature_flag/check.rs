@@ -62,7 +62,9 @@ pub(crate) fn plan(args: &mut Args, function: &ItemFn, caller: Option<&Path>) ->
         .as_ref()
         .map_or_else(|| quote!(crate::flags), ToTokens::to_token_stream);
     let condition = match flag {
-        Some(flag) if flag.pinned => Some(Condition::Pinned(pinned_branch(flag, variant.as_deref()))),
+        Some(flag) if flag.pinned => {
+            Some(Condition::Pinned(pinned_branch(flag, variant.as_deref())))
+        }
         Some(flag) => context(&mut ctxt, args, function).map(|context| {
             let flag_span = args.flag.span();
             let accessor = names::accessor(flag, flag_span);
@@ -87,7 +89,10 @@ pub(crate) fn plan(args: &mut Args, function: &ItemFn, caller: Option<&Path>) ->
             fallback,
         }),
         // Unreachable: the missing parts were reported, and `check` returned them.
-        _ => Err(syn::Error::new(Span::call_site(), "invalid #[feature_flag]")),
+        _ => Err(syn::Error::new(
+            Span::call_site(),
+            "invalid #[feature_flag]",
+        )),
     }
 }
 
@@ -122,7 +127,9 @@ fn check_form(ctxt: &mut Ctxt, args: &Args, flag: &Flag) -> Option<String> {
             None
         }
         (FlagKind::Variants(variants), None) => {
-            let first = variants.first().map_or("classic", |variant| variant.value.as_str());
+            let first = variants
+                .first()
+                .map_or("classic", |variant| variant.value.as_str());
             ctxt.error_spanned_by(
                 &args.flag,
                 format!(

@@ -30,13 +30,13 @@ pub(crate) fn function(mut function: ItemFn, plan: Plan) -> TokenStream {
                     let pattern = pattern.clone();
                     rebinds.push(quote!(let #pattern = #name;));
                     passed.push(quote!(#name));
-                    typed.pat = Box::new(Pat::Ident(PatIdent {
+                    *typed.pat = Pat::Ident(PatIdent {
                         attrs: Vec::new(),
                         by_ref: None,
                         mutability: None,
                         ident: name,
                         subpat: None,
-                    }));
+                    });
                 }
             },
         }
