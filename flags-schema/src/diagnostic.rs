@@ -67,6 +67,9 @@ pub struct Diagnostic {
     pub label: Option<String>,
     /// What would be right.
     pub help: Option<String>,
+    /// A stable name for the kind of problem, where tools act on it (`"incomplete"`: missing
+    /// `owner`, `description` or `expires`).
+    pub code: Option<&'static str>,
 }
 
 impl Diagnostic {
@@ -78,6 +81,7 @@ impl Diagnostic {
             span: span.into(),
             label: None,
             help: None,
+            code: None,
         }
     }
 
@@ -92,6 +96,12 @@ impl Diagnostic {
     /// Adds a help line.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Sets the stable name of the kind of problem.
+    pub fn with_code(mut self, code: &'static str) -> Self {
+        self.code = Some(code);
         self
     }
 
@@ -119,41 +129,9 @@ impl Diagnostic {
     /// The `--> path:line:col` block with the underlined source line and help, without the
     /// first `error: message` line; the macros put it under their own message.
     pub fn render_snippet(&self, source: &SourceFile) -> String {
-        let start = source.position(self.span.start);
-        let line_text = source.line(start.line).replace('\t', " ");
-        let line_chars = line_text.chars().count();
-        let underline_start = start.column.saturating_sub(1).min(line_chars);
-        let end = source.position(self.span.end.max(self.span.start));
-        let underline_end = if end.line == start.line {
-            end.column.saturating_sub(1)
-        } else {
-            line_chars
-        };
-        let width = underline_end.saturating_sub(underline_start).max(1);
-        let gutter = start.line.to_string().len();
-        let pad = " ".repeat(gutter);
-        let mut out = format!(
-            "{pad}--> {}:{}:{}\n",
-            source.path(),
-            start.line,
-            start.column
-        );
-        out.push_str(&format!("{pad} |\n"));
-        out.push_str(&format!("{} | {}\n", start.line, line_text));
-        out.push_str(&format!(
-            "{pad} | {}{}",
-            " ".repeat(underline_start),
-            "^".repeat(width)
-        ));
-        if let Some(label) = &self.label {
-            out.push(' ');
-            out.push_str(label);
-        }
-        out.push('\n');
-        if let Some(help) = &self.help {
-            out.push_str(&format!("{pad} |\n{pad} = help: {help}\n"));
-        }
-        out
+        let mut located = self.locate(source);
+        located.label = self.label.clone();
+        located.render_snippet()
     }
 
     /// The machine-readable form of this diagnostic.
@@ -171,6 +149,7 @@ impl Diagnostic {
             severity: self.severity,
             message: self.message.clone(),
             help: self.help.clone(),
+            label: self.label.clone(),
             source_line: source.line(start.line).to_owned(),
         }
     }
@@ -199,11 +178,84 @@ pub struct Located {
     pub message: String,
     /// What would be right.
     pub help: Option<String>,
+    /// A short text printed under the underlined source.
+    #[serde(skip)]
+    pub label: Option<String>,
     /// The source line where the problem starts.
     pub source_line: String,
 }
 
 impl Located {
+    /// Renders like rustc: `error: message`, then `--> path:line:col`, the source line with
+    /// the problem underlined, and the help.
+    ///
+    /// ```
+    /// use flags_schema::{Located, Severity};
+    ///
+    /// let located = Located {
+    ///     path: "src/main.rs".into(),
+    ///     line: 3,
+    ///     column: 20,
+    ///     end_line: 3,
+    ///     end_column: 25,
+    ///     byte_start: 0,
+    ///     byte_end: 0,
+    ///     severity: Severity::Error,
+    ///     message: "unknown flag `betta`".into(),
+    ///     help: Some("a flag with a similar name exists: `beta`".into()),
+    ///     label: None,
+    ///     source_line: "    if flags::betta(&ctx) {".into(),
+    /// };
+    /// assert_eq!(located.render(), "\
+    /// error: unknown flag `betta`
+    ///  --> src/main.rs:3:20
+    ///   |
+    /// 3 |     if flags::betta(&ctx) {
+    ///   |                    ^^^^^
+    ///   |
+    ///   = help: a flag with a similar name exists: `beta`
+    /// ");
+    /// ```
+    pub fn render(&self) -> String {
+        format!(
+            "{}: {}\n{}",
+            self.severity,
+            self.message,
+            self.render_snippet()
+        )
+    }
+
+    /// [`Located::render`] without the first line.
+    pub fn render_snippet(&self) -> String {
+        let line_text = self.source_line.replace('\t', " ");
+        let line_chars = line_text.chars().count();
+        let underline_start = self.column.saturating_sub(1).min(line_chars);
+        let underline_end = if self.end_line == self.line {
+            self.end_column.saturating_sub(1)
+        } else {
+            line_chars
+        };
+        let width = underline_end.saturating_sub(underline_start).max(1);
+        let pad = " ".repeat(self.line.to_string().len());
+        let mut out = format!("{pad}--> {}:{}:{}\n", self.path, self.line, self.column);
+        out.push_str(&format!("{pad} |\n"));
+        out.push_str(&format!("{} | {}\n", self.line, line_text));
+        out.push_str(&format!(
+            "{pad} | {}{}",
+            " ".repeat(underline_start),
+            "^".repeat(width)
+        ));
+        if let Some(label) = &self.label {
+            out.push(' ');
+            out.push_str(label);
+        }
+        out.push('\n');
+        if let Some(help) = &self.help {
+            out.push_str(&format!("{pad} |\n{pad} = help: {help}\n"));
+        }
+        out
+    }
+
     /// The start as a [`Position`].
     pub fn position(&self) -> Position {
         Position {

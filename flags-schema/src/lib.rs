@@ -85,6 +85,34 @@ impl Schema {
         Schema::check(source.text()).map_err(|errors| Diagnostics::new(source, errors))
     }
 
+    /// Like [`Schema::parse`], but a flag missing its `owner`, `description` or `expires` is
+    /// accepted (with empty values) and reported apart: for tools that audit older files.
+    ///
+    /// ```
+    /// let text = "[flags.beta]\ndefault = false\n";
+    /// let (schema, incomplete) = flags_schema::Schema::parse_lenient("flags.toml", text).unwrap();
+    /// assert_eq!(schema.flags[0].owner, "");
+    /// assert_eq!(incomplete.len(), 3);
+    /// assert!(flags_schema::Schema::parse_lenient("flags.toml", "[flags.beta]\n").is_err());
+    /// ```
+    pub fn parse_lenient(path: &str, text: &str) -> Result<(Schema, Diagnostics), Diagnostics> {
+        let source = Arc::new(SourceFile::new(path, text));
+        match Schema::check(text) {
+            Ok(schema) => Ok((schema, Diagnostics::new(source, Vec::new()))),
+            Err(errors) => {
+                let parsed = parse::parse(text);
+                let all_incomplete = errors
+                    .iter()
+                    .all(|error| error.code == Some(parse::INCOMPLETE));
+                if all_incomplete && !parsed.syntax_failed {
+                    Ok((parsed.schema, Diagnostics::new(source, errors)))
+                } else {
+                    Err(Diagnostics::new(source, errors))
+                }
+            }
+        }
+    }
+
     fn check(text: &str) -> Result<Schema, Vec<Diagnostic>> {
         let parsed = parse::parse(text);
         let mut errors = parsed.errors;

@@ -22,6 +22,10 @@ use crate::names;
 type TomlValue<'i> = toml::Spanned<DeValue<'i>>;
 type TomlKey<'i> = toml::Spanned<Cow<'i, str>>;
 
+/// The code of errors about missing metadata (owner, description, expiry), which lenient
+/// readers accept.
+pub(crate) const INCOMPLETE: &str = "incomplete";
+
 const ROOT_KEYS: &[&str] = &["environments", "segments", "flags"];
 const SEGMENT_KEYS: &[&str] = &["description", "users", "exclude", "when"];
 const FLAG_KEYS: &[&str] = &[
@@ -309,10 +313,12 @@ impl Reader {
             .and_then(|value| self.date(value, &format_args!("{context}: `expires`"), "expires"));
         match (&expires, permanent) {
             (None, false) if !table.contains_key("expires") => self.push(
-                Diagnostic::error(name_span, format!("{context} has no `expires` date")).with_help(
-                    "add `expires = YYYY-MM-DD` (the day it becomes stale), or \
+                Diagnostic::error(name_span, format!("{context} has no `expires` date"))
+                    .with_help(
+                        "add `expires = YYYY-MM-DD` (the day it becomes stale), or \
                          `permanent = true` for an operational flag",
-                ),
+                    )
+                    .with_code(INCOMPLETE),
             ),
             (Some(expires), true) => self.push(
                 Diagnostic::error(
@@ -1543,7 +1549,8 @@ impl Reader {
         let Some(value) = table.get(key) else {
             self.push(
                 Diagnostic::error(missing_span, format!("{context} has no `{key}`"))
-                    .with_help(help),
+                    .with_help(help)
+                    .with_code(INCOMPLETE),
             );
             return None;
         };
@@ -1551,7 +1558,8 @@ impl Reader {
         if text.value.trim().is_empty() {
             self.push(
                 Diagnostic::error(text.span, format!("{context}: `{key}` is empty"))
-                    .with_help(help),
+                    .with_help(help)
+                    .with_code(INCOMPLETE),
             );
             return None;
         }

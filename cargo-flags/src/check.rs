@@ -1,0 +1,590 @@
+//! `cargo flags check`: stale flags, each finding located.
+
+use std::collections::HashMap;
+
+use flags_schema::{Date, Flag, FlagKind, Located, Schema, Severity, Span, Value, names};
+use serde::Serialize;
+
+use crate::project::{Group, Project};
+use crate::scan::{FileScan, Mention, Place};
+
+/// What kind of problem a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// Past its `expires` date.
+    Expired,
+    /// Expires within `--warn-days`.
+    Expiring,
+    /// Declared, never referenced.
+    Unused,
+    /// Referenced, not declared.
+    Undeclared,
+    /// Serves one value to everyone, everywhere: ready to remove.
+    Released,
+    /// A fallback that only released or pinned flags still name, and nothing calls.
+    OrphanedFallback,
+    /// Missing owner, description or expiry (`--lenient`).
+    Incomplete,
+    /// A Rust file that does not parse: its references are not counted.
+    Unparsable,
+}
+
+impl Kind {
+    /// Every kind, for SARIF's rule list.
+    pub const ALL: [Kind; 8] = [
+        Kind::Expired,
+        Kind::Expiring,
+        Kind::Unused,
+        Kind::Undeclared,
+        Kind::Released,
+        Kind::OrphanedFallback,
+        Kind::Incomplete,
+        Kind::Unparsable,
+    ];
+
+    /// The kebab-case name, as in JSON and SARIF.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Expired => "expired",
+            Kind::Expiring => "expiring",
+            Kind::Unused => "unused",
+            Kind::Undeclared => "undeclared",
+            Kind::Released => "released",
+            Kind::OrphanedFallback => "orphaned-fallback",
+            Kind::Incomplete => "incomplete",
+            Kind::Unparsable => "unparsable",
+        }
+    }
+
+    /// What the kind means, for SARIF's rule list.
+    pub fn description(self) -> &'static str {
+        match self {
+            Kind::Expired => "The flag is past its expiry date.",
+            Kind::Expiring => "The flag expires soon.",
+            Kind::Unused => "The flag is declared but no code reads it.",
+            Kind::Undeclared => "Code refers to a flag that flags.toml does not declare.",
+            Kind::Released => "The flag serves one value to everyone: remove it and the dead path.",
+            Kind::OrphanedFallback => {
+                "A fallback function that only released or pinned flags name."
+            }
+            Kind::Incomplete => "The flag has no owner, description or expiry.",
+            Kind::Unparsable => {
+                "A Rust file could not be parsed; its flag references are not counted."
+            }
+        }
+    }
+}
+
+/// One problem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// What kind.
+    pub kind: Kind,
+    /// The flag (or name) concerned.
+    pub flag: String,
+    /// Where, and the message.
+    #[serde(flatten)]
+    pub located: Located,
+}
+
+/// How `check` judges.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// The day to judge expiry on.
+    pub today: Date,
+    /// Warn this many days before expiry.
+    pub warn_days: i64,
+}
+
+/// A resolved reference of a flag.
+struct Use<'a> {
+    file: &'a FileScan,
+    place: Place,
+    mention: &'a Mention,
+}
+
+/// Every finding in the project, sorted by file and place.
+pub fn check(project: &Project, settings: Settings) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let mut fallback_calls: HashMap<&str, usize> = HashMap::new();
+    for file in &project.files {
+        for (name, count) in &file.names {
+            *fallback_calls.entry(name.as_str()).or_default() += count;
+        }
+        if let Some((message, place)) = &file.parse_error {
+            findings.push(at_source(
+                project,
+                file,
+                *place,
+                Kind::Unparsable,
+                "",
+                Severity::Warning,
+                format!("cannot parse this file: {message}"),
+                Some("flags used in this file are not counted until it parses".to_owned()),
+            ));
+        }
+    }
+    for &index in &project.ungrouped {
+        let file = &project.files[index];
+        for found in &file.found {
+            let name = mentioned_name(&found.mention);
+            findings.push(at_source(
+                project,
+                file,
+                found.place,
+                Kind::Undeclared,
+                &name,
+                Severity::Error,
+                format!("feature flag `{name}` has no flags.toml"),
+                Some("no flags.toml was found in this file's folder or above it".to_owned()),
+            ));
+        }
+    }
+    for group in &project.groups {
+        check_group(project, group, settings, &fallback_calls, &mut findings);
+    }
+    findings.sort_by(|a, b| {
+        (&a.located.path, a.located.line, a.located.column, a.kind).cmp(&(
+            &b.located.path,
+            b.located.line,
+            b.located.column,
+            b.kind,
+        ))
+    });
+    findings
+}
+
+fn check_group(
+    project: &Project,
+    group: &Group,
+    settings: Settings,
+    fallback_calls: &HashMap<&str, usize>,
+    findings: &mut Vec<Finding>,
+) {
+    let schema = &group.schema;
+    let mut uses: HashMap<&str, Vec<Use<'_>>> = HashMap::new();
+    for &index in &group.files {
+        let file = &project.files[index];
+        for found in &file.found {
+            match resolve(schema, &found.mention) {
+                Resolved::Flag(flag) => uses.entry(flag).or_default().push(Use {
+                    file,
+                    place: found.place,
+                    mention: &found.mention,
+                }),
+                Resolved::Generated => {}
+                Resolved::Unknown(name) => {
+                    let help = match names::suggest(&name, schema.flag_names()) {
+                        Some(similar) => format!("a flag with a similar name exists: `{similar}`"),
+                        None => format!("declare it in {}", group.display),
+                    };
+                    findings.push(at_source(
+                        project,
+                        file,
+                        found.place,
+                        Kind::Undeclared,
+                        &name,
+                        Severity::Error,
+                        format!("undeclared feature flag `{name}`"),
+                        Some(help),
+                    ));
+                }
+            }
+        }
+    }
+
+    for incomplete in &group.incomplete {
+        findings.push(Finding {
+            kind: Kind::Incomplete,
+            flag: flag_of_message(&incomplete.message),
+            located: incomplete.clone(),
+        });
+    }
+
+    for flag in &schema.flags {
+        let flag_uses = uses.get(flag.name.as_str()).map_or(&[][..], Vec::as_slice);
+        if let Some(expires) = &flag.expires {
+            let days = settings.today.days_until(expires.value);
+            if days < 0 {
+                let help = match flag_uses.first() {
+                    Some(first) => format!(
+                        "remove the flag and the code it guards ({} {}, first at {}:{})",
+                        flag_uses.len(),
+                        plural(flag_uses.len(), "use", "uses"),
+                        project.display(&first.file.path),
+                        first.place.line
+                    ),
+                    None => "remove it from flags.toml; no code uses it".to_owned(),
+                };
+                findings.push(at_schema(
+                    group,
+                    expires.span,
+                    Kind::Expired,
+                    flag,
+                    Severity::Error,
+                    format!(
+                        "flag `{}` expired on {} ({} {} ago; owner: {})",
+                        flag.name,
+                        expires.value,
+                        -days,
+                        plural((-days) as usize, "day", "days"),
+                        flag.owner
+                    ),
+                    Some(help),
+                ));
+            } else if days <= settings.warn_days {
+                findings.push(at_schema(
+                    group,
+                    expires.span,
+                    Kind::Expiring,
+                    flag,
+                    Severity::Warning,
+                    format!(
+                        "flag `{}` expires on {} (in {days} {}; owner: {})",
+                        flag.name,
+                        expires.value,
+                        plural(days as usize, "day", "days"),
+                        flag.owner
+                    ),
+                    Some("finish the rollout and remove the flag, or extend `expires`".to_owned()),
+                ));
+            }
+        }
+        if flag_uses.is_empty() {
+            findings.push(at_schema(
+                group,
+                flag.span,
+                Kind::Unused,
+                flag,
+                Severity::Error,
+                format!("flag `{}` is declared but never used", flag.name),
+                Some(format!(
+                    "remove it from flags.toml, or read it: `flags::{}(&ctx)`",
+                    flag.name
+                )),
+            ));
+        }
+        if let Some(value) = released_value(schema, flag) {
+            findings.push(at_schema(
+                group,
+                flag.span,
+                Kind::Released,
+                flag,
+                Severity::Warning,
+                if flag.pinned {
+                    format!(
+                        "flag `{}` is pinned to {}: ready to remove",
+                        flag.name,
+                        describe(flag, &value)
+                    )
+                } else {
+                    format!(
+                        "flag `{}` serves {} to everyone in every environment: ready to remove",
+                        flag.name,
+                        describe(flag, &value)
+                    )
+                },
+                Some(path_to_keep(project, flag, &value, flag_uses)),
+            ));
+            orphaned_fallbacks(
+                project,
+                flag,
+                &value,
+                flag_uses,
+                fallback_calls,
+                &uses,
+                schema,
+                findings,
+            );
+        }
+    }
+}
+
+enum Resolved<'a> {
+    Flag(&'a str),
+    /// `flags::store`, `flags::all`: generated items, not flags.
+    Generated,
+    Unknown(String),
+}
+
+/// Which flag a mention names in `schema`, by the naming rules of the generated module.
+fn resolve<'a>(schema: &'a Schema, mention: &Mention) -> Resolved<'a> {
+    let found = |name: &str| {
+        schema
+            .flag(name)
+            .map(|flag| Resolved::Flag(flag.name.as_str()))
+    };
+    match mention {
+        Mention::Attribute { flag, .. } | Mention::ByName { flag } => {
+            found(flag).unwrap_or_else(|| Resolved::Unknown(flag.clone()))
+        }
+        Mention::Path { name, .. } if names::RESERVED.contains(&name.as_str()) => {
+            Resolved::Generated
+        }
+        Mention::Path { name, .. } => {
+            let first = name.chars().next().unwrap_or('_');
+            if first.is_ascii_uppercase() && name.chars().all(|c| !c.is_ascii_lowercase()) {
+                found(&name.to_ascii_lowercase())
+                    .unwrap_or_else(|| Resolved::Unknown(name.to_ascii_lowercase()))
+            } else if first.is_ascii_uppercase() {
+                schema
+                    .flags
+                    .iter()
+                    .find(|flag| {
+                        matches!(flag.kind, FlagKind::Variants(_)) && flag.enum_name() == *name
+                    })
+                    .map_or_else(
+                        || Resolved::Unknown(names::to_snake_case(name)),
+                        |flag| Resolved::Flag(flag.name.as_str()),
+                    )
+            } else if let Some(flag) = found(name) {
+                flag
+            } else if let Some(flag) = name.strip_suffix("_detail").and_then(found) {
+                flag
+            } else {
+                Resolved::Unknown(name.clone())
+            }
+        }
+    }
+}
+
+fn mentioned_name(mention: &Mention) -> String {
+    match mention {
+        Mention::Attribute { flag, .. } | Mention::ByName { flag } => flag.clone(),
+        Mention::Path { name, .. } => name.clone(),
+    }
+}
+
+/// The one value every context gets in `targeting`, if there is one.
+pub(crate) fn uniform(flag: &Flag, targeting: flags_schema::Targeting<'_>) -> Option<Value> {
+    let default = &targeting.default.value;
+    let mut value: Option<&Value> = None;
+    for rule in targeting.rules {
+        let served = rule.outcome.single_value().or(match &rule.outcome {
+            flags_schema::Outcome::Rollout { serve, .. } => Some(&serve.value),
+            _ => None,
+        })?;
+        if value.is_some_and(|value| value != served) {
+            return None;
+        }
+        value = Some(served);
+        if rule.matches_everyone() && rule.outcome.single_value().is_some() {
+            // Everyone reaches this rule or an earlier one, all serving the same value.
+            let gated = !flag.requires.is_empty() || !flag.window.is_always();
+            return (!gated || served == default).then(|| served.clone());
+        }
+    }
+    // Whoever matches no rule gets the default.
+    match value {
+        Some(value) if value != default => None,
+        _ => Some(default.clone()),
+    }
+}
+
+/// The value a released flag serves, if it is released: pinned, or one value for everyone in
+/// every environment that some rule (or a `true` default) rolled out.
+fn released_value(schema: &Schema, flag: &Flag) -> Option<Value> {
+    if flag.pinned {
+        return Some(flag.default.value.clone());
+    }
+    let environments = std::iter::once(None).chain(
+        schema
+            .environments
+            .iter()
+            .map(|env| Some(env.value.as_str())),
+    );
+    let mut value: Option<Value> = None;
+    for environment in environments {
+        let served = uniform(flag, flag.targeting(environment))?;
+        if value.as_ref().is_some_and(|value| *value != served) {
+            return None;
+        }
+        value = Some(served);
+    }
+    let value = value?;
+    let rolled_out = flag.all_rules().next().is_some() || value == Value::Bool(true);
+    rolled_out.then_some(value)
+}
+
+fn describe(flag: &Flag, value: &Value) -> String {
+    match (&flag.kind, value) {
+        (FlagKind::Variants(_), Value::String(variant)) => format!("variant `{variant}`"),
+        _ => format!("`{value}`"),
+    }
+}
+
+/// Whether the new body of a `#[feature_flag]` runs when the flag serves `value`.
+fn body_runs(value: &Value, variant: Option<&str>) -> bool {
+    match (value, variant) {
+        (Value::Bool(on), None) => *on,
+        (Value::String(served), Some(variant)) => {
+            served == variant || names::upper_camel(served) == variant
+        }
+        _ => false,
+    }
+}
+
+fn path_to_keep(project: &Project, flag: &Flag, value: &Value, uses: &[Use<'_>]) -> String {
+    let mut steps = Vec::new();
+    for used in uses {
+        if let Mention::Attribute {
+            function,
+            fallback,
+            variant,
+            ..
+        } = used.mention
+        {
+            let at = format!("{}:{}", project.display(&used.file.path), used.place.line);
+            let fallback = fallback.as_deref().unwrap_or("its fallback");
+            if body_runs(value, variant.as_deref()) {
+                steps.push(format!(
+                    "keep the body of `{function}` ({at}) and delete `{fallback}`"
+                ));
+            } else {
+                steps.push(format!(
+                    "replace `{function}` ({at}) by its fallback `{fallback}`"
+                ));
+            }
+        }
+    }
+    let reads = uses
+        .iter()
+        .filter(|used| !matches!(used.mention, Mention::Attribute { .. }))
+        .count();
+    if reads > 0 {
+        steps.push(format!(
+            "replace the {reads} {} of `flags::{}` by {}",
+            plural(reads, "read", "reads"),
+            flag.name,
+            describe(flag, value)
+        ));
+    }
+    steps.push("then remove the flag from flags.toml".to_owned());
+    steps.join("; ")
+}
+
+#[allow(clippy::too_many_arguments)]
+fn orphaned_fallbacks(
+    project: &Project,
+    flag: &Flag,
+    value: &Value,
+    flag_uses: &[Use<'_>],
+    fallback_calls: &HashMap<&str, usize>,
+    all_uses: &HashMap<&str, Vec<Use<'_>>>,
+    schema: &Schema,
+    findings: &mut Vec<Finding>,
+) {
+    for used in flag_uses {
+        let Mention::Attribute {
+            fallback: Some(fallback),
+            fallback_place: Some(place),
+            variant,
+            ..
+        } = used.mention
+        else {
+            continue;
+        };
+        if !body_runs(value, variant.as_deref()) {
+            continue;
+        }
+        if fallback_calls.get(fallback.as_str()).copied().unwrap_or(0) > 0 {
+            continue;
+        }
+        // Still the live fallback of a flag that is not released: not orphaned.
+        let still_needed = all_uses.iter().any(|(other, uses)| {
+            uses.iter().any(|other_use| match other_use.mention {
+                Mention::Attribute {
+                    fallback: Some(other_fallback),
+                    variant,
+                    ..
+                } if other_fallback == fallback => schema
+                    .flag(other)
+                    .and_then(|other| released_value(schema, other))
+                    .is_none_or(|served| !body_runs(&served, variant.as_deref())),
+                _ => false,
+            })
+        });
+        if still_needed {
+            continue;
+        }
+        findings.push(at_source(
+            project,
+            used.file,
+            *place,
+            Kind::OrphanedFallback,
+            &flag.name,
+            Severity::Warning,
+            format!(
+                "`{fallback}` is only the fallback of flag `{}`, which is {}: it never runs",
+                flag.name,
+                if flag.pinned { "pinned" } else { "released" }
+            ),
+            Some(format!("delete `{fallback}` when you remove the flag")),
+        ));
+    }
+}
+
+fn plural(count: usize, one: &'static str, many: &'static str) -> &'static str {
+    if count == 1 { one } else { many }
+}
+
+/// The flag named in a schema message (`flag `x` has no ...`).
+fn flag_of_message(message: &str) -> String {
+    message.split('`').nth(1).unwrap_or_default().to_owned()
+}
+
+fn at_schema(
+    group: &Group,
+    span: Span,
+    kind: Kind,
+    flag: &Flag,
+    severity: Severity,
+    message: String,
+    help: Option<String>,
+) -> Finding {
+    let diagnostic = flags_schema::Diagnostic {
+        severity,
+        message,
+        span,
+        label: None,
+        help,
+        code: Some(kind.name()),
+    };
+    Finding {
+        kind,
+        flag: flag.name.clone(),
+        located: diagnostic.locate(&group.source),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn at_source(
+    project: &Project,
+    file: &FileScan,
+    place: Place,
+    kind: Kind,
+    flag: &str,
+    severity: Severity,
+    message: String,
+    help: Option<String>,
+) -> Finding {
+    Finding {
+        kind,
+        flag: flag.to_owned(),
+        located: Located {
+            path: project.display(&file.path),
+            line: place.line,
+            column: place.column,
+            end_line: place.end_line,
+            end_column: place.end_column,
+            byte_start: place.byte_start,
+            byte_end: place.byte_end,
+            severity,
+            message,
+            help,
+            label: None,
+            source_line: file.line(place.line).to_owned(),
+        },
+    }
+}

@@ -1,0 +1,257 @@
+//! The command line: `cargo flags check` and `cargo flags list`.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+
+use flags_schema::{Date, Severity};
+use lexopt::prelude::*;
+
+use crate::check::{self, Settings};
+use crate::list;
+use crate::project::{LoadError, Options, Project};
+use crate::report::{self, Format};
+
+/// Exit code: no findings at the failing level.
+pub const CLEAN: i32 = 0;
+/// Exit code: findings at the failing level.
+pub const FINDINGS: i32 = 1;
+/// Exit code: bad usage, or input that cannot be read or is invalid.
+pub const BAD_INPUT: i32 = 2;
+
+const HELP: &str = "\
+cargo flags: stale feature flags in CI, and every flag at a glance
+
+Usage:
+    cargo flags check [OPTIONS]
+    cargo flags list [OPTIONS]
+
+check finds, each at its file:line:col:
+    expired            past `expires` (error)
+    expiring           expires within --warn-days days (warning)
+    unused             declared, never referenced (error)
+    undeclared         referenced, not declared, even in code behind cfg (error)
+    released           one value for everyone in every environment: ready to remove (warning)
+    orphaned-fallback  a fallback only released or pinned flags still name (warning)
+    incomplete         no owner, description or expiry, with --lenient (error)
+
+Options:
+    --format FORMAT        check: human, json, github, sarif; list: human, json, markdown
+    --deny warnings        fail on warnings too
+    --today YYYY-MM-DD     judge expiry on this day (default: today, UTC)
+    --warn-days N          warn this many days before expiry (default: 14)
+    --manifest-path PATH   the workspace's Cargo.toml (default: the one above the current folder)
+    -p, --package NAME     only this package (repeatable; default: every member)
+    --lenient              accept flags without owner, description or expiry, and report them
+    -h, --help             this help
+    -V, --version          the version
+
+Exit codes: 0 clean, 1 findings at the failing level, 2 bad usage or unreadable input.
+";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Command {
+    Check,
+    List,
+}
+
+struct Arguments {
+    command: Command,
+    format: Option<String>,
+    deny_warnings: bool,
+    today: Option<Date>,
+    warn_days: i64,
+    options: Options,
+}
+
+/// Runs the command line `args` (the program name first); returns the exit code.
+pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
+    let mut stdout = std::io::stdout().lock();
+    let mut stderr = std::io::stderr().lock();
+    run(args, &mut stdout, &mut stderr)
+}
+
+/// [`main`] with its output streams, for tests.
+pub fn run(
+    args: impl IntoIterator<Item = OsString>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> i32 {
+    let arguments = match parse(args) {
+        Ok(Parsed::Run(arguments)) => arguments,
+        Ok(Parsed::Help) => {
+            let _ = stdout.write_all(HELP.as_bytes());
+            return CLEAN;
+        }
+        Ok(Parsed::Version) => {
+            let _ = writeln!(stdout, "cargo-flags {}", env!("CARGO_PKG_VERSION"));
+            return CLEAN;
+        }
+        Err(message) => {
+            let _ = writeln!(
+                stderr,
+                "error: {message}\n\nRun `cargo flags --help` for usage."
+            );
+            return BAD_INPUT;
+        }
+    };
+    let project = match Project::load(&arguments.options) {
+        Ok(project) => project,
+        Err(error) => {
+            let text = match &error {
+                LoadError::Invalid(_) => error.to_string(),
+                _ => format!("error: {error}\n"),
+            };
+            let _ = stderr.write_all(text.as_bytes());
+            return BAD_INPUT;
+        }
+    };
+    match arguments.command {
+        Command::Check => {
+            let format = match arguments.format.as_deref().unwrap_or("human") {
+                "human" => Format::Human,
+                "json" => Format::Json,
+                "github" => Format::Github,
+                "sarif" => Format::Sarif,
+                other => {
+                    let _ = writeln!(
+                        stderr,
+                        "error: unknown format `{other}` for check; expected human, json, github or sarif"
+                    );
+                    return BAD_INPUT;
+                }
+            };
+            let settings = Settings {
+                today: arguments.today.unwrap_or_else(Date::today_utc),
+                warn_days: arguments.warn_days,
+            };
+            let findings = check::check(&project, settings);
+            let flags: usize = project
+                .groups
+                .iter()
+                .map(|group| group.schema.flags.len())
+                .sum();
+            let summary = format!(
+                "{flags} {} in {} flags.toml, {} Rust {}",
+                if flags == 1 { "flag" } else { "flags" },
+                project.groups.len(),
+                project.files.len(),
+                if project.files.len() == 1 {
+                    "file"
+                } else {
+                    "files"
+                },
+            );
+            let _ = stdout.write_all(report::render(format, &findings, &summary).as_bytes());
+            let errors = report::count(&findings, Severity::Error);
+            let warnings = report::count(&findings, Severity::Warning);
+            if errors > 0 || (arguments.deny_warnings && warnings > 0) {
+                FINDINGS
+            } else {
+                CLEAN
+            }
+        }
+        Command::List => {
+            let format = match arguments.format.as_deref().unwrap_or("human") {
+                "human" => list::Format::Human,
+                "json" => list::Format::Json,
+                "markdown" => list::Format::Markdown,
+                other => {
+                    let _ = writeln!(
+                        stderr,
+                        "error: unknown format `{other}` for list; expected human, json or markdown"
+                    );
+                    return BAD_INPUT;
+                }
+            };
+            let _ = stdout.write_all(list::render(format, &list::rows(&project)).as_bytes());
+            CLEAN
+        }
+    }
+}
+
+enum Parsed {
+    Help,
+    Version,
+    Run(Arguments),
+}
+
+fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String> {
+    let mut parser = lexopt::Parser::from_iter(args);
+    let mut command = None;
+    let mut arguments = Arguments {
+        command: Command::Check,
+        format: None,
+        deny_warnings: false,
+        today: None,
+        warn_days: 14,
+        options: Options::default(),
+    };
+    let mut seen_subcommand_name = false;
+    while let Some(argument) = parser.next().map_err(|error| error.to_string())? {
+        match argument {
+            Short('h') | Long("help") => return Ok(Parsed::Help),
+            Short('V') | Long("version") => return Ok(Parsed::Version),
+            Long("format") => arguments.format = Some(string(parser.value())?),
+            Long("deny") => {
+                let level = string(parser.value())?;
+                if level != "warnings" {
+                    return Err(format!(
+                        "`--deny {level}`: only `--deny warnings` is supported"
+                    ));
+                }
+                arguments.deny_warnings = true;
+            }
+            Long("today") => {
+                let text = string(parser.value())?;
+                arguments.today =
+                    Some(Date::parse(&text).ok_or_else(|| {
+                        format!("`--today {text}`: expected a date like 2026-11-26")
+                    })?);
+            }
+            Long("warn-days") => {
+                let text = string(parser.value())?;
+                arguments.warn_days = text
+                    .parse()
+                    .ok()
+                    .filter(|days: &i64| *days >= 0)
+                    .ok_or_else(|| format!("`--warn-days {text}`: expected a number of days"))?;
+            }
+            Long("manifest-path") => {
+                arguments.options.manifest_path = Some(PathBuf::from(
+                    parser.value().map_err(|error| error.to_string())?,
+                ));
+            }
+            Short('p') | Long("package") => {
+                arguments.options.packages.push(string(parser.value())?)
+            }
+            Long("lenient") => arguments.options.lenient = true,
+            // `cargo flags check` runs `cargo-flags flags check`.
+            Value(value) if value == "flags" && !seen_subcommand_name && command.is_none() => {
+                seen_subcommand_name = true;
+            }
+            Value(value) if command.is_none() => {
+                command = Some(match value.to_str() {
+                    Some("check") => Command::Check,
+                    Some("list") => Command::List,
+                    _ => {
+                        return Err(format!(
+                            "unknown command `{}`; expected `check` or `list`",
+                            value.to_string_lossy()
+                        ));
+                    }
+                });
+            }
+            other => return Err(other.unexpected().to_string()),
+        }
+    }
+    arguments.command = command.ok_or("expected a command: `check` or `list`")?;
+    Ok(Parsed::Run(arguments))
+}
+
+fn string(value: Result<OsString, lexopt::Error>) -> Result<String, String> {
+    value
+        .map_err(|error| error.to_string())?
+        .into_string()
+        .map_err(|value| format!("not valid UTF-8: {}", value.to_string_lossy()))
+}

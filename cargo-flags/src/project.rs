@@ -1,0 +1,298 @@
+//! The workspace as `check` and `list` see it: its packages' Rust files, scanned, grouped by
+//! the `flags.toml` each one uses (the one the macros would use).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use flags_schema::{Diagnostics, Located, Schema, SourceFile};
+
+use crate::scan::{self, FileScan};
+
+/// Why the project cannot be checked (exit code 2).
+#[derive(Debug)]
+pub enum LoadError {
+    /// `cargo metadata` failed, or an argument names nothing.
+    Workspace(String),
+    /// A `flags.toml` is invalid: its located errors.
+    Invalid(Diagnostics),
+    /// A file cannot be read.
+    Unreadable(PathBuf, std::io::Error),
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::Workspace(message) => f.write_str(message),
+            LoadError::Invalid(diagnostics) => write!(f, "{diagnostics}"),
+            LoadError::Unreadable(path, error) => {
+                write!(f, "cannot read {}: {error}", path.display())
+            }
+        }
+    }
+}
+
+/// The files that use one `flags.toml`.
+pub struct Group {
+    /// The file, as shown in reports (relative to the workspace root).
+    pub display: String,
+    /// Its text.
+    pub source: Arc<SourceFile>,
+    /// Its flags.
+    pub schema: Schema,
+    /// Flags missing metadata, accepted in `--lenient` mode.
+    pub incomplete: Vec<Located>,
+    /// Positions in [`Project::files`] of the files that use it.
+    pub files: Vec<usize>,
+}
+
+/// A scanned workspace.
+pub struct Project {
+    /// The workspace root; reported paths are relative to it.
+    pub root: PathBuf,
+    /// Every Rust file of the selected packages.
+    pub files: Vec<FileScan>,
+    /// The `flags.toml` files in use.
+    pub groups: Vec<Group>,
+    /// Files with no `flags.toml` above them.
+    pub ungrouped: Vec<usize>,
+}
+
+/// What to load.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `--manifest-path`: the workspace's (or a member's) `Cargo.toml`.
+    pub manifest_path: Option<PathBuf>,
+    /// `--package`: only these packages (all when empty).
+    pub packages: Vec<String>,
+    /// `--lenient`: accept flags without owner, description or expiry, and report them.
+    pub lenient: bool,
+}
+
+impl Project {
+    /// Finds the packages with `cargo metadata`, scans their Rust files and loads the
+    /// `flags.toml` files they use.
+    pub fn load(options: &Options) -> Result<Project, LoadError> {
+        let mut command = cargo_metadata::MetadataCommand::new();
+        command.no_deps();
+        if let Some(path) = &options.manifest_path {
+            command.manifest_path(path);
+        }
+        let metadata = command
+            .exec()
+            .map_err(|error| LoadError::Workspace(format!("cannot read the workspace: {error}")))?;
+        let root = PathBuf::from(metadata.workspace_root.as_std_path());
+        let members: Vec<&cargo_metadata::Package> = metadata.workspace_packages();
+        for wanted in &options.packages {
+            if !members
+                .iter()
+                .any(|package| package.name.as_str() == wanted)
+            {
+                let known: Vec<&str> = members
+                    .iter()
+                    .map(|package| package.name.as_str())
+                    .collect();
+                return Err(LoadError::Workspace(format!(
+                    "no package `{wanted}` in the workspace; its packages are {}",
+                    known.join(", ")
+                )));
+            }
+        }
+        let selected: Vec<(String, PathBuf)> = members
+            .iter()
+            .filter(|package| {
+                options.packages.is_empty()
+                    || options
+                        .packages
+                        .iter()
+                        .any(|name| name == package.name.as_str())
+            })
+            .filter_map(|package| {
+                let dir = package.manifest_path.parent()?.as_std_path().to_path_buf();
+                Some((package.name.to_string(), dir))
+            })
+            .collect();
+        Project::from_packages(root, &selected, options.lenient)
+    }
+
+    /// Scans the given packages (name, folder) of the workspace at `root`.
+    pub fn from_packages(
+        root: PathBuf,
+        packages: &[(String, PathBuf)],
+        lenient: bool,
+    ) -> Result<Project, LoadError> {
+        let mut paths = Vec::new();
+        let mut package_of = Vec::new();
+        for (index, (_, dir)) in packages.iter().enumerate() {
+            for path in rust_files(dir) {
+                paths.push(path);
+                package_of.push(index);
+            }
+        }
+        let files = scan_all(&paths)?;
+
+        // The macros read, per file, the flags.toml named in `flags!("...")` or the nearest one
+        // upward; a package whose `flags!()` names a file uses it everywhere.
+        let mut explicit: HashMap<usize, PathBuf> = HashMap::new();
+        for (file, package) in files.iter().zip(&package_of) {
+            if let (Some(path), Some(dir)) = (&file.explicit_flags_toml, file.path.parent()) {
+                explicit.insert(*package, dir.join(path));
+            }
+        }
+        let mut nearest: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
+        let mut group_of: HashMap<PathBuf, usize> = HashMap::new();
+        let mut groups: Vec<Group> = Vec::new();
+        let mut ungrouped = Vec::new();
+        for (index, (file, package)) in files.iter().zip(&package_of).enumerate() {
+            let flags_toml = match explicit.get(package) {
+                Some(path) => Some(path.clone()),
+                None => {
+                    let dir = file
+                        .path
+                        .parent()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_default();
+                    nearest
+                        .entry(dir.clone())
+                        .or_insert_with(|| nearest_flags_toml(&dir))
+                        .clone()
+                }
+            };
+            let Some(flags_toml) = flags_toml else {
+                ungrouped.push(index);
+                continue;
+            };
+            let flags_toml = flags_toml.canonicalize().unwrap_or(flags_toml);
+            let group = match group_of.get(&flags_toml) {
+                Some(group) => *group,
+                None => {
+                    groups.push(load_group(&root, &flags_toml, lenient)?);
+                    group_of.insert(flags_toml, groups.len() - 1);
+                    groups.len() - 1
+                }
+            };
+            groups[group].files.push(index);
+        }
+        Ok(Project {
+            root,
+            files,
+            groups,
+            ungrouped,
+        })
+    }
+
+    /// A path as reports show it: relative to the workspace root.
+    pub fn display(&self, path: &Path) -> String {
+        relative(&self.root, path)
+    }
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    path.strip_prefix(&root).map_or_else(
+        |_| path.display().to_string(),
+        |inside| inside.display().to_string(),
+    )
+}
+
+fn load_group(root: &Path, path: &Path, lenient: bool) -> Result<Group, LoadError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| LoadError::Unreadable(path.to_path_buf(), error))?;
+    let display = relative(root, path);
+    let (schema, incomplete) = if lenient {
+        let (schema, incomplete) =
+            Schema::parse_lenient(&display, &text).map_err(LoadError::Invalid)?;
+        (schema, incomplete.located())
+    } else {
+        (
+            Schema::parse(&display, &text).map_err(LoadError::Invalid)?,
+            Vec::new(),
+        )
+    };
+    Ok(Group {
+        source: Arc::new(SourceFile::new(display.clone(), text)),
+        display,
+        schema,
+        incomplete,
+        files: Vec::new(),
+    })
+}
+
+/// The nearest `flags.toml` in `dir` or a folder above it.
+fn nearest_flags_toml(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .map(|folder| folder.join("flags.toml"))
+        .find(|candidate| candidate.is_file())
+}
+
+/// Every `.rs` file of a package: its folder, without `target` and hidden folders, and without
+/// folders that are packages of their own.
+pub fn rust_files(package_dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![package_dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut entries: Vec<PathBuf> = entries
+            .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+            .collect();
+        entries.sort();
+        for path in entries {
+            let name = path
+                .file_name()
+                .and_then(|name| name.to_str())
+                .unwrap_or("");
+            if path.is_dir() {
+                let skipped =
+                    name == "target" || name.starts_with('.') || path.join("Cargo.toml").is_file();
+                if !skipped {
+                    pending.push(path);
+                }
+            } else if name.ends_with(".rs") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Scans files on every core.
+fn scan_all(paths: &[PathBuf]) -> Result<Vec<FileScan>, LoadError> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .max(1);
+    let chunk = paths.len().div_ceil(threads).max(1);
+    let results: Vec<Result<Vec<FileScan>, LoadError>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = paths
+            .chunks(chunk)
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|path| {
+                            scan::scan_file(path)
+                                .map_err(|error| LoadError::Unreadable(path.clone(), error))
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|worker| {
+                worker.join().unwrap_or_else(|_| {
+                    Err(LoadError::Workspace("a scanning thread failed".to_owned()))
+                })
+            })
+            .collect()
+    });
+    let mut files = Vec::with_capacity(paths.len());
+    for result in results {
+        files.extend(result?);
+    }
+    Ok(files)
+}

@@ -1,0 +1,159 @@
+//! Findings as people and machines read them: like rustc, JSON, GitHub workflow annotations,
+//! SARIF 2.1.0 (code scanning).
+
+use flags_schema::Severity;
+use serde_json::json;
+
+use crate::check::{Finding, Kind};
+
+/// An output format of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Like rustc: message, location, the source line underlined, help.
+    Human,
+    /// A JSON array of findings.
+    Json,
+    /// `::error file=...,line=...::message` lines for GitHub Actions.
+    Github,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+}
+
+/// Renders `findings`; `summary` describes what was checked (human format only).
+pub fn render(format: Format, findings: &[Finding], summary: &str) -> String {
+    match format {
+        Format::Human => human(findings, summary),
+        Format::Json => format!("{}\n", json_text(&json!(findings))),
+        Format::Github => github(findings),
+        Format::Sarif => format!("{}\n", json_text(&sarif(findings))),
+    }
+}
+
+fn json_text(value: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(value)
+        .unwrap_or_else(|error| format!("{{\"error\": \"{error}\"}}"))
+}
+
+fn human(findings: &[Finding], summary: &str) -> String {
+    let mut out = String::new();
+    for finding in findings {
+        out.push_str(&finding.located.render());
+        out.push('\n');
+    }
+    let errors = count(findings, Severity::Error);
+    let warnings = count(findings, Severity::Warning);
+    if findings.is_empty() {
+        out.push_str(&format!("no stale flags: {summary}\n"));
+    } else {
+        out.push_str(&format!(
+            "{}: {errors} {}, {warnings} {} ({summary})\n",
+            if errors > 0 { "error" } else { "warning" },
+            if errors == 1 { "error" } else { "errors" },
+            if warnings == 1 { "warning" } else { "warnings" },
+        ));
+    }
+    out
+}
+
+/// How many findings have this severity.
+pub fn count(findings: &[Finding], severity: Severity) -> usize {
+    findings
+        .iter()
+        .filter(|finding| finding.located.severity == severity)
+        .count()
+}
+
+fn github(findings: &[Finding]) -> String {
+    let mut out = String::new();
+    for finding in findings {
+        let located = &finding.located;
+        let level = match located.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let mut message = located.message.clone();
+        if let Some(help) = &located.help {
+            message.push_str("\nhelp: ");
+            message.push_str(help);
+        }
+        out.push_str(&format!(
+            "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+            escape_property(&located.path),
+            located.line,
+            located.column,
+            located.end_line,
+            located.end_column,
+            escape_property(finding.kind.name()),
+            escape_data(&message)
+        ));
+    }
+    out
+}
+
+/// Workflow command data: `%`, CR and LF are escaped.
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Workflow command properties also escape `:` and `,`.
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+fn sarif(findings: &[Finding]) -> serde_json::Value {
+    let rules: Vec<serde_json::Value> = Kind::ALL
+        .iter()
+        .map(|kind| {
+            json!({
+                "id": kind.name(),
+                "shortDescription": { "text": kind.description() },
+            })
+        })
+        .collect();
+    let results: Vec<serde_json::Value> = findings
+        .iter()
+        .map(|finding| {
+            let located = &finding.located;
+            let mut text = located.message.clone();
+            if let Some(help) = &located.help {
+                text.push_str(&format!(" (help: {help})"));
+            }
+            json!({
+                "ruleId": finding.kind.name(),
+                "level": match located.severity {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                },
+                "message": { "text": text },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": located.path },
+                        "region": {
+                            "startLine": located.line,
+                            "startColumn": located.column,
+                            "endLine": located.end_line,
+                            "endColumn": located.end_column,
+                        },
+                    },
+                }],
+            })
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "cargo-flags",
+                    "informationUri": "https://github.com/flags-rs/flags",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "rules": rules,
+                },
+            },
+            "results": results,
+        }],
+    })
+}

@@ -1,0 +1,472 @@
+//! Finds every reference to a flag in one Rust file, with `syn` (all code, whatever its `cfg`):
+//! `#[feature_flag(...)]`, paths through a `flags` module (`flags::name`, `flags::name_detail`,
+//! `flags::NAME`, `flags::Enum::Variant`, `use flags::...`), the same inside macro calls, and
+//! string keys given to the runtime's by-name API.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use proc_macro2::{Delimiter, LineColumn, Span, TokenStream, TokenTree};
+use syn::parse::{ParseStream, Parser};
+use syn::spanned::Spanned;
+use syn::visit::{self, Visit};
+use syn::{Expr, Ident, Lit, Token};
+
+/// The store methods that take a flag's name as a string.
+const BY_NAME: &[&str] = &[
+    "get_by_name",
+    "detail_by_name",
+    "set_by_name",
+    "kill_by_name",
+    "clear_by_name",
+];
+
+/// A place in a file: 1-based line and column (in characters), and where it ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Place {
+    /// Line of the start.
+    pub line: usize,
+    /// Column of the start.
+    pub column: usize,
+    /// Line of the end.
+    pub end_line: usize,
+    /// Column of the end.
+    pub end_column: usize,
+    /// Byte offset of the start in the file.
+    pub byte_start: usize,
+    /// Byte offset of the end.
+    pub byte_end: usize,
+}
+
+impl Place {
+    fn of(span: Span) -> Place {
+        let (start, end): (LineColumn, LineColumn) = (span.start(), span.end());
+        let bytes = span.byte_range();
+        Place {
+            line: start.line,
+            column: start.column + 1,
+            end_line: end.line,
+            end_column: end.column + 1,
+            byte_start: bytes.start,
+            byte_end: bytes.end,
+        }
+    }
+}
+
+/// A name written in code that may refer to a flag; which flag is decided against the
+/// `flags.toml` of the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mention {
+    /// `flags::NAME` (an accessor, detail accessor, key or enum: told apart by its case).
+    Path {
+        /// The segment after `flags::`.
+        name: String,
+        /// The segment after that, for `flags::Enum::Variant`.
+        next: Option<String>,
+    },
+    /// `#[feature_flag(NAME [= VARIANT], fallback = PATH, ...)]`.
+    Attribute {
+        /// The flag.
+        flag: String,
+        /// The variant, for a variant flag.
+        variant: Option<String>,
+        /// The function annotated.
+        function: String,
+        /// The last segment of the fallback's path.
+        fallback: Option<String>,
+        /// Where the fallback is named.
+        fallback_place: Option<Place>,
+    },
+    /// `store.get_by_name("NAME", ...)` and the other by-name methods.
+    ByName {
+        /// The flag's name as written.
+        flag: String,
+    },
+}
+
+/// One mention, where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// What.
+    pub mention: Mention,
+    /// Where.
+    pub place: Place,
+}
+
+/// Everything found in one file.
+#[derive(Debug, Default)]
+pub struct FileScan {
+    /// The file.
+    pub path: PathBuf,
+    /// Its text, to show lines in reports.
+    pub text: String,
+    /// The mentions, in source order.
+    pub found: Vec<Found>,
+    /// The path given to `flags!("...")`, if any.
+    pub explicit_flags_toml: Option<String>,
+    /// How often each name is called or referred to as a function (to tell whether a fallback
+    /// is used outside `#[feature_flag]`).
+    pub names: HashMap<String, usize>,
+    /// Why the file could not be parsed, if it could not.
+    pub parse_error: Option<(String, Place)>,
+}
+
+impl FileScan {
+    /// The text of a 1-based line.
+    pub fn line(&self, line: usize) -> &str {
+        self.text.lines().nth(line.saturating_sub(1)).unwrap_or("")
+    }
+}
+
+/// Reads and scans one file.
+pub fn scan_file(path: &Path) -> std::io::Result<FileScan> {
+    let text = std::fs::read_to_string(path)?;
+    Ok(scan_text(path.to_path_buf(), text))
+}
+
+/// Scans the text of a file.
+pub fn scan_text(path: PathBuf, text: String) -> FileScan {
+    let mut scan = FileScan {
+        path,
+        ..FileScan::default()
+    };
+    match syn::parse_file(&text) {
+        Ok(file) => {
+            let mut visitor = Visitor { scan: &mut scan };
+            visitor.visit_file(&file);
+        }
+        Err(error) => {
+            scan.parse_error = Some((error.to_string(), Place::of(error.span())));
+        }
+    }
+    scan.found.sort_by_key(|found| found.place);
+    scan.text = text;
+    scan
+}
+
+struct Visitor<'a> {
+    scan: &'a mut FileScan,
+}
+
+impl Visitor<'_> {
+    fn push(&mut self, mention: Mention, span: Span) {
+        self.scan.found.push(Found {
+            mention,
+            place: Place::of(span),
+        });
+    }
+
+    fn count(&mut self, name: &Ident) {
+        *self.scan.names.entry(name.to_string()).or_default() += 1;
+    }
+
+    /// `flags::a::b` in a token stream (macro bodies), and by-name calls.
+    fn tokens(&mut self, tokens: TokenStream) {
+        let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+        for (index, token) in tokens.iter().enumerate() {
+            match token {
+                TokenTree::Group(group) => self.tokens(group.stream()),
+                TokenTree::Ident(ident) if ident == "flags" => {
+                    if let Some((name, rest)) = after_path_separator(&tokens[index + 1..]) {
+                        let next = after_path_separator(rest).map(|(next, _)| next.to_string());
+                        self.push(
+                            Mention::Path {
+                                name: name.to_string(),
+                                next,
+                            },
+                            name.span(),
+                        );
+                    }
+                }
+                TokenTree::Ident(ident) if BY_NAME.contains(&ident.to_string().as_str()) => {
+                    if let Some(TokenTree::Group(arguments)) = tokens.get(index + 1)
+                        && arguments.delimiter() == Delimiter::Parenthesis
+                        && let Some(TokenTree::Literal(literal)) =
+                            arguments.stream().into_iter().next()
+                        && let Lit::Str(name) = Lit::new(literal.clone())
+                    {
+                        self.push(Mention::ByName { flag: name.value() }, literal.span());
+                    }
+                }
+                TokenTree::Ident(ident) => self.count(ident),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// After `flags`: `::` then an identifier.
+fn after_path_separator(tokens: &[TokenTree]) -> Option<(&Ident, &[TokenTree])> {
+    match tokens {
+        [
+            TokenTree::Punct(first),
+            TokenTree::Punct(second),
+            TokenTree::Ident(name),
+            rest @ ..,
+        ] if first.as_char() == ':' && second.as_char() == ':' => Some((name, rest)),
+        _ => None,
+    }
+}
+
+impl<'ast> Visit<'ast> for Visitor<'_> {
+    fn visit_item_fn(&mut self, function: &'ast syn::ItemFn) {
+        self.attributes(&function.attrs, &function.sig.ident);
+        visit::visit_item_fn(self, function);
+    }
+
+    fn visit_impl_item_fn(&mut self, function: &'ast syn::ImplItemFn) {
+        self.attributes(&function.attrs, &function.sig.ident);
+        visit::visit_impl_item_fn(self, function);
+    }
+
+    fn visit_trait_item_fn(&mut self, function: &'ast syn::TraitItemFn) {
+        self.attributes(&function.attrs, &function.sig.ident);
+        visit::visit_trait_item_fn(self, function);
+    }
+
+    fn visit_path(&mut self, path: &'ast syn::Path) {
+        let segments: Vec<&syn::PathSegment> = path.segments.iter().collect();
+        for (index, segment) in segments.iter().enumerate() {
+            if segment.ident == "flags"
+                && let Some(name) = segments.get(index + 1)
+            {
+                let next = segments.get(index + 2).map(|next| next.ident.to_string());
+                self.push(
+                    Mention::Path {
+                        name: name.ident.to_string(),
+                        next,
+                    },
+                    name.ident.span(),
+                );
+            }
+        }
+        if let Some(last) = segments.last() {
+            self.count(&last.ident);
+        }
+        visit::visit_path(self, path);
+    }
+
+    fn visit_use_path(&mut self, path: &'ast syn::UsePath) {
+        if path.ident == "flags" {
+            self.use_tree(&path.tree);
+        }
+        visit::visit_use_path(self, path);
+    }
+
+    fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        self.count(&call.method);
+        if BY_NAME.contains(&call.method.to_string().as_str())
+            && let Some(Expr::Lit(literal)) = call.args.first()
+            && let Lit::Str(name) = &literal.lit
+        {
+            self.push(Mention::ByName { flag: name.value() }, name.span());
+        }
+        visit::visit_expr_method_call(self, call);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        let is_flags_macro = mac
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "flags");
+        if is_flags_macro && let Ok(path) = syn::parse2::<syn::LitStr>(mac.tokens.clone()) {
+            self.scan.explicit_flags_toml = Some(path.value());
+        } else {
+            self.tokens(mac.tokens.clone());
+        }
+        visit::visit_macro(self, mac);
+    }
+}
+
+impl Visitor<'_> {
+    fn use_tree(&mut self, tree: &syn::UseTree) {
+        match tree {
+            syn::UseTree::Name(name) => self.use_name(&name.ident),
+            syn::UseTree::Rename(rename) => self.use_name(&rename.ident),
+            syn::UseTree::Path(path) => {
+                let next = match &*path.tree {
+                    syn::UseTree::Name(name) => Some(name.ident.to_string()),
+                    _ => None,
+                };
+                self.push(
+                    Mention::Path {
+                        name: path.ident.to_string(),
+                        next,
+                    },
+                    path.ident.span(),
+                );
+            }
+            syn::UseTree::Group(group) => {
+                for item in &group.items {
+                    self.use_tree(item);
+                }
+            }
+            syn::UseTree::Glob(_) => {}
+        }
+    }
+
+    fn use_name(&mut self, ident: &Ident) {
+        if ident != "self" {
+            self.push(
+                Mention::Path {
+                    name: ident.to_string(),
+                    next: None,
+                },
+                ident.span(),
+            );
+        }
+    }
+
+    fn attributes(&mut self, attributes: &[syn::Attribute], function: &Ident) {
+        for attribute in attributes {
+            let is_feature_flag = attribute
+                .path()
+                .segments
+                .last()
+                .is_some_and(|segment| segment.ident == "feature_flag");
+            if !is_feature_flag {
+                continue;
+            }
+            let Ok(list) = attribute.meta.require_list() else {
+                continue;
+            };
+            if let Ok((flag, variant, fallback)) = parse_arguments.parse2(list.tokens.clone()) {
+                let fallback_place = fallback.as_ref().map(|path| Place::of(path.span()));
+                let mention = Mention::Attribute {
+                    flag: flag.to_string(),
+                    variant: variant.map(|variant| variant.to_string()),
+                    function: function.to_string(),
+                    fallback: fallback
+                        .and_then(|path| path.segments.last().map(|last| last.ident.to_string())),
+                    fallback_place,
+                };
+                self.push(mention, flag.span());
+            }
+        }
+    }
+}
+
+/// `NAME [= VARIANT], key = value, ...`: the flag, its variant and the fallback.
+fn parse_arguments(
+    input: ParseStream<'_>,
+) -> syn::Result<(Ident, Option<Ident>, Option<syn::Path>)> {
+    let flag: Ident = input.parse()?;
+    let variant = if input.peek(Token![=]) {
+        input.parse::<Token![=]>()?;
+        Some(input.parse::<Ident>()?)
+    } else {
+        None
+    };
+    let mut fallback = None;
+    while !input.is_empty() {
+        input.parse::<Token![,]>()?;
+        if input.is_empty() {
+            break;
+        }
+        let key: Ident = input.parse()?;
+        input.parse::<Token![=]>()?;
+        if key == "fallback" {
+            fallback = Some(input.parse::<syn::Path>()?);
+        } else {
+            let _: Expr = input.parse()?;
+        }
+    }
+    Ok((flag, variant, fallback))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mentions(source: &str) -> Vec<(Mention, usize, usize)> {
+        scan_text(PathBuf::from("lib.rs"), source.to_owned())
+            .found
+            .into_iter()
+            .map(|found| (found.mention, found.place.line, found.place.column))
+            .collect()
+    }
+
+    fn path(name: &str, next: Option<&str>) -> Mention {
+        Mention::Path {
+            name: name.to_owned(),
+            next: next.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn finds_every_kind_of_mention() {
+        let source = r#"
+use crate::flags::{self, CheckoutLayout, NEW_FLOW};
+
+#[feature_flag(new_flow, fallback = Self::old)]
+fn new(ctx: &Context) {}
+
+#[cfg(feature = "never")]
+fn hidden(ctx: &Context) -> bool {
+    flags::ghost(ctx)
+}
+
+fn main() {
+    let layout = flags::checkout_layout_detail(&ctx);
+    println!("{}", flags::greeting(&ctx));
+    store.set_by_name("page_size", 3);
+    match x { flags::CheckoutLayout::OnePage => {} }
+}
+"#;
+        assert_eq!(
+            mentions(source),
+            [
+                (path("CheckoutLayout", None), 2, 26),
+                (path("NEW_FLOW", None), 2, 42),
+                (
+                    Mention::Attribute {
+                        flag: "new_flow".into(),
+                        variant: None,
+                        function: "new".into(),
+                        fallback: Some("old".into()),
+                        fallback_place: Some(Place {
+                            line: 4,
+                            column: 37,
+                            end_line: 4,
+                            end_column: 46,
+                            byte_start: 90,
+                            byte_end: 99
+                        }),
+                    },
+                    4,
+                    16
+                ),
+                (path("ghost", None), 9, 12),
+                (path("checkout_layout_detail", None), 13, 25),
+                (path("greeting", None), 14, 27),
+                (
+                    Mention::ByName {
+                        flag: "page_size".into()
+                    },
+                    15,
+                    23
+                ),
+                (path("CheckoutLayout", Some("OnePage")), 16, 22),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_explicit_flags_toml_is_noticed() {
+        let scan = scan_text(
+            PathBuf::from("lib.rs"),
+            "flags_runtime::flags!(\"config/flags.toml\");".into(),
+        );
+        assert_eq!(
+            scan.explicit_flags_toml.as_deref(),
+            Some("config/flags.toml")
+        );
+    }
+
+    #[test]
+    fn an_unparsable_file_is_reported_not_fatal() {
+        let scan = scan_text(PathBuf::from("lib.rs"), "fn broken( {".into());
+        assert!(scan.parse_error.is_some());
+    }
+}

@@ -1,0 +1,150 @@
+//! Every finding on a fixture workspace, in every format, against golden outputs; `list` too.
+//! `BLESS=1 cargo test -p cargo-flags --test fixtures` rewrites the goldens after an intended
+//! change; review the diff.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const TODAY: &str = "2026-11-26";
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// Runs the binary, as `cargo flags ...` does; returns the exit code and both outputs.
+fn run(fixture: &Path, args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_cargo-flags"))
+        .arg("flags")
+        .args(args)
+        .arg("--manifest-path")
+        .arg(fixture.join("Cargo.toml"))
+        .output()
+        .unwrap();
+    format!(
+        "exit code: {}\n--- stdout\n{}--- stderr\n{}",
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn compare(golden: &Path, actual: &str, failures: &mut Vec<String>) {
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
+        std::fs::write(golden, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(golden).unwrap_or_default();
+    if expected != actual {
+        failures.push(format!(
+            "{}\n--- expected\n{expected}\n--- actual\n{actual}",
+            golden.display()
+        ));
+    }
+}
+
+#[test]
+fn check_reports_every_finding_in_every_format() {
+    let mut failures = Vec::new();
+    let mut fixtures: Vec<PathBuf> = std::fs::read_dir(fixtures())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.join("Cargo.toml").is_file())
+        .collect();
+    fixtures.sort();
+    assert!(fixtures.len() >= 9, "fixtures are missing");
+    for fixture in &fixtures {
+        let extra = std::fs::read_to_string(fixture.join("args")).unwrap_or_default();
+        let extra: Vec<&str> = extra.lines().filter(|line| !line.is_empty()).collect();
+        for format in ["human", "json", "github", "sarif"] {
+            let mut args = vec!["check", "--today", TODAY, "--format", format];
+            args.extend(&extra);
+            let actual = run(fixture, &args);
+            compare(
+                &fixture.join(format!("expected/check.{format}")),
+                &actual,
+                &mut failures,
+            );
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn exit_codes() {
+    let code = |fixture: &str, args: &[&str]| {
+        let output = run(&fixtures().join(fixture), args);
+        output.lines().next().unwrap_or_default().to_owned()
+    };
+    assert_eq!(code("clean", &["check", "--today", TODAY]), "exit code: 0");
+    assert_eq!(
+        code("expired", &["check", "--today", TODAY]),
+        "exit code: 1"
+    );
+    assert_eq!(
+        code("expiring", &["check", "--today", TODAY]),
+        "exit code: 0",
+        "warnings pass"
+    );
+    assert_eq!(
+        code(
+            "expiring",
+            &["check", "--today", TODAY, "--deny", "warnings"]
+        ),
+        "exit code: 1"
+    );
+    assert_eq!(
+        code("expiring", &["check", "--today", TODAY, "--warn-days", "3"]),
+        "exit code: 0"
+    );
+    assert!(
+        run(
+            &fixtures().join("expiring"),
+            &["check", "--today", TODAY, "--warn-days", "3"]
+        )
+        .contains("no stale flags")
+    );
+    assert_eq!(
+        code("expired", &["check", "--today", "2025-12-01"]),
+        "exit code: 0",
+        "not yet"
+    );
+    assert_eq!(code("invalid", &["check"]), "exit code: 2");
+    assert_eq!(
+        code("incomplete", &["check"]),
+        "exit code: 2",
+        "strict by default"
+    );
+    assert_eq!(code("clean", &["check", "--format", "xml"]), "exit code: 2");
+    assert_eq!(
+        code("clean", &["check", "--today", "tomorrow"]),
+        "exit code: 2"
+    );
+    assert_eq!(code("clean", &["deploy"]), "exit code: 2");
+    assert_eq!(
+        code("clean", &["check", "--package", "nope"]),
+        "exit code: 2"
+    );
+    assert_eq!(
+        code("clean", &["check", "--package", "clean", "--today", TODAY]),
+        "exit code: 0"
+    );
+}
+
+#[test]
+fn list_shows_every_flag_in_every_format() {
+    let mut failures = Vec::new();
+    for fixture in ["released", "clean"] {
+        for format in ["human", "json", "markdown"] {
+            let actual = run(&fixtures().join(fixture), &["list", "--format", format]);
+            compare(
+                &fixtures()
+                    .join(fixture)
+                    .join(format!("expected/list.{format}")),
+                &actual,
+                &mut failures,
+            );
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
