@@ -113,6 +113,9 @@ fn state(flag: &Flag, targeting: Targeting<'_>) -> String {
     if let Some(value) = check::uniform(flag, targeting) {
         return short(&value);
     }
+    if !flag.window.is_always() {
+        return "scheduled".to_owned();
+    }
     match targeting.rules {
         [rule] if rule.matches_everyone() => match &rule.outcome {
             Outcome::Serve(value) => short(&value.value),

@@ -1,0 +1,152 @@
+//! The main demo: a new registration flow, released step by step.
+//!
+//! Testers get it first (a segment), then Estonia and Finland at 25%, then 10% of everyone, in
+//! production; staging has it on for everyone. For sample users the demo prints which flow each
+//! got and why; then it widens the rollout through a live `flags.toml` update, without a
+//! restart, and shows who moved.
+//!
+//! `cargo run -p examples --bin registration` (`FLAGS_ENV=staging` to see staging)
+
+flags_runtime::flags!();
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use flags_runtime::{Context, ReloadEvent, feature_flag};
+
+/// What a registration starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Registration {
+    flow: &'static str,
+    steps: u8,
+}
+
+/// The new flow: the email is verified before the account exists.
+#[feature_flag(new_registration_flow, fallback = register_legacy)]
+fn register(ctx: &Context, email: &str) -> Registration {
+    let _verification_sent_to = email;
+    Registration {
+        flow: "two-step",
+        steps: 2,
+    }
+}
+
+/// The old flow, until the new one is everywhere.
+fn register_legacy(_ctx: &Context, _email: &str) -> Registration {
+    Registration {
+        flow: "one-step",
+        steps: 1,
+    }
+}
+
+/// Sample users: two testers, Estonians and Finns, and people elsewhere.
+const USERS: [(&str, &str); 11] = [
+    ("u-1001", "DE"),
+    ("u-1002", "US"),
+    ("u-2007", "EE"),
+    ("u-2012", "FI"),
+    ("u-2003", "EE"),
+    ("u-2015", "FI"),
+    ("u-2001", "EE"),
+    ("u-2022", "DE"),
+    ("u-2009", "SE"),
+    ("u-2016", "US"),
+    ("u-2002", "BR"),
+];
+
+/// The same flags.toml, with the rollouts widened: 25% to 50% in Estonia and Finland, 10% to
+/// 20% everywhere.
+fn widened_flags_toml() -> String {
+    include_str!("../../../flags.toml")
+        .replacen("rollout = 25\n", "rollout = 50\n", 1)
+        .replacen("rollout = 10\n", "rollout = 20\n", 1)
+}
+
+fn main() -> std::process::ExitCode {
+    let store = flags::store();
+    // `FLAGS_ENV` chooses the environment; without it the demo shows production.
+    if store.environment().is_none()
+        && let Err(error) = store.set_environment(Some("production"))
+    {
+        eprintln!("{error}");
+        return std::process::ExitCode::FAILURE;
+    }
+    let environment = store.environment().unwrap_or_default();
+    println!("Environment: {environment}\n");
+    let before = show(&format!("Who gets which registration flow in {environment}:"));
+
+    // Operations widen the rollout: a new flags.toml, picked up while the service runs.
+    let dir = std::env::temp_dir().join(format!("flags-registration-demo-{}", std::process::id()));
+    let path = dir.join("flags.toml");
+    let written = std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(&path, include_str!("../../../flags.toml")));
+    if let Err(error) = written {
+        eprintln!("cannot write {}: {error}", path.display());
+        return std::process::ExitCode::FAILURE;
+    }
+    let (applied, reloads) = mpsc::channel();
+    store.on_reload(move |event| {
+        let _ = applied.send(event.clone());
+    });
+    let _watcher = store.watch_file(&path, Duration::from_millis(20));
+    let _ = reloads.recv_timeout(Duration::from_secs(5)); // the file as compiled: no change
+
+    println!("\nWidening the rollout in {}: 25% -> 50% in EE/FI, 10% -> 20% everywhere", path.display());
+    if let Err(error) = std::fs::write(&path, widened_flags_toml()) {
+        eprintln!("cannot write {}: {error}", path.display());
+        return std::process::ExitCode::FAILURE;
+    }
+    match reloads.recv_timeout(Duration::from_secs(10)) {
+        Ok(ReloadEvent::Applied(report)) => println!("Reloaded without a restart: {report}\n"),
+        Ok(ReloadEvent::Rejected(error)) => {
+            eprintln!("the new flags.toml was rejected:\n{error}");
+            return std::process::ExitCode::FAILURE;
+        }
+        Err(_) => {
+            eprintln!("the new flags.toml was not picked up");
+            return std::process::ExitCode::FAILURE;
+        }
+    }
+    let after = show("After the update:");
+
+    println!("\nWho moved:");
+    let mut moved = 0;
+    let mut moved_back = 0;
+    for ((user, country), (old, new)) in USERS.iter().zip(before.iter().zip(&after)) {
+        if old != new {
+            moved += 1;
+            if new.flow == "one-step" {
+                moved_back += 1;
+            }
+            println!("  {user} ({country}): {} -> {}", old.flow, new.flow);
+        }
+    }
+    if moved_back == 0 {
+        println!("  {moved} of {} sample users; nobody moved back: rollouts are sticky.", USERS.len());
+    } else {
+        println!("  {moved} of {} sample users, {moved_back} of them back to the old flow.", USERS.len());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    std::process::ExitCode::SUCCESS
+}
+
+/// Prints a table of the sample users' flows and reasons; returns the registrations.
+fn show(title: &str) -> Vec<Registration> {
+    println!("{title}");
+    println!("  {:<8} {:<8} {:<9} why", "user", "country", "flow");
+    USERS
+        .iter()
+        .map(|(user, country)| {
+            let ctx = Context::new(*user).with("country", *country);
+            let registration = register(&ctx, "someone@example.com");
+            let why = flags::new_registration_flow_detail(&ctx).reason;
+            println!(
+                "  {user:<8} {country:<8} {:<9} {why} [{} step{}]",
+                registration.flow,
+                registration.steps,
+                if registration.steps == 1 { "" } else { "s" }
+            );
+            registration
+        })
+        .collect()
+}

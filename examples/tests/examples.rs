@@ -1,0 +1,155 @@
+//! Every example runs, and says what the README says it does.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn run(binary: &str) -> String {
+    let output = Command::new(binary)
+        .env_remove("FLAGS_ENV")
+        .env_remove("FLAGS_FILE")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{binary} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+#[test]
+fn registration_rolls_out_and_widens_without_a_restart() {
+    let output = run(env!("CARGO_BIN_EXE_registration"));
+    assert!(output.starts_with("Environment: production\n"), "{output}");
+    assert!(output.contains("u-1001   DE       two-step  segment `beta_testers` (rule 1)"), "{output}");
+    assert!(output.contains("u-2007   EE       two-step  rollout (rule 2, bucket 16178)"), "{output}");
+    assert!(output.contains("u-2002   BR       one-step  default"), "{output}");
+    assert!(output.contains("Reloaded without a restart: applied "), "{output}");
+    assert!(output.contains("changed new_registration_flow"), "{output}");
+    assert!(output.contains("  u-2003 (EE): one-step -> two-step\n"), "{output}");
+    assert!(output.contains("  u-2009 (SE): one-step -> two-step\n"), "{output}");
+    assert!(output.contains("4 of 11 sample users; nobody moved back"), "{output}");
+}
+
+#[test]
+fn registration_in_staging_is_on_for_everyone() {
+    let output = Command::new(env!("CARGO_BIN_EXE_registration"))
+        .env("FLAGS_ENV", "staging")
+        .env_remove("FLAGS_FILE")
+        .output()
+        .unwrap();
+    let output = String::from_utf8_lossy(&output.stdout);
+    assert!(output.starts_with("Environment: staging\n"), "{output}");
+    assert!(output.contains("u-2002   BR       two-step  default"), "{output}");
+}
+
+#[test]
+fn checkout_ab_measures_the_split_per_account() {
+    let output = run(env!("CARGO_BIN_EXE_checkout_ab"));
+    for (layout, target) in [("classic", 50.0), ("one_page", 25.0), ("express", 25.0)] {
+        let line = output
+            .lines()
+            .find(|line| line.trim_start().starts_with(layout))
+            .unwrap_or_else(|| panic!("no line for {layout}:\n{output}"));
+        let measured: f64 = line
+            .split_whitespace()
+            .nth(2)
+            .and_then(|share| share.trim_end_matches('%').parse().ok())
+            .unwrap();
+        assert!((measured - target).abs() < 2.0, "{layout}: {measured}% for {target}%");
+    }
+    assert!(output.contains("Why: split (rule 1, bucket"), "{output}");
+}
+
+#[test]
+fn scheduled_launch_turns_on_at_the_minute_and_the_kill_switch_works() {
+    let output = run(env!("CARGO_BIN_EXE_scheduled_launch"));
+    let lines: Vec<&str> = output.lines().skip(1).collect();
+    assert!(lines[0].contains("(no banner)") && lines[0].contains("(outside its time window)"));
+    assert!(lines[1].contains("Holiday sale") && lines[1].ends_with("(rule 1)"));
+    assert!(lines[3].contains("(no banner)") && lines[3].ends_with("(killed)"));
+    assert!(lines[4].contains("Holiday sale"));
+    assert!(lines[5].contains("(no banner)") && lines[5].ends_with("(outside its time window)"));
+}
+
+/// Kills the service when the test ends, passed or failed.
+struct Service(Child);
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn get(address: &str, headers: &[(&str, &str)]) -> String {
+    let mut stream = TcpStream::connect(address).unwrap();
+    let mut request = String::from("GET / HTTP/1.1\r\nHost: localhost\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+#[test]
+fn service_answers_per_request_and_follows_the_live_file() {
+    let dir = std::env::temp_dir().join(format!("flags-service-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("flags.toml");
+    let compiled = include_str!("../../flags.toml");
+    std::fs::write(&path, compiled).unwrap();
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_service"))
+        .arg("127.0.0.1:0")
+        .env("FLAGS_FILE", &path)
+        .env("FLAGS_FILE_POLL_MS", "20")
+        .env("FLAGS_ENV", "production")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _service = Service(child);
+    let mut first_line = String::new();
+    BufReader::new(stdout).read_line(&mut first_line).unwrap();
+    let address = first_line
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("unexpected first line: {first_line}"))
+        .to_owned();
+
+    let tester = get(&address, &[("X-User-Id", "u-1001"), ("X-Country", "DE")]);
+    assert!(tester.starts_with("HTTP/1.1 200 OK\r\n"), "{tester}");
+    assert!(tester.contains("registration: two-step (segment `beta_testers` (rule 1))"), "{tester}");
+    let swede = get(&address, &[("X-User-Id", "u-3001"), ("X-Country", "SE")]);
+    assert!(swede.contains("search_page_size: 30\n"), "{swede}");
+    let american = get(&address, &[("X-User-Id", "u-3001"), ("X-Country", "US")]);
+    assert!(american.contains("search_page_size: 20\n"), "{american}");
+    assert!(get(&address, &[]).starts_with("HTTP/1.1 400"), "no user, no context");
+
+    // Search asks for 45 results in the Nordics: a file change, no restart.
+    std::fs::write(&path, compiled.replace("serve = 30", "serve = 45")).unwrap();
+    let start = Instant::now();
+    loop {
+        let swede = get(&address, &[("X-User-Id", "u-3001"), ("X-Country", "SE")]);
+        if swede.contains("search_page_size: 45\n") {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "never reloaded: {swede}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    // A broken file changes nothing.
+    std::fs::write(&path, compiled.replace("serve = 30", "serve = \"many\"")).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let swede = get(&address, &[("X-User-Id", "u-3001"), ("X-Country", "SE")]);
+    assert!(swede.contains("search_page_size: 45\n"), "{swede}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
