@@ -2,7 +2,6 @@
 //! positions, values interned, sets hashed, environments applied. Everything here runs when
 //! definitions load, so that evaluation does no lookups by name and no allocation.
 
-use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
 use flags_schema::reexports::ipnet::IpNet;
@@ -12,8 +11,9 @@ use flags_schema::{
     Condition, Flag, FlagKind, GeoFence, ListValues, Operator, Outcome, Prerequisite, Rule, Schema,
     Segment, Test, Value, Window,
 };
-use hashbrown::{Equivalent, HashSet};
+use hashbrown::{Equivalent, HashMap, HashSet};
 
+use crate::context::same_name;
 use crate::intern::{intern, intern_string};
 use crate::value::Served;
 
@@ -24,6 +24,7 @@ const SCAN_LIMIT: usize = 8;
 pub(crate) struct Definitions {
     pub(crate) flags: Box<[CompiledFlag]>,
     pub(crate) segments: Box<[CompiledSegment]>,
+    /// Hashed with foldhash: by-name lookups are on the evaluation path.
     pub(crate) by_name: HashMap<&'static str, usize>,
 }
 
@@ -176,7 +177,7 @@ impl StrSet {
     #[inline]
     pub(crate) fn contains(&self, text: &str) -> bool {
         match self {
-            StrSet::Scan(items) => items.iter().any(|item| &**item == text),
+            StrSet::Scan(items) => items.iter().any(|item| same_name(item, text)),
             StrSet::Hashed(items) => items.contains(text),
             StrSet::ScanFolded(items) => items.iter().any(|item| eq_folded(item, text)),
             StrSet::HashedFolded(items) => items.contains(&FoldedRef(text)),

@@ -110,10 +110,33 @@ impl<'a> Context<'a> {
     }
 }
 
-/// Attribute names are short: comparing them inline beats a call to `memcmp`.
+/// Equality of the short strings flags compare (attribute names, countries, plans, keys):
+/// inline, eight bytes at a time, which beats a call to `memcmp`; long strings take `memcmp`.
 #[inline(always)]
-fn same_name(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+pub(crate) fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.len() > 32 {
+        return a == b;
+    }
+    let mut left = a.chunks_exact(8);
+    let mut right = b.chunks_exact(8);
+    for (x, y) in left.by_ref().zip(right.by_ref()) {
+        if u64::from_ne_bytes(word(x)) != u64::from_ne_bytes(word(y)) {
+            return false;
+        }
+    }
+    left.remainder()
+        .iter()
+        .zip(right.remainder())
+        .all(|(x, y)| x == y)
+}
+
+#[inline(always)]
+fn word(bytes: &[u8]) -> [u8; 8] {
+    <[u8; 8]>::try_from(bytes).unwrap_or([0; 8])
 }
 
 /// A point on the Earth, for geo-fence rules (`within = { lat, lon, radius_km }`).

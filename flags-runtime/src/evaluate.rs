@@ -16,7 +16,7 @@ use crate::compile::{
     CompiledCondition, CompiledFlag, CompiledOutcome, CompiledRule, CompiledSegment, CompiledTest,
     Definitions, Op, ValueSet, eq_folded,
 };
-use crate::context::{Attribute, Context};
+use crate::context::{Attribute, Context, same_name};
 use crate::value::{Reason, Served};
 
 /// Prerequisites are acyclic (the schema checks it); this bounds the recursion anyway, so
@@ -363,7 +363,7 @@ impl Op {
                 Some(if *folded {
                     eq_folded(text, expected)
                 } else {
-                    text == &**expected
+                    same_name(text, expected)
                 })
             }
             Op::EqNumber(expected) => attribute.as_f64().map(|number| number == *expected),
@@ -397,7 +397,7 @@ impl Op {
                     if *folded {
                         eq_folded(item, needle)
                     } else {
-                        item == &**needle
+                        same_name(item, needle)
                     }
                 })),
                 _ => None,

@@ -4,7 +4,7 @@
 //! never on the evaluation path. Memory grows only with the number of *distinct* strings ever
 //! loaded: reloading the same file a million times interns nothing new.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 use std::sync::{LazyLock, Mutex, PoisonError};
 
 static STRINGS: LazyLock<Mutex<HashMap<&'static str, &'static String>>> =

@@ -60,3 +60,8 @@ pub use key::{FlagInfo, FlagKey};
 pub use live::{ReloadError, ReloadEvent, ReloadReport, Watcher};
 pub use store::{Evaluation, SetError, Store};
 pub use value::{Detail, FlagValue, Reason, Value};
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

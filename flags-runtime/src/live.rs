@@ -1,7 +1,7 @@
 //! Live files: checking a new `flags.toml` against the compiled-in flags, merging it in, and
 //! watching it for changes.
 
-use std::collections::{HashMap, HashSet};
+use hashbrown::{HashMap, HashSet};
 use std::fmt;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::PathBuf;
@@ -104,8 +104,7 @@ pub(crate) fn prepare(
     path: &str,
     text: &str,
 ) -> Result<Prepared, ReloadError> {
-    let source = Arc::new(SourceFile::new(path, text));
-    let file = Schema::from_source(Arc::clone(&source)).map_err(ReloadError::Invalid)?;
+    let file = Schema::parse(path, text).map_err(ReloadError::Invalid)?;
 
     let compiled_flags = by_name(compiled);
     let file_flags = by_name(&file);
@@ -135,19 +134,33 @@ pub(crate) fn prepare(
         );
     }
     if !errors.is_empty() {
+        let source = Arc::new(SourceFile::new(path, text));
         return Err(ReloadError::Invalid(Diagnostics::new(source, errors)));
     }
 
-    let mut merged = compiled.clone();
     let mut pinned = Vec::new();
     let mut missing = Vec::new();
-    for flag in &mut merged.flags {
-        match file_flags.get(flag.name.as_str()) {
-            Some(_) if flag.pinned => pinned.push(flag.name.clone()),
-            Some(replacement) => *flag = (*replacement).clone(),
-            None => missing.push(flag.name.clone()),
-        }
-    }
+    // The binary's flags keep their positions, which typed keys use.
+    let flags = compiled
+        .flags
+        .iter()
+        .map(|flag| match file_flags.get(flag.name.as_str()) {
+            Some(_) if flag.pinned => {
+                pinned.push(flag.name.clone());
+                flag.clone()
+            }
+            Some(replacement) => (*replacement).clone(),
+            None => {
+                missing.push(flag.name.clone());
+                flag.clone()
+            }
+        })
+        .collect();
+    let mut merged = Schema {
+        environments: compiled.environments.clone(),
+        segments: compiled.segments.clone(),
+        flags,
+    };
     let mut unknown = Vec::new();
     for flag in &file.flags {
         if !compiled_flags.contains_key(flag.name.as_str()) {

@@ -6,7 +6,7 @@
 //! mutex, build a complete new snapshot and swap it in, so nobody sees half an update.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use hashbrown::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -314,7 +314,17 @@ impl Store {
     /// The value of the flag called `name`, if it exists and has type `T` (`bool`, `i64`,
     /// `f64`, `&'static str` or [`Value`]).
     pub fn get_by_name<T: FlagValue>(&self, name: &str, ctx: &Context<'_>) -> Option<T> {
-        self.detail_by_name(name, ctx).map(|detail| detail.value)
+        let value = self.with_snapshot(|snapshot| {
+            if !snapshot.listeners.is_empty() {
+                return None;
+            }
+            Some(snapshot.value::<T>(snapshot.definitions.by_name.get(name).copied(), ctx))
+        });
+        match value {
+            Some(value) => value,
+            // Listeners want the reason too.
+            None => self.detail_by_name(name, ctx).map(|detail| detail.value),
+        }
     }
 
     /// The value and reason of the flag called `name`, if it exists and has type `T`.
