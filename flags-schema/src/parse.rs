@@ -78,32 +78,8 @@ const OPERATORS: &[&str] = &[
     "cidr",
     "within",
 ];
-const CONDITION_KEYS: &[&str] = &[
-    "attribute",
-    "negate",
-    "case_insensitive",
-    "flag",
-    "in",
-    "not_in",
-    "eq",
-    "starts_with",
-    "ends_with",
-    "contains",
-    "matches",
-    "lt",
-    "le",
-    "gt",
-    "ge",
-    "before",
-    "after",
-    "semver_eq",
-    "semver_lt",
-    "semver_le",
-    "semver_gt",
-    "semver_ge",
-    "cidr",
-    "within",
-];
+/// The keys of an attribute condition besides its operator.
+const CONDITION_KEYS: &[&str] = &["attribute", "negate", "case_insensitive", "flag"];
 const STRING_OPERATORS: &[&str] = &[
     "in",
     "not_in",
@@ -974,7 +950,7 @@ impl Reader {
                 test: Test::Flag(prerequisite),
             });
         }
-        let all_known = self.check_keys(table, CONDITION_KEYS, &where_);
+        let all_known = self.check_keys_of(table, &[CONDITION_KEYS, OPERATORS], &where_);
         let case_insensitive = self.optional_bool(table, "case_insensitive", context);
         let attribute = match table.get("attribute") {
             Some(value) => {
@@ -1419,16 +1395,27 @@ impl Reader {
         allowed: &[&str],
         context: &dyn fmt::Display,
     ) -> bool {
+        self.check_keys_of(table, &[allowed], context)
+    }
+
+    /// [`Reader::check_keys`] with the allowed keys in several lists.
+    fn check_keys_of(
+        &mut self,
+        table: &DeTable<'_>,
+        allowed: &[&[&str]],
+        context: &dyn fmt::Display,
+    ) -> bool {
+        let allowed = || allowed.iter().flat_map(|keys| keys.iter().copied());
         let mut all_known = true;
         for (key, _) in table.iter() {
             let name = key.get_ref().as_ref();
-            if allowed.contains(&name) {
+            if allowed().any(|known| known == name) {
                 continue;
             }
             all_known = false;
-            let help = match names::suggest(name, allowed.iter().copied()) {
+            let help = match names::suggest(name, allowed()) {
                 Some(similar) => format!("a key with a similar name exists: `{similar}`"),
-                None => format!("expected one of {}", names::list(allowed)),
+                None => format!("expected one of {}", names::list(allowed())),
             };
             self.push(
                 Diagnostic::error(key.span(), format!("unknown key `{name}` in {context}"))
