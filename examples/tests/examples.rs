@@ -24,14 +24,35 @@ fn run(binary: &str) -> String {
 fn registration_rolls_out_and_widens_without_a_restart() {
     let output = run(env!("CARGO_BIN_EXE_registration"));
     assert!(output.starts_with("Environment: production\n"), "{output}");
-    assert!(output.contains("u-1001   DE       two-step  segment `beta_testers` (rule 1)"), "{output}");
-    assert!(output.contains("u-2007   EE       two-step  rollout (rule 2, bucket 16178)"), "{output}");
-    assert!(output.contains("u-2002   BR       one-step  default"), "{output}");
-    assert!(output.contains("Reloaded without a restart: applied "), "{output}");
+    assert!(
+        output.contains("u-1001   DE       two-step  segment `beta_testers` (rule 1)"),
+        "{output}"
+    );
+    assert!(
+        output.contains("u-2007   EE       two-step  rollout (rule 2, bucket 16178)"),
+        "{output}"
+    );
+    assert!(
+        output.contains("u-2002   BR       one-step  default"),
+        "{output}"
+    );
+    assert!(
+        output.contains("Reloaded without a restart: applied "),
+        "{output}"
+    );
     assert!(output.contains("changed new_registration_flow"), "{output}");
-    assert!(output.contains("  u-2003 (EE): one-step -> two-step\n"), "{output}");
-    assert!(output.contains("  u-2009 (SE): one-step -> two-step\n"), "{output}");
-    assert!(output.contains("4 of 11 sample users; nobody moved back"), "{output}");
+    assert!(
+        output.contains("  u-2003 (EE): one-step -> two-step\n"),
+        "{output}"
+    );
+    assert!(
+        output.contains("  u-2009 (SE): one-step -> two-step\n"),
+        "{output}"
+    );
+    assert!(
+        output.contains("4 of 11 sample users; nobody moved back"),
+        "{output}"
+    );
 }
 
 #[test]
@@ -43,7 +64,10 @@ fn registration_in_staging_is_on_for_everyone() {
         .unwrap();
     let output = String::from_utf8_lossy(&output.stdout);
     assert!(output.starts_with("Environment: staging\n"), "{output}");
-    assert!(output.contains("u-2002   BR       two-step  default"), "{output}");
+    assert!(
+        output.contains("u-2002   BR       two-step  default"),
+        "{output}"
+    );
 }
 
 #[test]
@@ -59,7 +83,10 @@ fn checkout_ab_measures_the_split_per_account() {
             .nth(2)
             .and_then(|share| share.trim_end_matches('%').parse().ok())
             .unwrap();
-        assert!((measured - target).abs() < 2.0, "{layout}: {measured}% for {target}%");
+        assert!(
+            (measured - target).abs() < 2.0,
+            "{layout}: {measured}% for {target}%"
+        );
     }
     assert!(output.contains("Why: split (rule 1, bucket"), "{output}");
 }
@@ -127,12 +154,18 @@ fn service_answers_per_request_and_follows_the_live_file() {
 
     let tester = get(&address, &[("X-User-Id", "u-1001"), ("X-Country", "DE")]);
     assert!(tester.starts_with("HTTP/1.1 200 OK\r\n"), "{tester}");
-    assert!(tester.contains("registration: two-step (segment `beta_testers` (rule 1))"), "{tester}");
+    assert!(
+        tester.contains("registration: two-step (segment `beta_testers` (rule 1))"),
+        "{tester}"
+    );
     let swede = get(&address, &[("X-User-Id", "u-3001"), ("X-Country", "SE")]);
     assert!(swede.contains("search_page_size: 30\n"), "{swede}");
     let american = get(&address, &[("X-User-Id", "u-3001"), ("X-Country", "US")]);
     assert!(american.contains("search_page_size: 20\n"), "{american}");
-    assert!(get(&address, &[]).starts_with("HTTP/1.1 400"), "no user, no context");
+    assert!(
+        get(&address, &[]).starts_with("HTTP/1.1 400"),
+        "no user, no context"
+    );
 
     // Search asks for 45 results in the Nordics: a file change, no restart.
     std::fs::write(&path, compiled.replace("serve = 30", "serve = 45")).unwrap();
@@ -142,7 +175,10 @@ fn service_answers_per_request_and_follows_the_live_file() {
         if swede.contains("search_page_size: 45\n") {
             break;
         }
-        assert!(start.elapsed() < Duration::from_secs(10), "never reloaded: {swede}");
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "never reloaded: {swede}"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 

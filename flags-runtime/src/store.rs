@@ -5,8 +5,8 @@
 //! cache (`arc_swap::Cache`: one atomic load and a pointer compare). Writers serialize on a
 //! mutex, build a complete new snapshot and swap it in, so nobody sees half an update.
 
-use std::cell::RefCell;
 use hashbrown::HashMap;
+use std::cell::RefCell;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

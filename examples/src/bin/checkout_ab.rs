@@ -36,7 +36,9 @@ fn main() {
         let layouts: Vec<flags::CheckoutLayout> = (0..3)
             .map(|person| {
                 let user = format!("user-{account}-{person}");
-                flags::checkout_layout(&Context::new(user.as_str()).with("account_id", account_id.as_str()))
+                flags::checkout_layout(
+                    &Context::new(user.as_str()).with("account_id", account_id.as_str()),
+                )
             })
             .collect();
         assert!(
@@ -47,11 +49,17 @@ fn main() {
     }
 
     println!("Checkout layouts over {ACCOUNTS} accounts (3 users each, bucketed by account):");
-    println!("  {:<10} {:>8} {:>9} {:>8}", "layout", "accounts", "measured", "target");
+    println!(
+        "  {:<10} {:>8} {:>9} {:>8}",
+        "layout", "accounts", "measured", "target"
+    );
     for (layout, target) in flags::CheckoutLayout::ALL.iter().zip([50.0, 25.0, 25.0]) {
         let count = counts[*layout as usize];
         let share = count as f64 * 100.0 / ACCOUNTS as f64;
-        println!("  {:<10} {count:>8} {share:>8.2}% {target:>7.1}%", layout.as_str());
+        println!(
+            "  {:<10} {count:>8} {share:>8.2}% {target:>7.1}%",
+            layout.as_str()
+        );
     }
 
     let ctx = Context::new("user-42-0").with("account_id", "acct-42");

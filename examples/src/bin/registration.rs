@@ -73,7 +73,9 @@ fn main() -> std::process::ExitCode {
     }
     let environment = store.environment().unwrap_or_default();
     println!("Environment: {environment}\n");
-    let before = show(&format!("Who gets which registration flow in {environment}:"));
+    let before = show(&format!(
+        "Who gets which registration flow in {environment}:"
+    ));
 
     // Operations widen the rollout: a new flags.toml, picked up while the service runs.
     let dir = std::env::temp_dir().join(format!("flags-registration-demo-{}", std::process::id()));
@@ -91,7 +93,10 @@ fn main() -> std::process::ExitCode {
     let _watcher = store.watch_file(&path, Duration::from_millis(20));
     let _ = reloads.recv_timeout(Duration::from_secs(5)); // the file as compiled: no change
 
-    println!("\nWidening the rollout in {}: 25% -> 50% in EE/FI, 10% -> 20% everywhere", path.display());
+    println!(
+        "\nWidening the rollout in {}: 25% -> 50% in EE/FI, 10% -> 20% everywhere",
+        path.display()
+    );
     if let Err(error) = std::fs::write(&path, widened_flags_toml()) {
         eprintln!("cannot write {}: {error}", path.display());
         return std::process::ExitCode::FAILURE;
@@ -122,9 +127,15 @@ fn main() -> std::process::ExitCode {
         }
     }
     if moved_back == 0 {
-        println!("  {moved} of {} sample users; nobody moved back: rollouts are sticky.", USERS.len());
+        println!(
+            "  {moved} of {} sample users; nobody moved back: rollouts are sticky.",
+            USERS.len()
+        );
     } else {
-        println!("  {moved} of {} sample users, {moved_back} of them back to the old flow.", USERS.len());
+        println!(
+            "  {moved} of {} sample users, {moved_back} of them back to the old flow.",
+            USERS.len()
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
     std::process::ExitCode::SUCCESS

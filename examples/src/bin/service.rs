@@ -22,7 +22,9 @@ use flags_runtime::{Context, ReloadEvent};
 const MAX_HEAD: usize = 16 * 1024;
 
 fn main() -> std::process::ExitCode {
-    let address = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+    let address = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
     let listener = match TcpListener::bind(&address) {
         Ok(listener) => listener,
         Err(error) => {
@@ -73,7 +75,11 @@ fn serve(stream: TcpStream) -> std::io::Result<()> {
         }
         size += line.len();
         if size > MAX_HEAD {
-            return respond(stream, "431 Request Header Fields Too Large", "headers too large\n");
+            return respond(
+                stream,
+                "431 Request Header Fields Too Large",
+                "headers too large\n",
+            );
         }
         if let Some((name, value)) = line.split_once(':') {
             headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
@@ -111,7 +117,11 @@ fn page(ctx: &Context) -> String {
     format!(
         "user: {}\nregistration: {} ({})\ncheckout: {}\nsearch_page_size: {}\nholiday_banner: {}\n",
         ctx.key(),
-        if registration.value { "two-step" } else { "one-step" },
+        if registration.value {
+            "two-step"
+        } else {
+            "one-step"
+        },
         registration.reason,
         flags::checkout_layout(ctx),
         flags::search_page_size(ctx),
