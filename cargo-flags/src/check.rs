@@ -301,7 +301,7 @@ fn check_group(
     }
 }
 
-enum Resolved<'a> {
+pub(crate) enum Resolved<'a> {
     Flag(&'a str),
     /// `flags::store`, `flags::all`: generated items, not flags.
     Generated,
@@ -309,7 +309,7 @@ enum Resolved<'a> {
 }
 
 /// Which flag a mention names in `schema`, by the naming rules of the generated module.
-fn resolve<'a>(schema: &'a Schema, mention: &Mention) -> Resolved<'a> {
+pub(crate) fn resolve<'a>(schema: &'a Schema, mention: &Mention) -> Resolved<'a> {
     let found = |name: &str| {
         schema
             .flag(name)
@@ -369,7 +369,11 @@ pub(crate) fn uniform(flag: &Flag, targeting: flags_schema::Targeting<'_>) -> Op
             return None;
         }
         value = Some(served);
-        if rule.matches_everyone() && rule.outcome.single_value().is_some() {
+        // A rollout or split by an attribute skips the contexts that lack it.
+        let reaches_everyone = rule.matches_everyone()
+            && (rule.bucket_by.is_none()
+                || matches!(rule.outcome, flags_schema::Outcome::Serve(_)));
+        if reaches_everyone && rule.outcome.single_value().is_some() {
             // Everyone reaches this rule or an earlier one, all serving the same value.
             let gated = !flag.requires.is_empty() || !flag.window.is_always();
             return (!gated || served == default).then(|| served.clone());

@@ -3,12 +3,11 @@
 
 use std::collections::HashMap;
 
-use flags_schema::{Flag, FlagKind, Outcome, Percent, Schema, Targeting, Value};
+use flags_schema::{Flag, Outcome, Percent, Schema, Targeting, Value};
 use serde::Serialize;
 
 use crate::check;
 use crate::project::Project;
-use crate::scan::Mention;
 
 /// One row of the list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -20,7 +19,7 @@ pub struct Row {
     pub kind: String,
     /// Who to ask.
     pub owner: String,
-    /// `YYYY-MM-DD`, or `permanent`.
+    /// `YYYY-MM-DD`, `permanent`, or `none` (a flag read with `--lenient` that lacks its date).
     pub expires: String,
     /// The state in each environment (`base` when none are declared): `on`, `off`, a value,
     /// `25%`, `split` or `targeted`.
@@ -42,11 +41,7 @@ pub fn rows(project: &Project) -> Vec<Row> {
         let mut references: HashMap<&str, usize> = HashMap::new();
         for &index in &group.files {
             for found in &project.files[index].found {
-                let name = match &found.mention {
-                    Mention::Attribute { flag, .. } | Mention::ByName { flag } => flag.as_str(),
-                    Mention::Path { name, .. } => name.as_str(),
-                };
-                if let Some(flag) = owner_flag(&group.schema, name) {
+                if let check::Resolved::Flag(flag) = check::resolve(&group.schema, &found.mention) {
                     *references.entry(flag).or_default() += 1;
                 }
             }
@@ -69,24 +64,6 @@ pub fn rows(project: &Project) -> Vec<Row> {
         }
     }
     rows
-}
-
-/// The flag a name in code belongs to: `x`, `x_detail`, `X`, or the enum of a variant flag.
-fn owner_flag<'a>(schema: &'a Schema, name: &str) -> Option<&'a str> {
-    let direct = |name: &str| schema.flag(name).map(|flag| flag.name.as_str());
-    direct(name)
-        .or_else(|| name.strip_suffix("_detail").and_then(direct))
-        .or_else(|| {
-            direct(&name.to_ascii_lowercase())
-                .filter(|_| name.chars().all(|c| !c.is_ascii_lowercase()))
-        })
-        .or_else(|| {
-            schema
-                .flags
-                .iter()
-                .find(|flag| matches!(flag.kind, FlagKind::Variants(_)) && flag.enum_name() == name)
-                .map(|flag| flag.name.as_str())
-        })
 }
 
 fn states(schema: &Schema, flag: &Flag) -> Vec<(String, String)> {

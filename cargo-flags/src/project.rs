@@ -144,10 +144,13 @@ impl Project {
         let mut group_of: HashMap<PathBuf, usize> = HashMap::new();
         let mut groups: Vec<Group> = Vec::new();
         let mut ungrouped = Vec::new();
+        // As the macros do: `FLAGS_TOML`, relative to the package, before the nearest file.
+        let configured = std::env::var_os("FLAGS_TOML").filter(|path| !path.is_empty());
         for (index, (file, package)) in files.iter().zip(&package_of).enumerate() {
-            let flags_toml = match explicit.get(package) {
-                Some(path) => Some(path.clone()),
-                None => {
+            let flags_toml = match (explicit.get(package), &configured) {
+                (Some(path), _) => Some(path.clone()),
+                (None, Some(configured)) => Some(packages[*package].1.join(configured)),
+                (None, None) => {
                     let dir = file
                         .path
                         .parent()

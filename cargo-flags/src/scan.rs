@@ -179,7 +179,7 @@ impl Visitor<'_> {
                     }
                 }
                 TokenTree::Ident(ident) if BY_NAME.contains(&ident.to_string().as_str()) => {
-                    if let Some(TokenTree::Group(arguments)) = tokens.get(index + 1)
+                    if let Some(TokenTree::Group(arguments)) = arguments_after(&tokens[index + 1..])
                         && arguments.delimiter() == Delimiter::Parenthesis
                         && let Some(TokenTree::Literal(literal)) =
                             arguments.stream().into_iter().next()
@@ -192,6 +192,32 @@ impl Visitor<'_> {
                 _ => {}
             }
         }
+    }
+}
+
+/// The argument list after a method's name, past a turbofish (`::<bool>`) if there is one.
+fn arguments_after(tokens: &[TokenTree]) -> Option<&TokenTree> {
+    match tokens {
+        [
+            TokenTree::Punct(first),
+            TokenTree::Punct(second),
+            TokenTree::Punct(open),
+            rest @ ..,
+        ] if first.as_char() == ':' && second.as_char() == ':' && open.as_char() == '<' => {
+            let mut depth = 1usize;
+            let mut position = 0;
+            while depth > 0 {
+                match rest.get(position)? {
+                    TokenTree::Punct(punct) if punct.as_char() == '<' => depth += 1,
+                    TokenTree::Punct(punct) if punct.as_char() == '>' => depth -= 1,
+                    _ => {}
+                }
+                position += 1;
+            }
+            rest.get(position)
+        }
+        [first, ..] => Some(first),
+        [] => None,
     }
 }
 
@@ -411,6 +437,7 @@ fn main() {
     let layout = flags::checkout_layout_detail(&ctx);
     println!("{}", flags::greeting(&ctx));
     store.set_by_name("page_size", 3);
+    assert!(store.get_by_name::<bool>("in_a_macro", &ctx).unwrap());
     match x { flags::CheckoutLayout::OnePage => {} }
 }
 "#;
@@ -447,7 +474,14 @@ fn main() {
                     15,
                     23
                 ),
-                (path("CheckoutLayout", Some("OnePage")), 16, 22),
+                (
+                    Mention::ByName {
+                        flag: "in_a_macro".into()
+                    },
+                    16,
+                    39
+                ),
+                (path("CheckoutLayout", Some("OnePage")), 17, 22),
             ]
         );
     }

@@ -9,7 +9,7 @@ pub(crate) fn flag(flag: &Flag, today: Date) -> String {
     doc.push_str(&format!("* Flag: `{}`\n", flag.name));
     doc.push_str(&format!("* Owner: {}\n", flag.owner));
     match &flag.expires {
-        Some(expires) if expires.value < today => {
+        Some(expires) if flag.is_expired(today) => {
             doc.push_str(&format!("* Expires: {} (**expired**)\n", expires.value));
         }
         Some(expires) => doc.push_str(&format!("* Expires: {}\n", expires.value)),

@@ -24,9 +24,12 @@ use proc_macro::TokenStream;
 
 /// Generates the typed module `flags` from `flags.toml`.
 ///
-/// `flags!()` reads the nearest `flags.toml` upward from the file that calls it (then from the
-/// crate's `Cargo.toml`); `flags!("path/to/flags.toml")` reads the given file, relative to the
-/// calling file like `include_str!`. The module holds, for every flag:
+/// `flags!()` reads the nearest `flags.toml` upward from the file that calls it (for a crate's
+/// own sources, the folder of its `Cargo.toml` comes first), or the file `FLAGS_TOML` names in
+/// the build's environment; `flags!("path/to/flags.toml")` reads the given file, relative to
+/// the calling file like `include_str!`. `#[feature_flag]` finds its file the first way, so a
+/// crate that uses it names a file elsewhere with `FLAGS_TOML` (in `.cargo/config.toml`'s
+/// `[env]`) rather than in `flags!("...")`. The module holds, for every flag:
 ///
 /// * an accessor, `flags::new_registration_flow(&ctx) -> bool` (`i64`, `f64`, `&'static str`,
 ///   or a generated enum for variant flags), documented with the flag's description, owner,
@@ -41,7 +44,7 @@ use proc_macro::TokenStream;
 /// ```
 /// flags_runtime::flags!();
 ///
-/// let ctx = flags_runtime::Context::new("u-1001").with("country", "EE");
+/// let ctx = flags_runtime::Context::new("u-1001").with("country", "DE");
 /// let page_size: i64 = flags::search_page_size(&ctx);
 /// assert_eq!(page_size, 20);
 /// let layout: flags::CheckoutLayout = flags::checkout_layout(&ctx.clone().with("account_id", "a-1"));

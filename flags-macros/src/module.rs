@@ -78,7 +78,7 @@ fn module(loaded: &Loaded, caller: Option<&Path>) -> TokenStream {
 
             /// The compiled-in definitions; including the file also rebuilds the crate when
             /// it changes.
-            const __SOURCE: &str = include_str!(#path);
+            const __SOURCE: &str = ::core::include_str!(#path);
             const __SCHEMA: u64 = #schema_id;
             static __FLAGS: [::flags_runtime::FlagInfo; #count] = [#(#infos),*];
 
@@ -166,7 +166,7 @@ fn flag_items(index: usize, flag: &Flag, today: flags_schema::Date) -> TokenStre
         flag.name, flag.name
     );
     let deprecated = match &flag.expires {
-        Some(expires) if expires.value < today => {
+        Some(expires) if flag.is_expired(today) => {
             let note = docs::expired(flag, expires.value);
             quote!(#[deprecated(note = #note)])
         }
@@ -213,7 +213,7 @@ fn flag_items(index: usize, flag: &Flag, today: flags_schema::Date) -> TokenStre
         }
     };
     let variant_enum = match &flag.kind {
-        FlagKind::Variants(variants) => variant_enum(flag, variants),
+        FlagKind::Variants(variants) => variant_enum(flag, variants, &deprecated),
         _ => quote!(),
     };
     quote! {
@@ -228,7 +228,11 @@ fn flag_items(index: usize, flag: &Flag, today: flags_schema::Date) -> TokenStre
     }
 }
 
-fn variant_enum(flag: &Flag, variants: &[flags_schema::Spanned<String>]) -> TokenStream {
+fn variant_enum(
+    flag: &Flag,
+    variants: &[flags_schema::Spanned<String>],
+    deprecated: &TokenStream,
+) -> TokenStream {
     let span = Span::call_site();
     let name = names::enum_name(flag, span);
     let count = variants.len();
@@ -245,6 +249,7 @@ fn variant_enum(flag: &Flag, variants: &[flags_schema::Spanned<String>]) -> Toke
     let indices = (0..count).map(|index| index as u16);
     quote! {
         #[doc = #doc]
+        #deprecated
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum #name {
             #(#[doc = #variant_docs] #idents,)*
@@ -278,27 +283,42 @@ fn variant_enum(flag: &Flag, variants: &[flags_schema::Spanned<String>]) -> Toke
             }
         }
 
+        // A store built from another file may order the variants differently: positions are
+        // checked against the names it gives, and names decide when they differ.
         impl ::flags_runtime::FlagValue for #name {
             #[inline]
             fn __from_served(
                 served: ::flags_runtime::__private::Served,
-                _: &[&'static str],
+                variants: &[&'static str],
             ) -> ::core::option::Option<Self> {
-                match served {
-                    ::flags_runtime::__private::Served::Variant(index) => match index {
-                        #(#indices => ::core::option::Option::Some(Self::#idents),)*
-                        _ => ::core::option::Option::None,
-                    },
+                let ::flags_runtime::__private::Served::Variant(index) = served else {
+                    return ::core::option::Option::None;
+                };
+                let by_position = match index {
+                    #(#indices => ::core::option::Option::Some(Self::#idents),)*
                     _ => ::core::option::Option::None,
+                };
+                match variants.get(usize::from(index)) {
+                    ::core::option::Option::Some(name)
+                        if by_position.is_none_or(|variant| variant.as_str() != *name) =>
+                    {
+                        Self::from_name(name)
+                    }
+                    _ => by_position,
                 }
             }
 
             fn __into_served(
                 self,
-                _: &[&'static str],
+                variants: &[&'static str],
             ) -> ::core::option::Option<::flags_runtime::__private::Served> {
+                let index = if variants.is_empty() {
+                    self as usize
+                } else {
+                    variants.iter().position(|name| *name == self.as_str())?
+                };
                 ::core::option::Option::Some(::flags_runtime::__private::Served::Variant(
-                    self as u16,
+                    u16::try_from(index).ok()?,
                 ))
             }
         }

@@ -69,7 +69,8 @@ impl<'a> Context<'a> {
         &self.key
     }
 
-    /// An attribute by name. `"key"` gives the key unless an attribute of that name was set.
+    /// An attribute by name. (Rules may also test the key as the attribute `"key"`, unless the
+    /// context sets an attribute of that name.)
     #[inline]
     pub fn get(&self, name: &str) -> Option<&Attribute<'a>> {
         self.attributes

@@ -290,6 +290,9 @@ pub(crate) fn log(event: &ReloadEvent) {
     }
 }
 
+/// The shortest pause between two reads of a watched file.
+const MIN_INTERVAL: Duration = Duration::from_millis(10);
+
 /// Watches a live file until dropped.
 #[must_use = "the file is watched until the watcher is dropped"]
 pub struct Watcher {
@@ -313,6 +316,8 @@ enum Seen {
 
 impl Watcher {
     pub(crate) fn start(store: Store, path: PathBuf, interval: Duration) -> Watcher {
+        // Polling with no pause would only burn a core.
+        let interval = interval.max(MIN_INTERVAL);
         let mut seen = poll(&store, &path, Seen::Nothing);
         let weak = store.downgrade();
         drop(store);

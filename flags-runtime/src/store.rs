@@ -50,7 +50,8 @@ pub enum SetError {
     WrongType {
         /// The flag.
         flag: String,
-        /// Its type: `bool`, `int`, `float`, `string` or one of the variants.
+        /// What it takes: "a boolean", "an integer", "a float", "a string", or "one of ..." its
+        /// variants.
         expected: String,
     },
     /// The flag is pinned at compile time; nothing at run time changes it.
@@ -104,6 +105,32 @@ impl Snapshot {
         self.definitions.by_name.get(name).copied()
     }
 
+    /// What the listeners are to hear of an evaluation, if there are listeners; taken from
+    /// the snapshot that evaluated, and told once the thread's snapshot cache is released.
+    #[inline]
+    fn notice<T: FlagValue>(
+        &self,
+        index: Option<usize>,
+        detail: Option<&Detail<T>>,
+    ) -> Option<Notice> {
+        if self.listeners.is_empty() {
+            return None;
+        }
+        self.notice_of(index?, detail?.value)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn notice_of<T: FlagValue>(&self, index: usize, value: T) -> Option<Notice> {
+        let flag = self.definitions.flags.get(index)?;
+        let served = value.__into_served(&flag.variants)?;
+        Some(Notice {
+            listeners: Arc::clone(&self.listeners),
+            flag: flag.name,
+            value: Value::__from_served(served, &flag.variants)?,
+        })
+    }
+
     /// The typed value of the flag at `index`.
     #[inline(always)]
     fn value<T: FlagValue>(&self, index: Option<usize>, ctx: &Context<'_>) -> Option<T> {
@@ -126,6 +153,27 @@ impl Snapshot {
             value: T::__from_served(served, &flag.variants)?,
             reason: why.reason(&self.definitions),
         })
+    }
+}
+
+/// An evaluation to tell the listeners of.
+struct Notice {
+    listeners: Arc<[Listener]>,
+    flag: &'static str,
+    value: Value,
+}
+
+impl Notice {
+    fn tell(self, reason: Reason, context: &Context<'_>) {
+        let evaluation = Evaluation {
+            flag: self.flag,
+            value: self.value,
+            reason,
+            context,
+        };
+        for listener in self.listeners.iter() {
+            listener(&evaluation);
+        }
     }
 }
 
@@ -297,16 +345,18 @@ impl Store {
     /// The flag's value for `ctx`, with the reason.
     #[inline]
     pub fn detail<T: FlagValue>(&self, key: FlagKey<T>, ctx: &Context<'_>) -> Detail<T> {
-        let (detail, listened) = self.with_snapshot(|snapshot| {
+        let (detail, notice) = self.with_snapshot(|snapshot| {
             let index = snapshot.position(&key);
-            (snapshot.detail(index, ctx), !snapshot.listeners.is_empty())
+            let detail = snapshot.detail(index, ctx);
+            let notice = snapshot.notice(index, detail.as_ref());
+            (detail, notice)
         });
         let detail = detail.unwrap_or(Detail {
             value: key.default_value(),
             reason: Reason::Unknown,
         });
-        if listened {
-            self.notify(key.name(), &detail, ctx);
+        if let Some(notice) = notice {
+            notice.tell(detail.reason, ctx);
         }
         detail
     }
@@ -329,49 +379,16 @@ impl Store {
 
     /// The value and reason of the flag called `name`, if it exists and has type `T`.
     pub fn detail_by_name<T: FlagValue>(&self, name: &str, ctx: &Context<'_>) -> Option<Detail<T>> {
-        let (detail, listened) = self.with_snapshot(|snapshot| {
+        let (detail, notice) = self.with_snapshot(|snapshot| {
             let index = snapshot.definitions.by_name.get(name).copied();
-            (
-                snapshot.detail::<T>(index, ctx),
-                !snapshot.listeners.is_empty(),
-            )
+            let detail = snapshot.detail::<T>(index, ctx);
+            let notice = snapshot.notice(index, detail.as_ref());
+            (detail, notice)
         });
-        if let Some(detail) = &detail
-            && listened
-        {
-            self.notify(name, detail, ctx);
+        if let (Some(detail), Some(notice)) = (&detail, notice) {
+            notice.tell(detail.reason, ctx);
         }
         detail
-    }
-
-    /// Tells the listeners; out of line, since most stores have none.
-    #[inline(never)]
-    fn notify<T: FlagValue>(&self, name: &str, detail: &Detail<T>, ctx: &Context<'_>) {
-        let snapshot = self.inner.current.load_full();
-        let Some(flag) = snapshot
-            .definitions
-            .by_name
-            .get(name)
-            .and_then(|index| snapshot.definitions.flags.get(*index))
-        else {
-            return;
-        };
-        let Some(value) = detail
-            .value
-            .__into_served(&flag.variants)
-            .and_then(|served| Value::__from_served(served, &flag.variants))
-        else {
-            return;
-        };
-        let evaluation = Evaluation {
-            flag: flag.name,
-            value,
-            reason: detail.reason,
-            context: ctx,
-        };
-        for listener in snapshot.listeners.iter() {
-            listener(&evaluation);
-        }
     }
 
     /// Runs `read` on the current snapshot, through this thread's cache when it can.
@@ -477,7 +494,7 @@ impl Store {
         });
         let Some(value) = value else {
             let expected = if flag.variants.is_empty() {
-                format!("a {}", kind_name(flag.kind))
+                kind_name(flag.kind).to_owned()
             } else {
                 format!("one of {}", flag.variants.join(", "))
             };
@@ -747,12 +764,13 @@ fn kind_of(served: Served) -> Kind {
     }
 }
 
+/// "a boolean", "an integer", ... for messages.
 fn kind_name(kind: Kind) -> &'static str {
     match kind {
-        Kind::Bool => "boolean",
-        Kind::Int => "integer",
-        Kind::Float => "float",
-        Kind::Str => "string",
-        Kind::Variant => "variant",
+        Kind::Bool => "a boolean",
+        Kind::Int => "an integer",
+        Kind::Float => "a float",
+        Kind::Str => "a string",
+        Kind::Variant => "a variant",
     }
 }

@@ -145,14 +145,18 @@ impl From<SystemTime> for Timestamp {
     }
 }
 
-impl From<Timestamp> for SystemTime {
-    fn from(timestamp: Timestamp) -> Self {
+impl TryFrom<Timestamp> for SystemTime {
+    type Error = Timestamp;
+
+    /// The same instant, if this platform's `SystemTime` can hold it.
+    fn try_from(timestamp: Timestamp) -> Result<Self, Timestamp> {
         let offset = Duration::from_millis(timestamp.0.unsigned_abs());
-        if timestamp.0 >= 0 {
-            UNIX_EPOCH + offset
+        let instant = if timestamp.0 >= 0 {
+            UNIX_EPOCH.checked_add(offset)
         } else {
-            UNIX_EPOCH - offset
-        }
+            UNIX_EPOCH.checked_sub(offset)
+        };
+        instant.ok_or(timestamp)
     }
 }
 

@@ -231,7 +231,7 @@ impl Located {
         let line_chars = line_text.chars().count();
         let underline_start = self.column.saturating_sub(1).min(line_chars);
         let underline_end = if self.end_line == self.line {
-            self.end_column.saturating_sub(1)
+            self.end_column.saturating_sub(1).min(line_chars)
         } else {
             line_chars
         };

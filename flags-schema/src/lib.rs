@@ -97,32 +97,32 @@ impl Schema {
     /// ```
     pub fn parse_lenient(path: &str, text: &str) -> Result<(Schema, Diagnostics), Diagnostics> {
         let source = Arc::new(SourceFile::new(path, text));
-        match Schema::check(text) {
-            Ok(schema) => Ok((schema, Diagnostics::new(source, Vec::new()))),
-            Err(errors) => {
-                let parsed = parse::parse(text);
-                let all_incomplete = errors
-                    .iter()
-                    .all(|error| error.code == Some(parse::INCOMPLETE));
-                if all_incomplete && !parsed.syntax_failed {
-                    Ok((parsed.schema, Diagnostics::new(source, errors)))
-                } else {
-                    Err(Diagnostics::new(source, errors))
-                }
-            }
+        let (schema, errors) = Schema::read(text);
+        let all_incomplete = errors
+            .iter()
+            .all(|error| error.code == Some(parse::INCOMPLETE));
+        match schema {
+            Some(schema) if all_incomplete => Ok((schema, Diagnostics::new(source, errors))),
+            _ => Err(Diagnostics::new(source, errors)),
         }
     }
 
     fn check(text: &str) -> Result<Schema, Vec<Diagnostic>> {
+        match Schema::read(text) {
+            (Some(schema), errors) if errors.is_empty() => Ok(schema),
+            (_, errors) => Err(errors),
+        }
+    }
+
+    /// The schema as read (`None` when the TOML itself is malformed) and every error; the
+    /// schema holds placeholders where there are errors.
+    fn read(text: &str) -> (Option<Schema>, Vec<Diagnostic>) {
         let parsed = parse::parse(text);
         let mut errors = parsed.errors;
-        if !parsed.syntax_failed {
-            errors.extend(validate::validate(&parsed.schema, &parsed.untyped_flags));
+        if parsed.syntax_failed {
+            return (None, errors);
         }
-        if errors.is_empty() {
-            Ok(parsed.schema)
-        } else {
-            Err(errors)
-        }
+        errors.extend(validate::validate(&parsed.schema, &parsed.untyped_flags));
+        (Some(parsed.schema), errors)
     }
 }

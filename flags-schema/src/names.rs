@@ -1,8 +1,8 @@
 //! Names: what a flag or variant may be called, what the generated Rust items are called,
 //! and "did you mean" suggestions. The macros and the CLI use these so they agree.
 
-/// Words a flag may not be called although they are snake_case: Rust keywords (a generated
-/// `fn match` would not compile) and the items `flags!()` generates beside the flags.
+/// Names a flag may not have although they are snake_case and not keywords: the items
+/// `flags!()` generates beside the flags (`flags::store()`, `flags::all()`).
 pub const RESERVED: &[&str] = &["store", "all"];
 
 const KEYWORDS: &[&str] = &[

@@ -17,8 +17,9 @@ use crate::names;
 pub(crate) enum Condition {
     /// The flag is evaluated: `condition` is a `bool` expression over `context`.
     Evaluated { condition: TokenStream },
-    /// The flag is pinned: the branch is decided now.
-    Pinned(bool),
+    /// The flag is pinned: the branch is decided now. `key` names the flag's key, so that
+    /// using an expired flag still warns.
+    Pinned { new_path: bool, key: TokenStream },
 }
 
 pub(crate) struct Plan {
@@ -63,7 +64,12 @@ pub(crate) fn plan(args: &mut Args, function: &ItemFn, caller: Option<&Path>) ->
         .map_or_else(|| quote!(crate::flags), ToTokens::to_token_stream);
     let condition = match flag {
         Some(flag) if flag.pinned => {
-            Some(Condition::Pinned(pinned_branch(flag, variant.as_deref())))
+            let flag_span = args.flag.span();
+            let key = names::key(flag, flag_span);
+            Some(Condition::Pinned {
+                new_path: pinned_branch(flag, variant.as_deref()),
+                key: quote_spanned!(flag_span=> #module::#key),
+            })
         }
         Some(flag) => context(&mut ctxt, args, function).map(|context| {
             let flag_span = args.flag.span();

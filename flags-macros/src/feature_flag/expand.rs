@@ -66,10 +66,18 @@ pub(crate) fn function(mut function: ItemFn, plan: Plan) -> TokenStream {
         },
         // The flag is pinned: the chosen path is called directly, and the other one, still
         // type-checked, is removed by the optimizer.
-        Condition::Pinned(true) => quote! {
+        Condition::Pinned {
+            new_path: true,
+            key,
+        } => quote! {
+            let _: ::flags_runtime::FlagKey<_> = #key;
             if true #new_path else { #fallback_call }
         },
-        Condition::Pinned(false) => quote! {
+        Condition::Pinned {
+            new_path: false,
+            key,
+        } => quote! {
+            let _: ::flags_runtime::FlagKey<_> = #key;
             if false #new_path else { #fallback_call }
         },
     };

@@ -12,8 +12,19 @@ fn no_banner(_ctx: &Context) -> &'static str {
     ""
 }
 
+#[feature_flag(old_pinned, fallback = old_search)]
+fn new_search() -> u8 {
+    2
+}
+
+fn old_search() -> u8 {
+    1
+}
+
 fn main() {
     let ctx = Context::new("u-1");
     banner(&ctx);
+    new_search();
     if flags::old_banner(&ctx) {}
+    let _layout: flags::OldLayout = flags::OldLayout::A;
 }

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context as TaskContext, Poll, Waker};
 
-use flags_runtime::{feature_flag, Context};
+use flags_runtime::{Context, feature_flag};
 
 #[feature_flag(new_registration_flow, fallback = fetch_legacy)]
 async fn fetch(ctx: &Context<'_>, id: u32) -> String {
@@ -32,7 +32,10 @@ impl Client {
 /// These futures never wait, so one poll finishes them.
 fn block_on<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
-    match future.as_mut().poll(&mut TaskContext::from_waker(Waker::noop())) {
+    match future
+        .as_mut()
+        .poll(&mut TaskContext::from_waker(Waker::noop()))
+    {
         Poll::Ready(output) => output,
         Poll::Pending => unreachable!("the future waited"),
     }

@@ -2,7 +2,7 @@
 //! visibility, attributes and documentation kept.
 
 flags_runtime::flags!();
-use flags_runtime::{feature_flag, Context};
+use flags_runtime::{Context, feature_flag};
 
 /// Registers a user.
 #[feature_flag(new_registration_flow, fallback = register_legacy)]
@@ -49,7 +49,7 @@ fn greet_legacy(user: &User) -> String {
 }
 
 mod nested {
-    use flags_runtime::{feature_flag, Context};
+    use flags_runtime::{Context, feature_flag};
 
     #[feature_flag(new_registration_flow, fallback = off, module = crate::flags)]
     pub fn on(ctx: &mut Context) -> bool {
@@ -91,16 +91,32 @@ fn layout_a() -> char {
 fn main() {
     let tester = Context::new("tester");
     let visitor = Context::new("visitor");
-    assert_eq!(register(&tester, "ada@example.com"), "two-step ada@example.com");
-    assert_eq!(register(&visitor, "ada@example.com"), "one-step ada@example.com");
+    assert_eq!(
+        register(&tester, "ada@example.com"),
+        "two-step ada@example.com"
+    );
+    assert_eq!(
+        register(&visitor, "ada@example.com"),
+        "one-step ada@example.com"
+    );
 
     assert_eq!(one_page(&Context::new("one-page-user")), "one page");
     assert_eq!(one_page(&Context::new("express-user")), "classic");
     assert_eq!(express(Context::new("express-user")), "express");
     assert_eq!(express(Context::new("one-page-user")), "classic");
 
-    assert_eq!(greet(&User { id: "tester".into() }), "welcome, tester");
-    assert_eq!(greet(&User { id: "visitor".into() }), "hello, visitor");
+    assert_eq!(
+        greet(&User {
+            id: "tester".into()
+        }),
+        "welcome, tester"
+    );
+    assert_eq!(
+        greet(&User {
+            id: "visitor".into()
+        }),
+        "hello, visitor"
+    );
 
     assert!(nested::on(&mut Context::new("tester")));
     assert!(!nested::on(&mut Context::new("visitor")));

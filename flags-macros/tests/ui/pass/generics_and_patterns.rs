@@ -4,7 +4,7 @@
 flags_runtime::flags!();
 use std::fmt::Display;
 
-use flags_runtime::{feature_flag, Context};
+use flags_runtime::{Context, feature_flag};
 
 #[feature_flag(new_registration_flow, fallback = longest_legacy)]
 fn longest<'a, T>(ctx: &Context, a: &'a T, b: &'a T) -> &'a T

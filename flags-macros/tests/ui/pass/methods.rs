@@ -1,7 +1,7 @@
 //! Methods taking `&self`, `&mut self` and `self`, associated functions, trait methods.
 
 flags_runtime::flags!();
-use flags_runtime::{feature_flag, Context};
+use flags_runtime::{Context, feature_flag};
 
 #[derive(Clone)]
 struct Checkout {

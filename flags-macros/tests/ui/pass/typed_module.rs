@@ -11,7 +11,13 @@ fn main() {
     assert!(on);
     assert!(!flags::new_registration_flow(&visitor));
     let detail = flags::new_registration_flow_detail(&tester);
-    assert_eq!(detail.reason, Reason::Segment { rule: 0, segment: "testers" });
+    assert_eq!(
+        detail.reason,
+        Reason::Segment {
+            rule: 0,
+            segment: "testers"
+        }
+    );
 
     let page_size: i64 = flags::search_page_size(&visitor);
     assert_eq!(page_size, 20);
@@ -24,7 +30,10 @@ fn main() {
     assert_eq!(layout, flags::CheckoutLayout::Express);
     assert_eq!(layout.to_string(), "express");
     assert_eq!(layout.as_str(), "express");
-    assert_eq!(flags::CheckoutLayout::from_name("one_page"), Some(flags::CheckoutLayout::OnePage));
+    assert_eq!(
+        flags::CheckoutLayout::from_name("one_page"),
+        Some(flags::CheckoutLayout::OnePage)
+    );
     assert_eq!(flags::CheckoutLayout::ALL.len(), 3);
     let label = match flags::checkout_layout(&visitor) {
         flags::CheckoutLayout::Classic => "classic",
@@ -43,12 +52,23 @@ fn main() {
     let store = flags::store();
     store.set(flags::SEARCH_PAGE_SIZE, 50).unwrap();
     assert_eq!(flags::search_page_size(&visitor), 50);
-    store.set(flags::CHECKOUT_LAYOUT, flags::CheckoutLayout::OnePage).unwrap();
-    assert_eq!(flags::checkout_layout(&visitor), flags::CheckoutLayout::OnePage);
+    store
+        .set(flags::CHECKOUT_LAYOUT, flags::CheckoutLayout::OnePage)
+        .unwrap();
+    assert_eq!(
+        flags::checkout_layout(&visitor),
+        flags::CheckoutLayout::OnePage
+    );
     store.kill(flags::NEW_REGISTRATION_FLOW).unwrap();
     assert!(!flags::new_registration_flow(&tester));
-    assert_eq!(flags::new_registration_flow_detail(&tester).reason, Reason::Killed);
-    assert!(store.set(flags::SHIPPED, false).is_err(), "pinned flags cannot change");
+    assert_eq!(
+        flags::new_registration_flow_detail(&tester).reason,
+        Reason::Killed
+    );
+    assert!(
+        store.set(flags::SHIPPED, false).is_err(),
+        "pinned flags cannot change"
+    );
     store.clear_all();
     assert!(flags::new_registration_flow(&tester));
 
@@ -56,7 +76,40 @@ fn main() {
     let info = flags::NEW_REGISTRATION_FLOW.info();
     assert_eq!(info.owner, "growth-team");
     assert_eq!(info.expires, Some("2099-03-01"));
-    assert_eq!(flags::all().len(), 9);
+    assert_eq!(flags::all().len(), 11);
     assert_eq!(flags::all()[1].variants, ["classic", "one_page", "express"]);
-    assert!(flags::all().iter().any(|flag| flag.name == "search_page_size" && flag.permanent));
+    assert!(
+        flags::all()
+            .iter()
+            .any(|flag| flag.name == "search_page_size" && flag.permanent)
+    );
+
+    // A store built from a file that orders the variants differently: keys go by name.
+    let other = flags_runtime::Store::from_toml(
+        "other.toml",
+        r#"
+[flags.checkout_layout]
+description = "Reordered"
+owner = "payments"
+expires = 2099-01-15
+variants = ["express", "one_page", "classic"]
+default = "one_page"
+"#,
+    )
+    .unwrap();
+    assert_eq!(
+        other.get(flags::CHECKOUT_LAYOUT, &visitor),
+        flags::CheckoutLayout::OnePage
+    );
+    other
+        .set(flags::CHECKOUT_LAYOUT, flags::CheckoutLayout::Express)
+        .unwrap();
+    assert_eq!(
+        other.get(flags::CHECKOUT_LAYOUT, &visitor),
+        flags::CheckoutLayout::Express
+    );
+    assert_eq!(
+        other.get_by_name::<&str>("checkout_layout", &visitor),
+        Some("express")
+    );
 }
