@@ -112,8 +112,8 @@ fn contexts() -> Vec<Context<'static>> {
         .collect()
 }
 
-fn rotate(bencher: divan::Bencher, flag: FlagKey<bool>) {
-    let store = store();
+/// Calls `evaluate` on the next context of the rotation, once per iteration.
+fn rotate<T>(bencher: divan::Bencher, mut evaluate: impl FnMut(&Context<'static>) -> T) {
     let contexts = contexts();
     let mut next = 0;
     bencher.bench_local(|| {
@@ -121,75 +121,59 @@ fn rotate(bencher: divan::Bencher, flag: FlagKey<bool>) {
         if next == contexts.len() {
             next = 0;
         }
-        store.get(flag, black_box(&contexts[next]))
+        evaluate(black_box(&contexts[next]))
     });
+}
+
+/// Evaluates `flag` in the benchmark store.
+fn rotate_flag(bencher: divan::Bencher, flag: FlagKey<bool>) {
+    let store = store();
+    rotate(bencher, |ctx| store.get(flag, ctx));
 }
 
 /// What the harness itself costs: picking the next context.
 #[divan::bench(sample_count = 200, sample_size = 2000)]
 fn baseline_context_rotation(bencher: divan::Bencher) {
-    let contexts = contexts();
-    let mut next = 0;
-    bencher.bench_local(|| {
-        next += 1;
-        if next == contexts.len() {
-            next = 0;
-        }
-        black_box(&contexts[next]).key().len()
-    });
+    rotate(bencher, |ctx| ctx.key().len());
 }
 
 #[divan::bench(sample_count = 200, sample_size = 2000)]
 fn bool_flag_without_rules(bencher: divan::Bencher) {
-    rotate(bencher, key(0, &PLAIN));
+    rotate_flag(bencher, key(0, &PLAIN));
 }
 
 #[divan::bench(sample_count = 200, sample_size = 2000)]
 fn rollout_25_percent(bencher: divan::Bencher) {
-    rotate(bencher, key(1, &ROLLOUT));
+    rotate_flag(bencher, key(1, &ROLLOUT));
 }
 
 #[divan::bench(sample_count = 200, sample_size = 2000)]
 fn country_in_50_countries(bencher: divan::Bencher) {
-    rotate(bencher, key(2, &COUNTRIES));
+    rotate_flag(bencher, key(2, &COUNTRIES));
 }
 
 #[divan::bench(sample_count = 200, sample_size = 2000)]
 fn user_list_of_1000(bencher: divan::Bencher) {
-    rotate(bencher, key(3, &USERS));
+    rotate_flag(bencher, key(3, &USERS));
 }
 
 #[divan::bench(sample_count = 200, sample_size = 2000)]
 fn ten_rules(bencher: divan::Bencher) {
-    rotate(bencher, key(4, &TEN_RULES));
+    rotate_flag(bencher, key(4, &TEN_RULES));
 }
 
 #[divan::bench(sample_count = 200, sample_size = 2000)]
 fn by_name(bencher: divan::Bencher) {
     let store = store();
-    let contexts = contexts();
-    let mut next = 0;
-    bencher.bench_local(|| {
-        next += 1;
-        if next == contexts.len() {
-            next = 0;
-        }
-        store.get_by_name::<bool>(black_box("rollout"), black_box(&contexts[next]))
+    rotate(bencher, |ctx| {
+        store.get_by_name::<bool>(black_box("rollout"), ctx)
     });
 }
 
 #[divan::bench(sample_count = 200, sample_size = 2000)]
 fn with_detail(bencher: divan::Bencher) {
     let store = store();
-    let contexts = contexts();
-    let mut next = 0;
-    bencher.bench_local(|| {
-        next += 1;
-        if next == contexts.len() {
-            next = 0;
-        }
-        store.detail(key(1, &ROLLOUT), black_box(&contexts[next]))
-    });
+    rotate(bencher, |ctx| store.detail(key(1, &ROLLOUT), ctx));
 }
 
 #[divan::bench(sample_count = 200, sample_size = 2000)]
