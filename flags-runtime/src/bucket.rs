@@ -21,64 +21,27 @@ pub const BUCKETS: u32 = 100_000;
 /// ```
 #[inline]
 pub fn bucket(salt: &str, value: &str) -> u32 {
-    bucket_of_parts(salt.as_bytes(), b"", value.as_bytes())
+    hash_parts(&[salt.as_bytes(), b":", value.as_bytes()])
 }
 
-/// Joins `salt:sign digits` in a stack buffer when it fits (one-shot hashing is several times
-/// faster than feeding pieces), and streams the pieces otherwise. Same bytes, same hash.
-#[inline]
-fn bucket_of_parts(salt: &[u8], sign: &[u8], value: &[u8]) -> u32 {
-    const JOINED: usize = 128;
-    let parts: [&[u8]; 4] = [salt, b":", sign, value];
-    let length: usize = parts.iter().map(|part| part.len()).sum();
-    let hash = if length <= JOINED {
-        let mut joined = [0u8; JOINED];
-        let mut at = 0;
-        for part in parts {
-            at = append(&mut joined, at, part);
-        }
-        mur3::murmurhash3_x86_32(&joined[..length], 0)
-    } else {
-        let mut hasher = Hasher32::with_seed(0);
-        for part in parts {
-            hasher.write(part);
-        }
-        hasher.finish32()
-    };
-    scale(hash)
-}
+/// A salt with its `:` separator, joined once when definitions load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Salt(Box<[u8]>);
 
-/// Copies `part` to `joined[at..]` by eight-byte words: for the short strings hashed here,
-/// this is much faster than a call to `memcpy`. The caller checked that everything fits.
-#[inline(always)]
-fn append(joined: &mut [u8], at: usize, part: &[u8]) -> usize {
-    let mut words = part.chunks_exact(8);
-    let mut to = at;
-    for word in words.by_ref() {
-        if let Some(target) = joined.get_mut(to..to + 8)
-            && let Ok(target) = <&mut [u8; 8]>::try_from(target)
-            && let Ok(word) = <[u8; 8]>::try_from(word)
-        {
-            *target = word;
-        }
-        to += 8;
+impl Salt {
+    pub(crate) fn new(salt: &str) -> Salt {
+        Salt([salt.as_bytes(), b":"].concat().into())
     }
-    for &byte in words.remainder() {
-        if let Some(target) = joined.get_mut(to) {
-            *target = byte;
-        }
-        to += 1;
-    }
-    to
 }
 
+/// [`bucket`], with the salt joined beforehand.
 #[inline]
-fn scale(hash: u32) -> u32 {
-    ((u64::from(hash) * u64::from(BUCKETS)) >> 32) as u32
+pub(crate) fn bucket_salted(salt: &Salt, value: &str) -> u32 {
+    hash_parts(&[&salt.0, value.as_bytes()])
 }
 
 /// The bucket of an integer attribute: its decimal text, without allocating.
-pub(crate) fn bucket_int(salt: &str, value: i64) -> u32 {
+pub(crate) fn bucket_int(salt: &Salt, value: i64) -> u32 {
     let mut digits = [0u8; 20];
     let mut position = digits.len();
     let mut rest = value.unsigned_abs();
@@ -91,5 +54,39 @@ pub(crate) fn bucket_int(salt: &str, value: i64) -> u32 {
         }
     }
     let sign: &[u8] = if value < 0 { b"-" } else { b"" };
-    bucket_of_parts(salt.as_bytes(), sign, &digits[position..])
+    hash_parts(&[&salt.0, sign, &digits[position..]])
+}
+
+/// Joins the parts in a stack buffer when they fit (one-shot hashing is several times faster
+/// than feeding pieces), and streams them otherwise. Same bytes, same hash.
+#[inline(always)]
+fn hash_parts<const N: usize>(parts: &[&[u8]; N]) -> u32 {
+    const JOINED: usize = 128;
+    let length: usize = parts.iter().map(|part| part.len()).sum();
+    let hash = match length {
+        0..=JOINED => {
+            let mut joined = [0u8; JOINED];
+            let mut at = 0;
+            for part in parts {
+                if let Some(target) = joined.get_mut(at..at + part.len()) {
+                    target.copy_from_slice(part);
+                }
+                at += part.len();
+            }
+            mur3::murmurhash3_x86_32(joined.get(..length).unwrap_or_default(), 0)
+        }
+        _ => {
+            let mut hasher = Hasher32::with_seed(0);
+            for part in parts {
+                hasher.write(part);
+            }
+            hasher.finish32()
+        }
+    };
+    scale(hash)
+}
+
+#[inline]
+fn scale(hash: u32) -> u32 {
+    ((u64::from(hash) * u64::from(BUCKETS)) >> 32) as u32
 }

@@ -13,6 +13,7 @@ use flags_schema::{
 };
 use hashbrown::{Equivalent, HashMap, HashSet};
 
+use crate::bucket::Salt;
 use crate::context::same_name;
 use crate::intern::{intern, intern_string};
 use crate::value::Served;
@@ -36,7 +37,7 @@ pub(crate) struct CompiledFlag {
     pub(crate) pinned: bool,
     pub(crate) requires: Box<[(usize, Served)]>,
     pub(crate) window: Span,
-    pub(crate) salt: Box<str>,
+    pub(crate) salt: Salt,
     pub(crate) rules: Box<[CompiledRule]>,
 }
 
@@ -89,6 +90,9 @@ impl Span {
 }
 
 pub(crate) struct CompiledRule {
+    /// No window, users or segments: only the conditions decide (the commonest rule), and the
+    /// evaluator skips the other checks.
+    pub(crate) conditions_only: bool,
     pub(crate) users: Option<StrSet>,
     pub(crate) segments: Box<[usize]>,
     pub(crate) conditions: Box<[CompiledCondition]>,
@@ -174,8 +178,17 @@ impl StrSet {
         (!items.is_empty()).then(|| StrSet::new(items, false))
     }
 
-    #[inline]
+    /// Small exact sets, the commonest, are scanned inline; the others are a call away.
+    #[inline(always)]
     pub(crate) fn contains(&self, text: &str) -> bool {
+        match self {
+            StrSet::Scan(items) => items.iter().any(|item| same_name(item, text)),
+            _ => self.contains_other(text),
+        }
+    }
+
+    #[inline(never)]
+    fn contains_other(&self, text: &str) -> bool {
         match self {
             StrSet::Scan(items) => items.iter().any(|item| same_name(item, text)),
             StrSet::Hashed(items) => items.contains(text),
@@ -327,7 +340,7 @@ impl Compiler<'_> {
                 .filter_map(|prerequisite| self.prerequisite(prerequisite))
                 .collect(),
             window: Span::of(&flag.window),
-            salt: flag.bucket_salt().into(),
+            salt: Salt::new(flag.bucket_salt()),
             rules: targeting
                 .rules
                 .iter()
@@ -361,15 +374,19 @@ impl Compiler<'_> {
                 )
             }
         };
+        let users = StrSet::optional(&rule.users);
+        let segments: Box<[usize]> = rule
+            .segments
+            .iter()
+            .filter_map(|name| self.segment_index.get(name.value.as_str()).copied())
+            .collect();
+        let window = Span::of(&rule.window);
         CompiledRule {
-            users: StrSet::optional(&rule.users),
-            segments: rule
-                .segments
-                .iter()
-                .filter_map(|name| self.segment_index.get(name.value.as_str()).copied())
-                .collect(),
+            conditions_only: users.is_none() && segments.is_empty() && window.is_always(),
+            users,
+            segments,
             conditions: self.conditions(&rule.when),
-            window: Span::of(&rule.window),
+            window,
             bucket_by: rule.bucket_by.as_deref().map(Into::into),
             outcome,
         }

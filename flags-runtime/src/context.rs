@@ -112,32 +112,45 @@ impl<'a> Context<'a> {
 }
 
 /// Equality of the short strings flags compare (attribute names, countries, plans, keys):
-/// inline, eight bytes at a time, which beats a call to `memcmp`; long strings take `memcmp`.
+/// inline, with at most two overlapping loads per side for up to 32 bytes, which beats a call
+/// to `memcmp`; longer strings take `memcmp`.
 #[inline(always)]
 pub(crate) fn same_name(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
+    let length = a.len();
+    if length != b.len() {
         return false;
     }
-    if a.len() > 32 {
-        return a == b;
-    }
-    let mut left = a.chunks_exact(8);
-    let mut right = b.chunks_exact(8);
-    for (x, y) in left.by_ref().zip(right.by_ref()) {
-        if u64::from_ne_bytes(word(x)) != u64::from_ne_bytes(word(y)) {
-            return false;
+    // Each pair of loads covers every byte: the second one ends where the string ends.
+    match length {
+        0 => true,
+        1..=3 => {
+            let at = [0, length / 2, length - 1];
+            at.iter().all(|&at| a.get(at) == b.get(at))
         }
+        4..=7 => {
+            load::<4>(a, 0) == load::<4>(b, 0)
+                && load::<4>(a, length - 4) == load::<4>(b, length - 4)
+        }
+        8..=16 => {
+            load::<8>(a, 0) == load::<8>(b, 0)
+                && load::<8>(a, length - 8) == load::<8>(b, length - 8)
+        }
+        17..=32 => {
+            load::<16>(a, 0) == load::<16>(b, 0)
+                && load::<16>(a, length - 16) == load::<16>(b, length - 16)
+        }
+        _ => a == b,
     }
-    left.remainder()
-        .iter()
-        .zip(right.remainder())
-        .all(|(x, y)| x == y)
 }
 
+/// `N` bytes from `at`, which the caller keeps in bounds.
 #[inline(always)]
-fn word(bytes: &[u8]) -> [u8; 8] {
-    <[u8; 8]>::try_from(bytes).unwrap_or([0; 8])
+fn load<const N: usize>(bytes: &[u8], at: usize) -> [u8; N] {
+    bytes
+        .get(at..at + N)
+        .and_then(|window| <[u8; N]>::try_from(window).ok())
+        .unwrap_or([0; N])
 }
 
 /// A point on the Earth, for geo-fence rules (`within = { lat, lon, radius_km }`).
@@ -371,5 +384,31 @@ impl<'a> From<&'a [&'a str]> for Attribute<'a> {
 impl<'a, const N: usize> From<[&'a str; N]> for Attribute<'a> {
     fn from(items: [&'a str; N]) -> Self {
         Attribute::List(items.into_iter().map(Cow::Borrowed).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::same_name;
+
+    proptest! {
+        /// Every length class of the overlapping loads, against plain equality: equal
+        /// strings, and strings that differ in exactly one byte anywhere.
+        #[test]
+        fn same_name_is_equality(text in "[a-c]{0,40}", flip in any::<prop::sample::Index>()) {
+            prop_assert!(same_name(&text, &text.clone()));
+            if !text.is_empty() {
+                let mut bytes = text.clone().into_bytes();
+                let at = flip.index(bytes.len());
+                bytes[at] = b'z';
+                let other = String::from_utf8(bytes).unwrap_or_default();
+                prop_assert_eq!(same_name(&text, &other), text == other);
+                prop_assert!(!same_name(&text, &other));
+            }
+            let longer = format!("{text}a");
+            prop_assert!(!same_name(&text, &longer));
+        }
     }
 }

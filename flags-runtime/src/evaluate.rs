@@ -11,7 +11,7 @@ use std::time::SystemTime;
 use flags_schema::Timestamp;
 use flags_schema::reexports::semver::Version;
 
-use crate::bucket::{bucket, bucket_int};
+use crate::bucket::{Salt, bucket_int, bucket_salted};
 use crate::compile::{
     CompiledCondition, CompiledFlag, CompiledOutcome, CompiledRule, CompiledSegment, CompiledTest,
     Definitions, Op, ValueSet, eq_folded,
@@ -252,8 +252,15 @@ impl<'a> Evaluator<'a> {
             .is_some_and(|flag| self.flag::<Served>(index, flag, ctx, depth + 1) == expected)
     }
 
-    #[inline]
+    #[inline(always)]
     fn rule_matches(&self, rule: &CompiledRule, ctx: &Context<'_>, depth: u8) -> Option<Matched> {
+        if rule.conditions_only {
+            return rule
+                .conditions
+                .iter()
+                .all(|condition| self.condition(condition, ctx, depth))
+                .then_some(Matched::Conditions);
+        }
         if !rule.window.is_always() && !rule.window.contains(self.now.get()) {
             return None;
         }
@@ -303,29 +310,31 @@ impl<'a> Evaluator<'a> {
                 .all(|condition| self.condition(condition, ctx, depth))
     }
 
-    #[inline]
+    #[inline(always)]
     fn attribute<'c>(&self, ctx: &'c Context<'c>, name: &'static str) -> Option<&'c Attribute<'c>> {
         let position = match self.last_attribute.get() {
             Some((last, position)) if std::ptr::eq(last, name) => position,
-            _ => {
-                let position = ctx.position(name);
-                self.last_attribute.set(Some((name, position)));
-                position
-            }
+            _ => self.find_attribute(ctx, name),
         };
         ctx.at(position?)
     }
 
+    #[inline(never)]
+    fn find_attribute(&self, ctx: &Context<'_>, name: &'static str) -> Option<usize> {
+        let position = ctx.position(name);
+        self.last_attribute.set(Some((name, position)));
+        position
+    }
+
     /// A missing or ill-typed attribute never matches, negated or not.
-    #[inline]
+    #[inline(always)]
     fn condition(&self, condition: &CompiledCondition, ctx: &Context<'_>, depth: u8) -> bool {
         let holds = match &condition.test {
             CompiledTest::Flag { index, expected } => self.flag_is(*index, *expected, ctx, depth),
             CompiledTest::Attribute { name, op } => {
                 let tested = match self.attribute(ctx, name) {
                     Some(attribute) => op.test(attribute),
-                    None if *name == "key" => op.test(&Attribute::String(Cow::Borrowed(ctx.key()))),
-                    None => None,
+                    None => op.test_key(name, ctx),
                 };
                 match tested {
                     Some(holds) => holds,
@@ -339,22 +348,50 @@ impl<'a> Evaluator<'a> {
 
 /// The bucket of the context for a rule: by the `bucket_by` attribute, or the key.
 #[inline]
-fn bucket_of(rule: &CompiledRule, salt: &str, ctx: &Context<'_>) -> Option<u32> {
+fn bucket_of(rule: &CompiledRule, salt: &Salt, ctx: &Context<'_>) -> Option<u32> {
     let Some(attribute) = &rule.bucket_by else {
-        return Some(bucket(salt, ctx.key()));
+        return Some(bucket_salted(salt, ctx.key()));
     };
     match ctx.get(attribute) {
-        Some(Attribute::String(text)) => Some(bucket(salt, text)),
+        Some(Attribute::String(text)) => Some(bucket_salted(salt, text)),
         Some(Attribute::Int(number)) => Some(bucket_int(salt, *number)),
-        None if &**attribute == "key" => Some(bucket(salt, ctx.key())),
+        None if &**attribute == "key" => Some(bucket_salted(salt, ctx.key())),
         _ => None,
     }
 }
 
 impl Op {
-    /// `None` when the attribute has the wrong type for the operator.
-    #[inline]
+    /// `None` when the attribute has the wrong type for the operator. The commonest tests
+    /// (a string in a set, a string equal to another) are inlined into the rule loop; the
+    /// others are a call away.
+    #[inline(always)]
     fn test(&self, attribute: &Attribute<'_>) -> Option<bool> {
+        match (self, attribute) {
+            (Op::In(ValueSet::Strings(set)), Attribute::String(text)) => Some(set.contains(text)),
+            (Op::NotIn(ValueSet::Strings(set)), Attribute::String(text)) => {
+                Some(!set.contains(text))
+            }
+            (Op::EqStr(expected, false), Attribute::String(text)) => {
+                Some(same_name(text, expected))
+            }
+            _ => self.test_other(attribute),
+        }
+    }
+
+    /// A test of the attribute `name`, which the context lacks: rules may test the key as the
+    /// attribute `"key"`.
+    #[cold]
+    #[inline(never)]
+    fn test_key(&self, name: &str, ctx: &Context<'_>) -> Option<bool> {
+        if name == "key" {
+            self.test_other(&Attribute::String(Cow::Borrowed(ctx.key())))
+        } else {
+            None
+        }
+    }
+
+    #[inline(never)]
+    fn test_other(&self, attribute: &Attribute<'_>) -> Option<bool> {
         match self {
             Op::In(set) => set.contains(attribute),
             Op::NotIn(set) => set.contains(attribute).map(|found| !found),
@@ -439,7 +476,6 @@ impl Op {
 }
 
 impl ValueSet {
-    #[inline]
     fn contains(&self, attribute: &Attribute<'_>) -> Option<bool> {
         match (self, attribute) {
             (ValueSet::Strings(set), Attribute::String(text)) => Some(set.contains(text)),

@@ -302,6 +302,14 @@ fn readers_see_the_old_or_the_new_configuration_never_a_mix() {
     }
 }
 
+/// Replaces the file in one step, as deployments should: a plain write truncates first, and a
+/// poll in between would see (and rightly reject) a half-written file.
+fn replace(path: &std::path::Path, text: impl AsRef<[u8]>) {
+    let staged = path.with_extension("toml.new");
+    std::fs::write(&staged, text).unwrap();
+    std::fs::rename(&staged, path).unwrap();
+}
+
 #[test]
 fn a_watched_file_is_applied_when_it_changes_and_a_bad_version_is_skipped() {
     let dir = std::env::temp_dir().join(format!("flags-watch-{}", std::process::id()));
@@ -312,7 +320,7 @@ fn a_watched_file_is_applied_when_it_changes_and_a_bad_version_is_skipped() {
             "[flags.page_size]\ndescription = \"x\"\nowner = \"y\"\npermanent = true\ndefault = {size}\n"
         )
     };
-    std::fs::write(&path, page_size(30)).unwrap();
+    replace(&path, page_size(30));
 
     let store = store();
     let rejected = Arc::new(Mutex::new(0));
@@ -340,10 +348,10 @@ fn a_watched_file_is_applied_when_it_changes_and_a_bad_version_is_skipped() {
             thread::sleep(Duration::from_millis(5));
         }
     };
-    std::fs::write(&path, page_size(40)).unwrap();
+    replace(&path, page_size(40));
     eventually(40);
 
-    std::fs::write(&path, "[flags.page_size]\ndefault = \"oops\"\n").unwrap();
+    replace(&path, "[flags.page_size]\ndefault = \"oops\"\n");
     let start = Instant::now();
     while *rejected.lock().unwrap() == 0 {
         assert!(
@@ -368,11 +376,11 @@ fn a_watched_file_is_applied_when_it_changes_and_a_bad_version_is_skipped() {
         "a missing file changes nothing"
     );
 
-    std::fs::write(&path, page_size(60)).unwrap();
+    replace(&path, page_size(60));
     eventually(60);
 
     drop(watcher);
-    std::fs::write(&path, page_size(70)).unwrap();
+    replace(&path, page_size(70));
     thread::sleep(Duration::from_millis(100));
     assert_eq!(
         store.get_by_name::<i64>("page_size", &ctx),
