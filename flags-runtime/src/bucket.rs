@@ -6,10 +6,6 @@
 //! name unless `salt` is set, and the value is the context key or the `bucket_by` attribute.
 //! murmur3 x86_32 with seed 0 is the hash Unleash and flagd use.
 
-use std::hash::Hasher;
-
-use mur3::Hasher32;
-
 /// How many buckets there are: a percentage has three decimals.
 pub const BUCKETS: u32 = 100_000;
 
@@ -21,23 +17,24 @@ pub const BUCKETS: u32 = 100_000;
 /// ```
 #[inline]
 pub fn bucket(salt: &str, value: &str) -> u32 {
-    hash_parts(&[salt.as_bytes(), b":", value.as_bytes()])
+    bucket_salted(&Salt::new(salt), value)
 }
 
-/// A salt with its `:` separator, joined once when definitions load.
+/// A salt with its `:` separator, hashed once when definitions load: each evaluation hashes
+/// only the value.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Salt(Box<[u8]>);
+pub(crate) struct Salt(Murmur3);
 
 impl Salt {
     pub(crate) fn new(salt: &str) -> Salt {
-        Salt([salt.as_bytes(), b":"].concat().into())
+        Salt(Murmur3::default().write(salt.as_bytes()).write(b":"))
     }
 }
 
-/// [`bucket`], with the salt joined beforehand.
-#[inline]
+/// [`bucket`], with the salt hashed beforehand.
+#[inline(never)]
 pub(crate) fn bucket_salted(salt: &Salt, value: &str) -> u32 {
-    hash_parts(&[&salt.0, value.as_bytes()])
+    scale(salt.0.write(value.as_bytes()).finish())
 }
 
 /// The bucket of an integer attribute: its decimal text, without allocating.
@@ -54,39 +51,134 @@ pub(crate) fn bucket_int(salt: &Salt, value: i64) -> u32 {
         }
     }
     let sign: &[u8] = if value < 0 { b"-" } else { b"" };
-    hash_parts(&[&salt.0, sign, &digits[position..]])
-}
-
-/// Joins the parts in a stack buffer when they fit (one-shot hashing is several times faster
-/// than feeding pieces), and streams them otherwise. Same bytes, same hash.
-#[inline(always)]
-fn hash_parts<const N: usize>(parts: &[&[u8]; N]) -> u32 {
-    const JOINED: usize = 128;
-    let length: usize = parts.iter().map(|part| part.len()).sum();
-    let hash = match length {
-        0..=JOINED => {
-            let mut joined = [0u8; JOINED];
-            let mut at = 0;
-            for part in parts {
-                if let Some(target) = joined.get_mut(at..at + part.len()) {
-                    target.copy_from_slice(part);
-                }
-                at += part.len();
-            }
-            mur3::murmurhash3_x86_32(joined.get(..length).unwrap_or_default(), 0)
-        }
-        _ => {
-            let mut hasher = Hasher32::with_seed(0);
-            for part in parts {
-                hasher.write(part);
-            }
-            hasher.finish32()
-        }
-    };
-    scale(hash)
+    scale(salt.0.write(sign).write(&digits[position..]).finish())
 }
 
 #[inline]
 fn scale(hash: u32) -> u32 {
     ((u64::from(hash) * u64::from(BUCKETS)) >> 32) as u32
+}
+
+/// murmur3 x86_32 with seed 0, fed in pieces without joining them (so without copying), and
+/// freely copied, so that a prefix hashed once can be continued many times. The same bytes
+/// give the same hash however they are split. (Written here because `mur3::Hasher32` can be
+/// neither copied nor resumed, and the one-shot functions need the pieces joined; the tests
+/// check it against `mur3` and `murmur3`.)
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Murmur3 {
+    /// The state after every whole four-byte block fed so far.
+    hash: u32,
+    /// The `length % 4` bytes fed after the last whole block, little-endian.
+    pending: u32,
+    /// The length fed so far, modulo 2^32: murmur3 mixes in the length as a `u32`.
+    length: u32,
+}
+
+impl Murmur3 {
+    #[inline(always)]
+    fn write(self, bytes: &[u8]) -> Murmur3 {
+        let length = self.length.wrapping_add(bytes.len() as u32);
+        let mut hash = self.hash;
+        let mut rest = bytes;
+        // Blocks are aligned to the whole input: complete the pending one first, and the
+        // blocks after it are whole words of `bytes`.
+        let pending_length = (self.length % 4) as usize;
+        if pending_length > 0 {
+            let Some((head, tail)) = bytes.split_at_checked(4 - pending_length) else {
+                let pending = self.pending | read_short(bytes) << (8 * pending_length);
+                return Murmur3 {
+                    hash,
+                    pending,
+                    length,
+                };
+            };
+            hash = mix_block(
+                hash,
+                self.pending | read_short(head) << (8 * pending_length),
+            );
+            rest = tail;
+        }
+        while let Some((word, tail)) = rest.split_first_chunk::<4>() {
+            hash = mix_block(hash, u32::from_le_bytes(*word));
+            rest = tail;
+        }
+        Murmur3 {
+            hash,
+            pending: read_short(rest),
+            length,
+        }
+    }
+
+    #[inline(always)]
+    fn finish(self) -> u32 {
+        // Scrambling no pending bytes (zero) gives zero, which leaves the hash alone.
+        let mut hash = self.hash ^ scramble(self.pending) ^ self.length;
+        hash ^= hash >> 16;
+        hash = hash.wrapping_mul(0x85eb_ca6b);
+        hash ^= hash >> 13;
+        hash = hash.wrapping_mul(0xc2b2_ae35);
+        hash ^ (hash >> 16)
+    }
+}
+
+#[inline(always)]
+fn scramble(block: u32) -> u32 {
+    block
+        .wrapping_mul(0xcc9e_2d51)
+        .rotate_left(15)
+        .wrapping_mul(0x1b87_3593)
+}
+
+#[inline(always)]
+fn mix_block(hash: u32, block: u32) -> u32 {
+    (hash ^ scramble(block))
+        .rotate_left(13)
+        .wrapping_mul(5)
+        .wrapping_add(0xe654_6b64)
+}
+
+/// Up to three bytes, little-endian; the loads overlap rather than loop.
+#[inline(always)]
+fn read_short(bytes: &[u8]) -> u32 {
+    let length = bytes.len();
+    if length == 0 {
+        return 0;
+    }
+    let byte = |at: usize| bytes.get(at).map_or(0, |&byte| u32::from(byte)) << (8 * at);
+    byte(0) | byte(length / 2) | byte(length - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::{Murmur3, Salt, bucket_int, bucket_salted};
+
+    proptest! {
+        /// However the input is split, the pieces hash as the reference hashes them joined.
+        #[test]
+        fn pieces_hash_as_joined(
+            bytes in prop::collection::vec(any::<u8>(), 0..80),
+            first in any::<prop::sample::Index>(),
+            second in any::<prop::sample::Index>(),
+        ) {
+            let (first, second) = {
+                let (a, b) = (first.index(bytes.len() + 1), second.index(bytes.len() + 1));
+                (a.min(b), a.max(b))
+            };
+            let hashed = Murmur3::default()
+                .write(&bytes[..first])
+                .write(&bytes[first..second])
+                .write(&bytes[second..])
+                .finish();
+            prop_assert_eq!(hashed, mur3::murmurhash3_x86_32(&bytes, 0));
+        }
+
+        /// Integers bucket as their decimal text does.
+        #[test]
+        fn integers_bucket_as_their_text(salt in "\\PC{0,12}", value in any::<i64>()) {
+            let salt = Salt::new(&salt);
+            prop_assert_eq!(bucket_int(&salt, value), bucket_salted(&salt, &value.to_string()));
+        }
+    }
 }

@@ -14,7 +14,7 @@ use flags_schema::{
 use hashbrown::{Equivalent, HashMap, HashSet};
 
 use crate::bucket::Salt;
-use crate::context::same_name;
+use crate::context::{Packed, same_name};
 use crate::intern::{intern, intern_string};
 use crate::value::Served;
 
@@ -37,6 +37,8 @@ pub(crate) struct CompiledFlag {
     pub(crate) pinned: bool,
     pub(crate) requires: Box<[(usize, Served)]>,
     pub(crate) window: Span,
+    /// Prerequisites or a window: most flags have neither, and skip both with one test.
+    pub(crate) gated: bool,
     pub(crate) salt: Salt,
     pub(crate) rules: Box<[CompiledRule]>,
 }
@@ -90,15 +92,36 @@ impl Span {
 }
 
 pub(crate) struct CompiledRule {
-    /// No window, users or segments: only the conditions decide (the commonest rule), and the
-    /// evaluator skips the other checks.
-    pub(crate) conditions_only: bool,
+    /// A field of its own rather than a [`Shape`]: the evaluator tests it first, with one
+    /// compare.
+    pub(crate) text_in: Option<TextIn>,
+    pub(crate) shape: Shape,
     pub(crate) users: Option<StrSet>,
     pub(crate) segments: Box<[usize]>,
     pub(crate) conditions: Box<[CompiledCondition]>,
     pub(crate) window: Span,
     pub(crate) bucket_by: Option<Box<str>>,
     pub(crate) outcome: CompiledOutcome,
+}
+
+/// A rule with no window, users or segments and one condition, `name` in (or, negated, not
+/// in) a [`PackedSet`]: the commonest rule. When the attribute is text the evaluator decides
+/// the rule from the packed text alone; otherwise as [`Shape::ConditionsOnly`].
+pub(crate) struct TextIn {
+    pub(crate) name: &'static str,
+    pub(crate) set: PackedSet,
+    pub(crate) negate: bool,
+}
+
+/// Which checks decide whether a rule matches, so that the evaluator skips the others.
+pub(crate) enum Shape {
+    /// No window, users or segments: only the conditions decide.
+    ConditionsOnly,
+    /// No window, users, segments or conditions: every context (a rollout or split to
+    /// everyone, say).
+    Everyone,
+    /// A window, users or segments too.
+    Full,
 }
 
 pub(crate) enum CompiledOutcome {
@@ -128,9 +151,9 @@ pub(crate) enum CompiledTest {
     Flag { index: usize, expected: Served },
 }
 
+/// `not_in` is a negated `in`: a missing or ill-typed attribute fails both.
 pub(crate) enum Op {
     In(ValueSet),
-    NotIn(ValueSet),
     EqStr(Box<str>, bool),
     EqNumber(f64),
     EqBool(bool),
@@ -151,8 +174,39 @@ pub(crate) enum Op {
 }
 
 pub(crate) enum ValueSet {
+    /// Few short strings, matched exactly: the commonest set.
+    Packed(PackedSet),
     Strings(StrSet),
     Ints(Box<[i64]>),
+}
+
+/// One to [`SCAN_LIMIT`] strings of at most [`Packed::LIMIT`] bytes, packed. The first is
+/// kept inline: most sets in rules are that short, and then no loop runs.
+#[derive(Clone)]
+pub(crate) struct PackedSet {
+    first: Packed,
+    rest: Box<[Packed]>,
+}
+
+impl PackedSet {
+    fn new(items: &[String]) -> Option<PackedSet> {
+        let (first, rest) = items.split_first()?;
+        (items.len() <= SCAN_LIMIT && items.iter().all(|item| item.len() <= Packed::LIMIT)).then(
+            || PackedSet {
+                first: Packed::new(first),
+                rest: rest.iter().map(|item| Packed::new(item)).collect(),
+            },
+        )
+    }
+
+    #[inline(always)]
+    #[expect(
+        clippy::manual_contains,
+        reason = "`<[Packed]>::contains` compiles to a loop of several more instructions per rule"
+    )]
+    pub(crate) fn contains(&self, text: Packed) -> bool {
+        self.first == text || self.rest.iter().any(|item| *item == text)
+    }
 }
 
 /// A set of strings, exact or ignoring case.
@@ -328,18 +382,21 @@ impl Compiler<'_> {
         let targeting = flag.targeting(environment);
         let variants = &self.variants[index];
         let kind = Kind::of(&flag.kind);
+        let requires: Box<[(usize, Served)]> = flag
+            .requires
+            .iter()
+            .filter_map(|prerequisite| self.prerequisite(prerequisite))
+            .collect();
+        let window = Span::of(&flag.window);
         CompiledFlag {
             name: intern(&flag.name),
             kind,
             variants: variants.clone(),
             default: served(&targeting.default.value, variants),
             pinned: flag.pinned,
-            requires: flag
-                .requires
-                .iter()
-                .filter_map(|prerequisite| self.prerequisite(prerequisite))
-                .collect(),
-            window: Span::of(&flag.window),
+            gated: !requires.is_empty() || !window.is_always(),
+            requires,
+            window,
             salt: Salt::new(flag.bucket_salt()),
             rules: targeting
                 .rules
@@ -381,11 +438,40 @@ impl Compiler<'_> {
             .filter_map(|name| self.segment_index.get(name.value.as_str()).copied())
             .collect();
         let window = Span::of(&rule.window);
+        let conditions = self.conditions(&rule.when);
+        let shape = if users.is_some() || !segments.is_empty() || !window.is_always() {
+            Shape::Full
+        } else if conditions.is_empty() {
+            Shape::Everyone
+        } else {
+            Shape::ConditionsOnly
+        };
+        let text_in = match (&shape, &*conditions) {
+            (
+                Shape::ConditionsOnly,
+                [
+                    CompiledCondition {
+                        negate,
+                        test:
+                            CompiledTest::Attribute {
+                                name,
+                                op: Op::In(ValueSet::Packed(set)),
+                            },
+                    },
+                ],
+            ) => Some(TextIn {
+                name,
+                set: set.clone(),
+                negate: *negate,
+            }),
+            _ => None,
+        };
         CompiledRule {
-            conditions_only: users.is_none() && segments.is_empty() && window.is_always(),
+            text_in,
+            shape,
             users,
             segments,
-            conditions: self.conditions(&rule.when),
+            conditions,
             window,
             bucket_by: rule.bucket_by.as_deref().map(Into::into),
             outcome,
@@ -405,6 +491,7 @@ impl Compiler<'_> {
         conditions
             .iter()
             .filter_map(|condition| {
+                let mut negate = condition.negate;
                 let test = match &condition.test {
                     Test::Flag(prerequisite) => {
                         let (index, expected) = self.prerequisite(prerequisite)?;
@@ -414,15 +501,15 @@ impl Compiler<'_> {
                         attribute,
                         case_insensitive,
                         operator,
-                    } => CompiledTest::Attribute {
-                        name: intern(attribute),
-                        op: operation(operator, *case_insensitive),
-                    },
+                    } => {
+                        negate ^= matches!(operator, Operator::NotIn(_));
+                        CompiledTest::Attribute {
+                            name: intern(attribute),
+                            op: operation(operator, *case_insensitive),
+                        }
+                    }
                 };
-                Some(CompiledCondition {
-                    negate: condition.negate,
-                    test,
-                })
+                Some(CompiledCondition { negate, test })
             })
             .collect()
     }
@@ -430,8 +517,9 @@ impl Compiler<'_> {
 
 fn operation(operator: &Operator, case_insensitive: bool) -> Op {
     match operator {
-        Operator::In(values) => Op::In(value_set(values, case_insensitive)),
-        Operator::NotIn(values) => Op::NotIn(value_set(values, case_insensitive)),
+        Operator::In(values) | Operator::NotIn(values) => {
+            Op::In(value_set(values, case_insensitive))
+        }
         Operator::Eq(Value::String(text)) => Op::EqStr(text.as_str().into(), case_insensitive),
         Operator::Eq(Value::Int(number)) => Op::EqNumber(*number as f64),
         Operator::Eq(Value::Float(number)) => Op::EqNumber(*number),
@@ -458,7 +546,10 @@ fn operation(operator: &Operator, case_insensitive: bool) -> Op {
 
 fn value_set(values: &ListValues, case_insensitive: bool) -> ValueSet {
     match values {
-        ListValues::Strings(items) => ValueSet::Strings(StrSet::new(items, case_insensitive)),
+        ListValues::Strings(items) => match PackedSet::new(items) {
+            Some(set) if !case_insensitive => ValueSet::Packed(set),
+            _ => ValueSet::Strings(StrSet::new(items, case_insensitive)),
+        },
         ListValues::Ints(items) => ValueSet::Ints(items.clone().into()),
     }
 }

@@ -73,24 +73,13 @@ impl<'a> Context<'a> {
     /// context sets an attribute of that name.)
     #[inline]
     pub fn get(&self, name: &str) -> Option<&Attribute<'a>> {
-        self.attributes
-            .iter()
-            .find(|(existing, _)| same_name(existing, name))
-            .map(|(_, value)| value)
-    }
-
-    /// The position of an attribute, for repeated reads during one evaluation.
-    #[inline]
-    pub(crate) fn position(&self, name: &str) -> Option<usize> {
-        self.attributes
-            .iter()
-            .position(|(existing, _)| same_name(existing, name))
-    }
-
-    /// The attribute at a position found with [`Context::position`].
-    #[inline]
-    pub(crate) fn at(&self, position: usize) -> Option<&Attribute<'a>> {
-        self.attributes.get(position).map(|(_, value)| value)
+        // A plain loop: the evaluator's lookup inlines it, where it does not inline `find`.
+        for (existing, value) in &self.attributes {
+            if same_name(existing, name) {
+                return Some(value);
+            }
+        }
+        None
     }
 
     /// Every attribute, in the order they were set.
@@ -141,6 +130,45 @@ pub(crate) fn same_name(a: &str, b: &str) -> bool {
                 && load::<16>(a, length - 16) == load::<16>(b, length - 16)
         }
         _ => a == b,
+    }
+}
+
+/// A string of at most [`Packed::LIMIT`] bytes as its length and two zero-padded words, so
+/// that comparing two is three integer compares; sets of short strings are kept packed, and
+/// the evaluator packs an attribute's text once for all the rules that test it. A longer
+/// string keeps only its length, which no packed short string has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Packed {
+    length: usize,
+    low: u64,
+    high: u64,
+}
+
+impl Packed {
+    pub(crate) const LIMIT: usize = 16;
+
+    /// Overlapping loads again: where two loads overlap they hold the same bytes at the same
+    /// places, so or-ing them is exact.
+    #[inline(always)]
+    pub(crate) fn new(text: &str) -> Packed {
+        let bytes = text.as_bytes();
+        let length = bytes.len();
+        let word = |at: usize| u64::from_le_bytes(load::<8>(bytes, at));
+        let half = |at: usize| u64::from(u32::from_le_bytes(load::<4>(bytes, at)));
+        let byte = |at: usize| bytes.get(at).map_or(0, |&byte| u64::from(byte)) << (8 * at);
+        let (low, high) = match length {
+            0 => (0, 0),
+            1 => (byte(0), 0),
+            2..=3 => (
+                u64::from(u16::from_le_bytes(load::<2>(bytes, 0))) | byte(length - 1),
+                0,
+            ),
+            4..=7 => (half(0) | half(length - 4) << (8 * (length - 4)), 0),
+            8 => (word(0), 0),
+            9..=16 => (word(0), word(length - 8) >> (8 * (16 - length))),
+            _ => (0, 0),
+        };
+        Packed { length, low, high }
     }
 }
 
@@ -391,7 +419,7 @@ impl<'a, const N: usize> From<[&'a str; N]> for Attribute<'a> {
 mod tests {
     use proptest::prelude::*;
 
-    use super::same_name;
+    use super::{Packed, same_name};
 
     proptest! {
         /// Every length class of the overlapping loads, against plain equality: equal
@@ -409,6 +437,30 @@ mod tests {
             }
             let longer = format!("{text}a");
             prop_assert!(!same_name(&text, &longer));
+        }
+
+        /// Packed strings are equal exactly when the strings are, for every length up to the
+        /// limit and past it; bytes that are zero padding in one and text in the other too.
+        #[test]
+        fn packed_equality_is_equality(
+            text in "[a-c\\x00]{0,20}",
+            other in "[a-c\\x00]{0,20}",
+            flip in any::<prop::sample::Index>(),
+        ) {
+            let short = |text: &str| text.len() <= Packed::LIMIT;
+            if short(&text) || short(&other) {
+                prop_assert_eq!(Packed::new(&text) == Packed::new(&other), text == other);
+            }
+            prop_assert_eq!(Packed::new(&text), Packed::new(&text.clone()));
+            if short(&text) && !text.is_empty() {
+                let mut bytes = text.clone().into_bytes();
+                let at = flip.index(bytes.len());
+                bytes[at] = b'z';
+                let flipped = String::from_utf8(bytes).unwrap_or_default();
+                prop_assert_ne!(Packed::new(&text), Packed::new(&flipped));
+            }
+            let padded = format!("{text}\0");
+            prop_assert_ne!(Packed::new(&text), Packed::new(&padded));
         }
     }
 }

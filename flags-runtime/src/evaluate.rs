@@ -14,9 +14,9 @@ use flags_schema::reexports::semver::Version;
 use crate::bucket::{Salt, bucket_int, bucket_salted};
 use crate::compile::{
     CompiledCondition, CompiledFlag, CompiledOutcome, CompiledRule, CompiledSegment, CompiledTest,
-    Definitions, Op, ValueSet, eq_folded,
+    Definitions, Op, Shape, TextIn, ValueSet, eq_folded,
 };
-use crate::context::{Attribute, Context, same_name};
+use crate::context::{Attribute, Context, Packed, same_name};
 use crate::value::{Reason, Served};
 
 /// Prerequisites are acyclic (the schema checks it); this bounds the recursion anyway, so
@@ -30,30 +30,140 @@ pub(crate) enum Override {
     Kill,
 }
 
-/// What one evaluation reads: the definitions, the overrides and the clock.
+/// What one evaluation reads: the definitions, the answers that need no context, and the
+/// clock.
 pub(crate) struct Evaluator<'a> {
     pub(crate) definitions: &'a Definitions,
-    pub(crate) overrides: &'a [Option<Override>],
+    /// Per flag, [`fixed_answer`]: computed when a snapshot is published, so that evaluation
+    /// tests one thing before targeting.
+    fixed: &'a [Option<(Served, Why)>],
     now: Now,
-    /// The last attribute looked up and where it is in the context: rules often test the
-    /// same attribute one after another. Names are interned, so a pointer compare finds it.
-    last_attribute: Cell<Option<(&'static str, Option<usize>)>>,
 }
 
-/// The current time, read at most once per evaluation and only if a window asks for it.
-struct Now {
-    frozen: Option<i64>,
-    read: Cell<Option<i64>>,
+/// The answer of `flag` when it does not depend on the context: overridden, killed, pinned,
+/// or without targeting.
+pub(crate) fn fixed_answer(
+    flag: &CompiledFlag,
+    current: Option<Override>,
+) -> Option<(Served, Why)> {
+    match current {
+        Some(Override::Serve(value)) => Some((value, Why::Override)),
+        Some(Override::Kill) => Some((flag.default, Why::Killed)),
+        None if flag.pinned => Some((flag.default, Why::Pinned)),
+        None if flag.requires.is_empty() && flag.window.is_always() && flag.rules.is_empty() => {
+            Some((flag.default, Why::Default))
+        }
+        None => None,
+    }
 }
+
+/// The attribute a condition looked up last, for the conditions after it: rules often test
+/// the same attribute one after another.
+#[derive(Clone, Copy)]
+struct Recent<'c> {
+    /// The data pointer of the interned name: interned names are the only strings at their
+    /// address, so a pointer compare recognises the name.
+    name: *const u8,
+    attribute: Option<&'c Attribute<'c>>,
+}
+
+impl<'c> Recent<'c> {
+    const NONE: Recent<'static> = Recent {
+        name: std::ptr::null(),
+        attribute: None,
+    };
+
+    #[inline(always)]
+    fn attribute(
+        recent: &Cell<Recent<'c>>,
+        ctx: &'c Context<'c>,
+        name: &'static str,
+    ) -> Option<&'c Attribute<'c>> {
+        let last = recent.get();
+        if last.name == name.as_ptr() {
+            return last.attribute;
+        }
+        let attribute = ctx.get(name);
+        recent.set(Recent {
+            name: name.as_ptr(),
+            attribute,
+        });
+        attribute
+    }
+}
+
+/// What the last [`TextIn`] rule found of its attribute, for the rules after it: when they
+/// test the same attribute, as they often do, they compare the packed text only. Apart from
+/// [`Recent`], so that other rules do not pay for the packing, and so that this one stays in
+/// registers.
+#[derive(Clone, Copy)]
+struct RecentText {
+    /// As [`Recent::name`].
+    name: *const u8,
+    text: Text,
+}
+
+#[derive(Clone, Copy)]
+enum Text {
+    /// The attribute's text, or the key's for the name `"key"` when the context sets no
+    /// attribute of that name.
+    Packed(Packed),
+    /// No such attribute: no match, negated or not.
+    Missing,
+    /// Not text (a list, a number...): the conditions decide.
+    Other,
+}
+
+impl RecentText {
+    const NONE: RecentText = RecentText {
+        name: std::ptr::null(),
+        text: Text::Missing,
+    };
+
+    /// Looks the attribute up if need be, through `recent`: when it is not text, the
+    /// conditions then find it there.
+    #[inline(always)]
+    fn text<'c>(
+        &mut self,
+        recent: &Cell<Recent<'c>>,
+        ctx: &'c Context<'c>,
+        name: &'static str,
+    ) -> Text {
+        if self.name != name.as_ptr() {
+            let text = match Recent::attribute(recent, ctx, name) {
+                Some(Attribute::String(text)) => Text::Packed(Packed::new(text)),
+                Some(_) => Text::Other,
+                None if name == "key" => Text::Packed(packed_key(ctx)),
+                None => Text::Missing,
+            };
+            *self = RecentText {
+                name: name.as_ptr(),
+                text,
+            };
+        }
+        self.text
+    }
+}
+
+/// Out of line: inlined, the packing of the key would be hoisted into every evaluation.
+#[cold]
+#[inline(never)]
+fn packed_key(ctx: &Context<'_>) -> Packed {
+    Packed::new(ctx.key())
+}
+
+/// The current time: frozen from the start, or read at most once per evaluation and only if
+/// a window asks for it.
+struct Now(Cell<Option<i64>>);
 
 impl Now {
     #[inline]
     fn get(&self) -> i64 {
-        if let Some(now) = self.frozen.or(self.read.get()) {
+        if let Some(now) = self.0.get() {
             return now;
         }
         let now = Timestamp::from(SystemTime::now()).unix_millis();
-        self.read.set(Some(now));
+        self.0.set(Some(now));
         now
     }
 }
@@ -147,17 +257,13 @@ impl Why {
 impl<'a> Evaluator<'a> {
     pub(crate) fn new(
         definitions: &'a Definitions,
-        overrides: &'a [Option<Override>],
+        fixed: &'a [Option<(Served, Why)>],
         frozen_now: Option<i64>,
     ) -> Self {
         Evaluator {
             definitions,
-            overrides,
-            now: Now {
-                frozen: frozen_now,
-                read: Cell::new(None),
-            },
-            last_attribute: Cell::new(None),
+            fixed,
+            now: Now(Cell::new(frozen_now)),
         }
     }
 
@@ -180,16 +286,8 @@ impl<'a> Evaluator<'a> {
         ctx: &Context<'_>,
         depth: u8,
     ) -> A {
-        match self.overrides.get(index).copied().flatten() {
-            Some(Override::Serve(value)) => return A::new(value, Why::Override),
-            Some(Override::Kill) => return A::new(flag.default, Why::Killed),
-            None => {}
-        }
-        if flag.pinned {
-            return A::new(flag.default, Why::Pinned);
-        }
-        if flag.requires.is_empty() && flag.window.is_always() && flag.rules.is_empty() {
-            return A::new(flag.default, Why::Default);
+        if let Some(Some((served, why))) = self.fixed.get(index) {
+            return A::new(*served, *why);
         }
         self.targeting(flag, ctx, depth)
     }
@@ -197,17 +295,22 @@ impl<'a> Evaluator<'a> {
     /// Kept out of line: most flags have no targeting, and their path stays short.
     #[inline(never)]
     fn targeting<A: Answer>(&self, flag: &CompiledFlag, ctx: &Context<'_>, depth: u8) -> A {
-        for &(required, expected) in flag.requires.iter() {
-            if !self.flag_is(required, expected, ctx, depth) {
-                return A::new(flag.default, Why::PrerequisiteFailed(required as u32));
+        if flag.gated {
+            for &(required, expected) in flag.requires.iter() {
+                if !self.flag_is(required, expected, ctx, depth) {
+                    return A::new(flag.default, Why::PrerequisiteFailed(required as u32));
+                }
+            }
+            if !flag.window.is_always() && !flag.window.contains(self.now.get()) {
+                return A::new(flag.default, Why::OutsideWindow);
             }
         }
-        if !flag.window.is_always() && !flag.window.contains(self.now.get()) {
-            return A::new(flag.default, Why::OutsideWindow);
-        }
+        let recent = Cell::new(Recent::NONE);
+        let mut recent_text = RecentText::NONE;
         for (position, rule) in flag.rules.iter().enumerate() {
             let position = position as u32;
-            let Some(matched) = self.rule_matches(rule, ctx, depth) else {
+            let Some(matched) = self.rule_matches(rule, ctx, &recent, &mut recent_text, depth)
+            else {
                 continue;
             };
             match &rule.outcome {
@@ -253,14 +356,41 @@ impl<'a> Evaluator<'a> {
     }
 
     #[inline(always)]
-    fn rule_matches(&self, rule: &CompiledRule, ctx: &Context<'_>, depth: u8) -> Option<Matched> {
-        if rule.conditions_only {
-            return rule
-                .conditions
-                .iter()
-                .all(|condition| self.condition(condition, ctx, depth))
-                .then_some(Matched::Conditions);
+    fn rule_matches<'c>(
+        &self,
+        rule: &CompiledRule,
+        ctx: &'c Context<'c>,
+        recent: &Cell<Recent<'c>>,
+        recent_text: &mut RecentText,
+        depth: u8,
+    ) -> Option<Matched> {
+        if let Some(TextIn { name, set, negate }) = &rule.text_in {
+            match recent_text.text(recent, ctx, name) {
+                Text::Packed(text) => {
+                    return (set.contains(text) != *negate).then_some(Matched::Conditions);
+                }
+                Text::Missing => return None,
+                Text::Other => {}
+            }
         }
+        let holds = match rule.shape {
+            Shape::Everyone => true,
+            Shape::ConditionsOnly => self.conditions_hold(&rule.conditions, ctx, recent, depth),
+            Shape::Full => return self.full_rule_matches(rule, ctx, recent, depth),
+        };
+        holds.then_some(Matched::Conditions)
+    }
+
+    /// Out of line, as are the conditions: the loop over rules stays small, and so does the
+    /// frame every targeted evaluation sets up.
+    #[inline(never)]
+    fn full_rule_matches<'c>(
+        &self,
+        rule: &CompiledRule,
+        ctx: &'c Context<'c>,
+        recent: &Cell<Recent<'c>>,
+        depth: u8,
+    ) -> Option<Matched> {
         if !rule.window.is_always() && !rule.window.contains(self.now.get()) {
             return None;
         }
@@ -274,20 +404,24 @@ impl<'a> Evaluator<'a> {
         if !rule.segments.is_empty() {
             let segment = rule.segments.iter().find_map(|&index| {
                 let segment = self.definitions.segments.get(index)?;
-                self.segment_matches(segment, ctx, depth)
+                self.segment_matches(segment, ctx, recent, depth)
                     .then_some(index as u32)
             })?;
             if matches!(matched, Matched::Conditions) {
                 matched = Matched::Segment(segment);
             }
         }
-        rule.conditions
-            .iter()
-            .all(|condition| self.condition(condition, ctx, depth))
+        self.conditions_hold(&rule.conditions, ctx, recent, depth)
             .then_some(matched)
     }
 
-    fn segment_matches(&self, segment: &CompiledSegment, ctx: &Context<'_>, depth: u8) -> bool {
+    fn segment_matches<'c>(
+        &self,
+        segment: &CompiledSegment,
+        ctx: &'c Context<'c>,
+        recent: &Cell<Recent<'c>>,
+        depth: u8,
+    ) -> bool {
         let key = ctx.key();
         if segment
             .exclude
@@ -304,58 +438,64 @@ impl<'a> Evaluator<'a> {
             return true;
         }
         !segment.conditions.is_empty()
-            && segment
-                .conditions
-                .iter()
-                .all(|condition| self.condition(condition, ctx, depth))
-    }
-
-    #[inline(always)]
-    fn attribute<'c>(&self, ctx: &'c Context<'c>, name: &'static str) -> Option<&'c Attribute<'c>> {
-        let position = match self.last_attribute.get() {
-            Some((last, position)) if std::ptr::eq(last, name) => position,
-            _ => self.find_attribute(ctx, name),
-        };
-        ctx.at(position?)
+            && self.conditions_hold(&segment.conditions, ctx, recent, depth)
     }
 
     #[inline(never)]
-    fn find_attribute(&self, ctx: &Context<'_>, name: &'static str) -> Option<usize> {
-        let position = ctx.position(name);
-        self.last_attribute.set(Some((name, position)));
-        position
+    fn conditions_hold<'c>(
+        &self,
+        conditions: &[CompiledCondition],
+        ctx: &'c Context<'c>,
+        recent: &Cell<Recent<'c>>,
+        depth: u8,
+    ) -> bool {
+        // A loop rather than `all`, whose closure would not inline.
+        for condition in conditions {
+            if !self.condition(condition, ctx, recent, depth) {
+                return false;
+            }
+        }
+        true
     }
 
     /// A missing or ill-typed attribute never matches, negated or not.
     #[inline(always)]
-    fn condition(&self, condition: &CompiledCondition, ctx: &Context<'_>, depth: u8) -> bool {
+    fn condition<'c>(
+        &self,
+        condition: &CompiledCondition,
+        ctx: &'c Context<'c>,
+        recent: &Cell<Recent<'c>>,
+        depth: u8,
+    ) -> bool {
         let holds = match &condition.test {
-            CompiledTest::Flag { index, expected } => self.flag_is(*index, *expected, ctx, depth),
-            CompiledTest::Attribute { name, op } => {
-                let tested = match self.attribute(ctx, name) {
-                    Some(attribute) => op.test(attribute),
-                    None => op.test_key(name, ctx),
-                };
-                match tested {
-                    Some(holds) => holds,
-                    None => return false,
-                }
+            CompiledTest::Flag { index, expected } => {
+                Some(self.flag_is(*index, *expected, ctx, depth))
             }
+            CompiledTest::Attribute { name, op } => match Recent::attribute(recent, ctx, name) {
+                Some(attribute) => op.test(attribute),
+                None => op.test_key(name, ctx),
+            },
         };
-        holds != condition.negate
+        holds.is_some_and(|holds| holds != condition.negate)
     }
 }
 
-/// The bucket of the context for a rule: by the `bucket_by` attribute, or the key.
-#[inline]
+/// The bucket of the context for a rule: by the `bucket_by` attribute, or the key. Out of
+/// line, so that the rule loop does not hold the key in registers for it.
+#[inline(never)]
 fn bucket_of(rule: &CompiledRule, salt: &Salt, ctx: &Context<'_>) -> Option<u32> {
-    let Some(attribute) = &rule.bucket_by else {
-        return Some(bucket_salted(salt, ctx.key()));
-    };
+    match &rule.bucket_by {
+        None => Some(bucket_salted(salt, ctx.key())),
+        Some(attribute) => bucket_by(attribute, salt, ctx),
+    }
+}
+
+#[inline(never)]
+fn bucket_by(attribute: &str, salt: &Salt, ctx: &Context<'_>) -> Option<u32> {
     match ctx.get(attribute) {
         Some(Attribute::String(text)) => Some(bucket_salted(salt, text)),
         Some(Attribute::Int(number)) => Some(bucket_int(salt, *number)),
-        None if &**attribute == "key" => Some(bucket_salted(salt, ctx.key())),
+        None if attribute == "key" => Some(bucket_salted(salt, ctx.key())),
         _ => None,
     }
 }
@@ -367,10 +507,10 @@ impl Op {
     #[inline(always)]
     fn test(&self, attribute: &Attribute<'_>) -> Option<bool> {
         match (self, attribute) {
-            (Op::In(ValueSet::Strings(set)), Attribute::String(text)) => Some(set.contains(text)),
-            (Op::NotIn(ValueSet::Strings(set)), Attribute::String(text)) => {
-                Some(!set.contains(text))
+            (Op::In(ValueSet::Packed(set)), Attribute::String(text)) => {
+                Some(set.contains(Packed::new(text)))
             }
+            (Op::In(ValueSet::Strings(set)), Attribute::String(text)) => Some(set.contains(text)),
             (Op::EqStr(expected, false), Attribute::String(text)) => {
                 Some(same_name(text, expected))
             }
@@ -394,7 +534,6 @@ impl Op {
     fn test_other(&self, attribute: &Attribute<'_>) -> Option<bool> {
         match self {
             Op::In(set) => set.contains(attribute),
-            Op::NotIn(set) => set.contains(attribute).map(|found| !found),
             Op::EqStr(expected, folded) => {
                 let text = attribute.as_str()?;
                 Some(if *folded {
@@ -478,6 +617,12 @@ impl Op {
 impl ValueSet {
     fn contains(&self, attribute: &Attribute<'_>) -> Option<bool> {
         match (self, attribute) {
+            (ValueSet::Packed(set), Attribute::String(text)) => {
+                Some(set.contains(Packed::new(text)))
+            }
+            (ValueSet::Packed(set), Attribute::List(items)) => {
+                Some(items.iter().any(|item| set.contains(Packed::new(item))))
+            }
             (ValueSet::Strings(set), Attribute::String(text)) => Some(set.contains(text)),
             (ValueSet::Strings(set), Attribute::List(items)) => {
                 Some(items.iter().any(|item| set.contains(item)))

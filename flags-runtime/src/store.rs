@@ -17,7 +17,7 @@ use flags_schema::{Diagnostics, Schema, Timestamp};
 
 use crate::compile::{CompiledFlag, Definitions, Kind};
 use crate::context::Context;
-use crate::evaluate::{Evaluator, Override, Why};
+use crate::evaluate::{Evaluator, Override, Why, fixed_answer};
 use crate::key::FlagKey;
 use crate::live::{self, LiveFile, ReloadError, ReloadEvent, ReloadReport, Watcher};
 use crate::value::{Detail, FlagValue, Reason, Served, Value};
@@ -81,7 +81,8 @@ impl std::error::Error for SetError {}
 /// Everything an evaluation reads, immutable once published.
 pub(crate) struct Snapshot {
     pub(crate) definitions: Arc<Definitions>,
-    pub(crate) overrides: Box<[Option<Override>]>,
+    /// Per flag, its answer when that does not depend on the context (overrides included).
+    pub(crate) fixed: Box<[Option<(Served, Why)>]>,
     pub(crate) frozen_now: Option<i64>,
     pub(crate) listeners: Arc<[Listener]>,
     pub(crate) schema_id: u64,
@@ -136,7 +137,7 @@ impl Snapshot {
     fn value<T: FlagValue>(&self, index: Option<usize>, ctx: &Context<'_>) -> Option<T> {
         let index = index?;
         let flag = self.definitions.flags.get(index)?;
-        let served: Served = Evaluator::new(&self.definitions, &self.overrides, self.frozen_now)
+        let served: Served = Evaluator::new(&self.definitions, &self.fixed, self.frozen_now)
             .evaluate(index, flag, ctx);
         T::__from_served(served, &flag.variants)
     }
@@ -147,7 +148,7 @@ impl Snapshot {
         let index = index?;
         let flag = self.definitions.flags.get(index)?;
         let (served, why): (Served, Why) =
-            Evaluator::new(&self.definitions, &self.overrides, self.frozen_now)
+            Evaluator::new(&self.definitions, &self.fixed, self.frozen_now)
                 .evaluate(index, flag, ctx);
         Some(Detail {
             value: T::__from_served(served, &flag.variants)?,
@@ -398,17 +399,8 @@ impl Store {
             // A listener that evaluates flags re-enters here while the cache is borrowed;
             // it then reads the snapshot directly.
             let mut caches = caches.try_borrow_mut().ok()?;
-            let position = caches.iter().position(|(id, _)| *id == self.inner.id);
-            match position {
-                Some(0) => {}
-                Some(position) => caches.swap(0, position),
-                None => {
-                    caches.truncate(CACHED_STORES - 1);
-                    caches.insert(
-                        0,
-                        (self.inner.id, Cache::new(Arc::clone(&self.inner.current))),
-                    );
-                }
+            if caches.first().is_none_or(|(id, _)| *id != self.inner.id) {
+                self.cache_first(&mut caches);
             }
             let (_, cache) = caches.first_mut()?;
             Some(read(cache.load()))
@@ -416,6 +408,23 @@ impl Store {
         match cached {
             Ok(Some(result)) => result,
             _ => read(&self.inner.current.load()),
+        }
+    }
+
+    /// Puts this store's snapshot cache first in the thread's, creating it if need be. Out of
+    /// line: a thread mostly reads the store it read last.
+    #[cold]
+    #[inline(never)]
+    fn cache_first(&self, caches: &mut Vec<(u64, SnapshotCache)>) {
+        match caches.iter().position(|(id, _)| *id == self.inner.id) {
+            Some(position) => caches.swap(0, position),
+            None => {
+                caches.truncate(CACHED_STORES - 1);
+                caches.insert(
+                    0,
+                    (self.inner.id, Cache::new(Arc::clone(&self.inner.current))),
+                );
+            }
         }
     }
 
@@ -696,15 +705,15 @@ impl Store {
     }
 
     fn snapshot_of(state: &State, schema_id: u64) -> Snapshot {
-        let overrides = state
+        let fixed = state
             .definitions
             .flags
             .iter()
-            .map(|flag| state.overrides.get(flag.name).copied())
+            .map(|flag| fixed_answer(flag, state.overrides.get(flag.name).copied()))
             .collect();
         Snapshot {
             definitions: Arc::clone(&state.definitions),
-            overrides,
+            fixed,
             frozen_now: state.frozen_now,
             listeners: state.listeners.iter().cloned().collect(),
             schema_id,
@@ -722,15 +731,8 @@ const TAG_VARIANT: u64 = 3 << TAG_SHIFT;
 /// The answer of `flag` for every context, encoded in 64 bits, or `NO_CONSTANT` when it
 /// depends on the context or does not fit (floats, strings, integers beyond 56 bits).
 fn constant(flag: &CompiledFlag, current: Option<Override>) -> u64 {
-    let served = match current {
-        Some(Override::Serve(value)) => value,
-        Some(Override::Kill) => flag.default,
-        None if flag.pinned
-            || (flag.requires.is_empty() && flag.window.is_always() && flag.rules.is_empty()) =>
-        {
-            flag.default
-        }
-        None => return NO_CONSTANT,
+    let Some((served, _)) = fixed_answer(flag, current) else {
+        return NO_CONSTANT;
     };
     match served {
         Served::Bool(value) => TAG_BOOL | u64::from(value),
