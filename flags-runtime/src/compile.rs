@@ -41,6 +41,10 @@ pub(crate) struct CompiledFlag {
     pub(crate) gated: bool,
     pub(crate) salt: Salt,
     pub(crate) rules: Box<[CompiledRule]>,
+    /// The rules again, compactly, when every one serves a value if an attribute is (or is
+    /// not) in a [`PackedSet`] and nothing gates the flag: the commonest targeting, decided
+    /// by a loop that tests nothing else. Without runs otherwise.
+    pub(crate) text_rules: TextRules,
 }
 
 /// The type of a flag's values.
@@ -102,6 +106,69 @@ pub(crate) struct CompiledRule {
     pub(crate) window: Span,
     pub(crate) bucket_by: Option<Box<str>>,
     pub(crate) outcome: CompiledOutcome,
+}
+
+/// Rules that each serve a value when an attribute is (or is not) in a [`PackedSet`], in
+/// runs: the rules one after another that test one attribute share one scan of their values.
+pub(crate) type TextRules = Box<[TextRun]>;
+
+/// Rules `in` lists of the attribute `name`, or one `not_in` rule (`negate`).
+pub(crate) struct TextRun {
+    pub(crate) name: &'static str,
+    /// Whether the run before tests another attribute (or there is none): the attribute is
+    /// then looked up anew.
+    pub(crate) fresh: bool,
+    pub(crate) negate: bool,
+    /// The values of the run's lists, in the order of their rules: the first one the text
+    /// equals decides an `in` run, and none deciding a `not_in` run.
+    pub(crate) values: Box<[TextValue]>,
+    /// What a `not_in` run serves, and its rule.
+    pub(crate) serve: (u32, Served),
+}
+
+/// A value of a rule's list, with the rule's position and what it serves.
+pub(crate) struct TextValue {
+    pub(crate) value: Packed,
+    pub(crate) serve: (u32, Served),
+}
+
+fn text_rules(rules: &[CompiledRule]) -> Option<TextRules> {
+    let mut runs: Vec<(TextRun, Vec<TextValue>)> = Vec::new();
+    for (position, rule) in rules.iter().enumerate() {
+        let (Some(TextIn { name, set, negate }), CompiledOutcome::Serve(serve)) =
+            (&rule.text_in, &rule.outcome)
+        else {
+            return None;
+        };
+        let serve = (u32::try_from(position).ok()?, *serve);
+        let values = set.items().map(|value| TextValue { value, serve });
+        match runs.last_mut() {
+            Some((last, run)) if !*negate && !last.negate && last.name == *name => {
+                run.extend(values);
+            }
+            last => {
+                let fresh = last.is_none_or(|(last, _)| last.name != *name);
+                runs.push((
+                    TextRun {
+                        name,
+                        fresh,
+                        negate: *negate,
+                        values: Box::default(),
+                        serve,
+                    },
+                    values.collect(),
+                ));
+            }
+        }
+    }
+    Some(
+        runs.into_iter()
+            .map(|(run, values)| TextRun {
+                values: values.into(),
+                ..run
+            })
+            .collect(),
+    )
 }
 
 /// A rule with no window, users or segments and one condition, `name` in (or, negated, not
@@ -206,6 +273,10 @@ impl PackedSet {
     )]
     pub(crate) fn contains(&self, text: Packed) -> bool {
         self.first == text || self.rest.iter().any(|item| *item == text)
+    }
+
+    fn items(&self) -> impl Iterator<Item = Packed> {
+        std::iter::once(self.first).chain(self.rest.iter().copied())
     }
 }
 
@@ -388,21 +459,25 @@ impl Compiler<'_> {
             .filter_map(|prerequisite| self.prerequisite(prerequisite))
             .collect();
         let window = Span::of(&flag.window);
+        let gated = !requires.is_empty() || !window.is_always();
+        let rules: Box<[CompiledRule]> = targeting
+            .rules
+            .iter()
+            .map(|rule| self.rule(rule, variants))
+            .collect();
+        let text_rules = if gated { None } else { text_rules(&rules) };
         CompiledFlag {
             name: intern(&flag.name),
             kind,
             variants: variants.clone(),
             default: served(&targeting.default.value, variants),
             pinned: flag.pinned,
-            gated: !requires.is_empty() || !window.is_always(),
+            gated,
             requires,
             window,
             salt: Salt::new(flag.bucket_salt()),
-            rules: targeting
-                .rules
-                .iter()
-                .map(|rule| self.rule(rule, variants))
-                .collect(),
+            rules,
+            text_rules: text_rules.unwrap_or_default(),
         }
     }
 

@@ -155,18 +155,19 @@ impl Packed {
         let length = bytes.len();
         let word = |at: usize| u64::from_le_bytes(load::<8>(bytes, at));
         let half = |at: usize| u64::from(u32::from_le_bytes(load::<4>(bytes, at)));
-        let byte = |at: usize| bytes.get(at).map_or(0, |&byte| u64::from(byte)) << (8 * at);
-        let (low, high) = match length {
-            0 => (0, 0),
-            1 => (byte(0), 0),
-            2..=3 => (
-                u64::from(u16::from_le_bytes(load::<2>(bytes, 0))) | byte(length - 1),
-                0,
-            ),
-            4..=7 => (half(0) | half(length - 4) << (8 * (length - 4)), 0),
-            8 => (word(0), 0),
-            9..=16 => (word(0), word(length - 8) >> (8 * (16 - length))),
-            _ => (0, 0),
+        let byte = |at: usize| bytes.get(at).map_or(0, |&byte| u64::from(byte) << (8 * at));
+        // Tested shortest first, as attribute values mostly are (countries, plans, tiers); up
+        // to three bytes take three loads and no branch, which an empty text falls through.
+        let (low, high) = if length <= 3 {
+            (byte(0) | byte(length / 2) | byte(length.wrapping_sub(1)), 0)
+        } else if length <= 7 {
+            (half(0) | half(length - 4) << (8 * (length - 4)), 0)
+        } else if length <= Packed::LIMIT {
+            // Shifted in two steps, never by the whole 64 bits: at length 8 nothing is left.
+            let shift = 4 * (Packed::LIMIT - length);
+            (word(0), word(length - 8) >> shift >> shift)
+        } else {
+            (0, 0)
         };
         Packed { length, low, high }
     }

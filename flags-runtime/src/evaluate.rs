@@ -14,7 +14,7 @@ use flags_schema::reexports::semver::Version;
 use crate::bucket::{Salt, bucket_int, bucket_salted};
 use crate::compile::{
     CompiledCondition, CompiledFlag, CompiledOutcome, CompiledRule, CompiledSegment, CompiledTest,
-    Definitions, Op, Shape, TextIn, ValueSet, eq_folded,
+    Definitions, Op, Shape, TextIn, TextRun, ValueSet, eq_folded,
 };
 use crate::context::{Attribute, Context, Packed, same_name};
 use crate::value::{Reason, Served};
@@ -145,6 +145,138 @@ impl RecentText {
     }
 }
 
+/// The answer for `flag`, at position `index`: its [`fixed_answer`], else what its
+/// [`CompiledFlag::text_rules`] decide, else what `targeting` says; given to `finish` on each
+/// path apart, so that no path copies the answer to where the others left theirs.
+#[inline(always)]
+fn answer<A: Answer, R>(
+    fixed: &[Option<(Served, Why)>],
+    index: usize,
+    flag: &CompiledFlag,
+    ctx: &Context<'_>,
+    targeting: impl FnOnce() -> A,
+    finish: impl Fn(A) -> R,
+) -> R {
+    if let Some(Some((served, why))) = fixed.get(index) {
+        return finish(A::new(*served, *why));
+    }
+    if !flag.text_rules.is_empty() {
+        let (position, served) = text_rules(flag, ctx);
+        let why = if position == NO_RULE {
+            Why::Default
+        } else {
+            Why::Rule(position)
+        };
+        return finish(A::new(*served, why));
+    }
+    finish(targeting())
+}
+
+/// The position [`text_rules`] gives when no rule matches.
+const NO_RULE: u32 = u32::MAX;
+
+/// Decides a flag by its [`CompiledFlag::text_rules`]: the position of the first rule that
+/// matches and its value, or [`NO_RULE`] and the default. A position and a reference rather
+/// than the answer, so that they come back in registers.
+#[inline(never)]
+fn text_rules<'f>(flag: &'f CompiledFlag, ctx: &Context<'_>) -> (u32, &'f Served) {
+    // `None`: no such attribute, or neither text nor a list, which no rule matches, negated
+    // or not.
+    let mut text = None;
+    for run in &flag.text_rules {
+        if run.fresh {
+            text = match ctx.get(run.name) {
+                Some(Attribute::String(text)) => Some(Packed::new(text)),
+                Some(Attribute::List(items)) => {
+                    return text_rules_with_lists(flag, run, items, ctx);
+                }
+                Some(_) => None,
+                None if run.name == "key" => Some(packed_key(ctx)),
+                None => None,
+            };
+        }
+        let Some(text) = text else {
+            continue;
+        };
+        let mut found = None;
+        // A loop rather than `find`, which compiles to more instructions per value.
+        for value in &run.values {
+            if value.value == text {
+                found = Some(&value.serve);
+                break;
+            }
+        }
+        if let Some((rule, served)) = run_decides(run, found) {
+            return (*rule, served);
+        }
+    }
+    (NO_RULE, &flag.default)
+}
+
+/// What a run serves, given the first of its values that the attribute has.
+#[inline(always)]
+fn run_decides<'f>(
+    run: &'f TextRun,
+    found: Option<&'f (u32, Served)>,
+) -> Option<&'f (u32, Served)> {
+    match (found, run.negate) {
+        (Some(serve), false) => Some(serve),
+        (None, true) => Some(&run.serve),
+        _ => None,
+    }
+}
+
+/// [`text_rules`] from the run `from`, whose attribute is the list `items`: a list matches
+/// when any of its items is listed, as the conditions have it. Apart, so that the loop for
+/// text stays short.
+#[cold]
+#[inline(never)]
+fn text_rules_with_lists<'f>(
+    flag: &'f CompiledFlag,
+    from: &TextRun,
+    items: &[Cow<'_, str>],
+    ctx: &Context<'_>,
+) -> (u32, &'f Served) {
+    let first_equal = |run: &'f TextRun, text: Packed| {
+        run.values
+            .iter()
+            .find(|value| value.value == text)
+            .map(|value| &value.serve)
+    };
+    let first_listed = |run: &'f TextRun, items: &[Cow<'_, str>]| {
+        run.values
+            .iter()
+            .find(|value| items.iter().any(|item| value.value == Packed::new(item)))
+            .map(|value| &value.serve)
+    };
+    let start = flag
+        .text_rules
+        .iter()
+        .position(|run| std::ptr::eq(run, from))
+        .unwrap_or(0);
+    // The list is the attribute of `from` and of the runs after it until one tests another.
+    let mut list = Some(items);
+    for run in flag.text_rules.iter().skip(start) {
+        if run.fresh && !std::ptr::eq(run, from) {
+            list = None;
+        }
+        let found = match list {
+            Some(items) => first_listed(run, items),
+            None => match ctx.get(run.name) {
+                Some(Attribute::String(text)) => first_equal(run, Packed::new(text)),
+                Some(Attribute::List(items)) => first_listed(run, items),
+                Some(_) => continue,
+                None if run.name == "key" => first_equal(run, Packed::new(ctx.key())),
+                None => continue,
+            },
+        };
+        if let Some((rule, served)) = run_decides(run, found) {
+            return (*rule, served);
+        }
+    }
+    (NO_RULE, &flag.default)
+}
+
 /// Out of line: inlined, the packing of the key would be hoisted into every evaluation.
 #[cold]
 #[inline(never)]
@@ -255,27 +387,28 @@ impl Why {
 }
 
 impl<'a> Evaluator<'a> {
-    pub(crate) fn new(
+    /// The answer for `flag`, at position `index`, in a snapshot of `definitions` whose
+    /// context-free answers are `fixed`, as `finish` makes it.
+    #[inline(always)]
+    pub(crate) fn evaluate<A: Answer, R>(
         definitions: &'a Definitions,
         fixed: &'a [Option<(Served, Why)>],
         frozen_now: Option<i64>,
-    ) -> Self {
-        Evaluator {
-            definitions,
-            fixed,
-            now: Now(Cell::new(frozen_now)),
-        }
-    }
-
-    /// The answer for `flag`, at position `index`.
-    #[inline(always)]
-    pub(crate) fn evaluate<A: Answer>(
-        &self,
         index: usize,
         flag: &CompiledFlag,
         ctx: &Context<'_>,
-    ) -> A {
-        self.flag(index, flag, ctx, 0)
+        finish: impl Fn(A) -> R,
+    ) -> R {
+        let targeting = move || {
+            // Set up only here: the other answers need none of it.
+            let evaluator = Evaluator {
+                definitions,
+                fixed,
+                now: Now(Cell::new(frozen_now)),
+            };
+            evaluator.targeting(flag, ctx, 0)
+        };
+        answer(fixed, index, flag, ctx, targeting, finish)
     }
 
     #[inline(always)]
@@ -286,10 +419,8 @@ impl<'a> Evaluator<'a> {
         ctx: &Context<'_>,
         depth: u8,
     ) -> A {
-        if let Some(Some((served, why))) = self.fixed.get(index) {
-            return A::new(*served, *why);
-        }
-        self.targeting(flag, ctx, depth)
+        let targeting = || self.targeting(flag, ctx, depth);
+        answer(self.fixed, index, flag, ctx, targeting, |answer| answer)
     }
 
     /// Kept out of line: most flags have no targeting, and their path stays short.

@@ -137,9 +137,15 @@ impl Snapshot {
     fn value<T: FlagValue>(&self, index: Option<usize>, ctx: &Context<'_>) -> Option<T> {
         let index = index?;
         let flag = self.definitions.flags.get(index)?;
-        let served: Served = Evaluator::new(&self.definitions, &self.fixed, self.frozen_now)
-            .evaluate(index, flag, ctx);
-        T::__from_served(served, &flag.variants)
+        Evaluator::evaluate(
+            &self.definitions,
+            &self.fixed,
+            self.frozen_now,
+            index,
+            flag,
+            ctx,
+            |served: Served| T::__from_served(served, &flag.variants),
+        )
     }
 
     /// The typed value of the flag at `index`, with the reason.
@@ -147,9 +153,15 @@ impl Snapshot {
     fn detail<T: FlagValue>(&self, index: Option<usize>, ctx: &Context<'_>) -> Option<Detail<T>> {
         let index = index?;
         let flag = self.definitions.flags.get(index)?;
-        let (served, why): (Served, Why) =
-            Evaluator::new(&self.definitions, &self.fixed, self.frozen_now)
-                .evaluate(index, flag, ctx);
+        let (served, why): (Served, Why) = Evaluator::evaluate(
+            &self.definitions,
+            &self.fixed,
+            self.frozen_now,
+            index,
+            flag,
+            ctx,
+            |answer| answer,
+        );
         Some(Detail {
             value: T::__from_served(served, &flag.variants)?,
             reason: why.reason(&self.definitions),
@@ -322,8 +334,10 @@ impl Store {
     /// The flag's value for `ctx`. Used by the accessors `flags!()` generates.
     #[inline]
     pub fn get<T: FlagValue>(&self, key: FlagKey<T>, ctx: &Context<'_>) -> T {
-        if key.schema() == self.inner.schema_id
-            && let Some(slot) = self.inner.constants.get(key.index())
+        if key.schema() != self.inner.schema_id {
+            return self.get_foreign(key, ctx);
+        }
+        if let Some(slot) = self.inner.constants.get(key.index())
             && let Some(served) = decode(slot.load(Ordering::Acquire))
             && let Some(value) = T::__from_served(served, &[])
         {
@@ -333,14 +347,19 @@ impl Store {
             if !snapshot.listeners.is_empty() {
                 return None;
             }
-            Some(snapshot.value::<T>(snapshot.position(&key), ctx))
+            snapshot.value::<T>(Some(key.index()), ctx)
         });
-        match value {
-            Some(Some(value)) => value,
-            Some(None) => key.default_value(),
-            // Listeners want the reason too.
-            None => self.detail(key, ctx).value,
-        }
+        // Listeners want the reason too; and a flag missing or of another type gets the
+        // compiled default there.
+        value.unwrap_or_else(|| self.detail(key, ctx).value)
+    }
+
+    /// [`Store::get`] with a key from another `flags.toml` than this store's: by name.
+    #[cold]
+    #[inline(never)]
+    fn get_foreign<T: FlagValue>(&self, key: FlagKey<T>, ctx: &Context<'_>) -> T {
+        self.get_by_name(key.name(), ctx)
+            .unwrap_or_else(|| key.default_value())
     }
 
     /// The flag's value for `ctx`, with the reason.

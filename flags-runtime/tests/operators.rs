@@ -628,3 +628,94 @@ serve = "new"
         "until is exclusive"
     );
 }
+
+/// Rules that only test an attribute against a short list are decided by a loop of their
+/// own; a window that is always open sends the same rules down the general path. Both agree
+/// on every kind of attribute: listed, unlisted, missing, ill-typed, a list, the key.
+#[test]
+fn list_rules_decide_as_the_general_path_does() {
+    const RULES: [(&str, &str); 7] = [
+        (r#"attribute = "plan", in = ["pro", "team"]"#, "r0"),
+        (r#"attribute = "plan", in = ["free"]"#, "r1"),
+        (r#"attribute = "plan", not_in = ["x"]"#, "r2"),
+        (
+            r#"attribute = "country", not_in = ["EE", "FI", "DE"]"#,
+            "r3",
+        ),
+        (r#"attribute = "country", in = ["EE"]"#, "r4"),
+        (
+            r#"attribute = "key", in = ["user-7", "sixteen-chars-xx"]"#,
+            "r5",
+        ),
+        (
+            r#"attribute = "plan", in = ["basic", "sixteen-chars-xx"]"#,
+            "r6",
+        ),
+    ];
+    let flag = |name: &str, window: &str, rules: &[(&str, &str)]| {
+        let mut text = format!(
+            "[flags.{name}]\ndescription = \"d\"\nowner = \"o\"\nexpires = 2099-01-01\n\
+             default = \"none\"\n{window}"
+        );
+        for (condition, serve) in rules {
+            text += &format!(
+                "[[flags.{name}.rules]]\nwhen = [{{ {condition} }}]\nserve = \"{serve}\"\n"
+            );
+        }
+        text
+    };
+    let plans: [Option<flags_runtime::Attribute<'static>>; 11] = [
+        None,
+        Some("pro".into()),
+        Some("team".into()),
+        Some("free".into()),
+        Some("basic".into()),
+        Some("x".into()),
+        Some("sixteen-chars-xx".into()),
+        Some(3.into()),
+        Some(vec!["free"].into()),
+        Some(vec!["basic", "team"].into()),
+        Some(Vec::<&str>::new().into()),
+    ];
+    let countries: [Option<flags_runtime::Attribute<'static>>; 6] = [
+        None,
+        Some("EE".into()),
+        Some("FI".into()),
+        Some("US".into()),
+        Some("".into()),
+        Some(vec!["EE"].into()),
+    ];
+    let keys = ["u-1", "user-7", "sixteen-chars-xx", "seventeen-chars-xx"];
+    // Every rule from each position on, so that each one is first somewhere.
+    for start in 0..RULES.len() {
+        let rules = &RULES[start..];
+        let text = flag("fast", "", rules) + &flag("slow", "from = 2000-01-01T00:00:00Z\n", rules);
+        let store = Store::from_toml("flags.toml", &text).unwrap_or_else(|e| panic!("{e}"));
+        for key in keys {
+            for plan in &plans {
+                for country in &countries {
+                    for explicit_key in [None, Some("user-7")] {
+                        let mut ctx = Context::new(key);
+                        if let Some(plan) = plan {
+                            ctx.set("plan", plan.clone());
+                        }
+                        if let Some(country) = country {
+                            ctx.set("country", country.clone());
+                        }
+                        if let Some(explicit_key) = explicit_key {
+                            ctx.set("key", explicit_key);
+                        }
+                        let fast = store.detail_by_name::<&str>("fast", &ctx).unwrap();
+                        let slow = store.detail_by_name::<&str>("slow", &ctx).unwrap();
+                        assert_eq!(
+                            (fast.value, fast.reason),
+                            (slow.value, slow.reason),
+                            "{ctx:?}"
+                        );
+                        assert_eq!(store.get_by_name::<&str>("fast", &ctx), Some(slow.value));
+                    }
+                }
+            }
+        }
+    }
+}
