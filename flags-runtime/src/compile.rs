@@ -115,8 +115,8 @@ pub(crate) type TextRules = Box<[TextRun]>;
 /// Rules `in` lists of the attribute `name`, or one `not_in` rule (`negate`).
 pub(crate) struct TextRun {
     pub(crate) name: &'static str,
-    /// Whether the run before tests another attribute (or there is none): the attribute is
-    /// then looked up anew.
+    /// Whether the run before tests another attribute (or there is none): a list attribute of
+    /// the runs before then no longer applies.
     pub(crate) fresh: bool,
     pub(crate) negate: bool,
     /// The values of the run's lists, in the order of their rules: the first one the text

@@ -133,10 +133,10 @@ pub(crate) fn same_name(a: &str, b: &str) -> bool {
     }
 }
 
-/// A string of at most [`Packed::LIMIT`] bytes as its length and two zero-padded words, so
-/// that comparing two is three integer compares; sets of short strings are kept packed, and
-/// the evaluator packs an attribute's text once for all the rules that test it. A longer
-/// string keeps only its length, which no packed short string has.
+/// A string of at most [`Packed::LIMIT`] bytes as its length and two words of its bytes, laid
+/// out by length, so that comparing two is three integer compares; sets of short strings are
+/// kept packed, and the evaluator packs an attribute's text once for all the rules that test
+/// it. A longer string keeps only its length, which no packed short string has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Packed {
     length: usize,
@@ -155,13 +155,20 @@ impl Packed {
         let length = bytes.len();
         let word = |at: usize| u64::from_le_bytes(load::<8>(bytes, at));
         let half = |at: usize| u64::from(u32::from_le_bytes(load::<4>(bytes, at)));
-        let byte = |at: usize| bytes.get(at).map_or(0, |&byte| u64::from(byte) << (8 * at));
-        // Tested shortest first, as attribute values mostly are (countries, plans, tiers); up
-        // to three bytes take three loads and no branch, which an empty text falls through.
+        // Tested shortest first, as attribute values mostly are (countries, plans, tiers). Up
+        // to seven bytes, each load goes to a fixed place rather than to its own bytes', so
+        // that no shift depends on the length: with the length compared too, the loads still
+        // tell every text of that length apart.
         let (low, high) = if length <= 3 {
-            (byte(0) | byte(length / 2) | byte(length.wrapping_sub(1)), 0)
+            let low = match (bytes.first(), bytes.get(length / 2), bytes.last()) {
+                (Some(&first), Some(&middle), Some(&last)) => {
+                    u64::from(first) | u64::from(middle) << 8 | u64::from(last) << 16
+                }
+                _ => 0,
+            };
+            (low, 0)
         } else if length <= 7 {
-            (half(0) | half(length - 4) << (8 * (length - 4)), 0)
+            (half(0) | half(length - 4) << 32, 0)
         } else if length <= Packed::LIMIT {
             // Shifted in two steps, never by the whole 64 bits: at length 8 nothing is left.
             let shift = 4 * (Packed::LIMIT - length);

@@ -180,37 +180,47 @@ const NO_RULE: u32 = u32::MAX;
 /// than the answer, so that they come back in registers.
 #[inline(never)]
 fn text_rules<'f>(flag: &'f CompiledFlag, ctx: &Context<'_>) -> (u32, &'f Served) {
-    // `None`: no such attribute, or neither text nor a list, which no rule matches, negated
-    // or not.
-    let mut text = None;
+    // Every run looks its attribute up, even one that tests the attribute of the run before:
+    // no text then lives from one run to the next, and the loop needs fewer registers to
+    // save and restore. Runs of one attribute mostly merge into one anyway.
     for run in &flag.text_rules {
-        if run.fresh {
-            text = match ctx.get(run.name) {
-                Some(Attribute::String(text)) => Some(Packed::new(text)),
-                Some(Attribute::List(items)) => {
-                    return text_rules_with_lists(flag, run, items, ctx);
-                }
-                Some(_) => None,
-                None if run.name == "key" => Some(packed_key(ctx)),
-                None => None,
-            };
-        }
-        let Some(text) = text else {
-            continue;
+        let text = match run_text(run, ctx) {
+            Ok(text) => text,
+            Err(items) => return text_rules_with_lists(flag, run, items, ctx),
         };
-        let mut found = None;
-        // A loop rather than `find`, which compiles to more instructions per value.
-        for value in &run.values {
-            if value.value == text {
-                found = Some(&value.serve);
-                break;
-            }
-        }
-        if let Some((rule, served)) = run_decides(run, found) {
+        if let Some((rule, served)) = run_scan(run, text) {
             return (*rule, served);
         }
     }
     (NO_RULE, &flag.default)
+}
+
+/// The packed text of the attribute `run` tests, `None` when there is no such attribute or
+/// it is neither text nor a list, which no rule matches, negated or not; or the list.
+#[inline(always)]
+fn run_text<'c>(run: &TextRun, ctx: &'c Context<'_>) -> Result<Option<Packed>, &'c [Cow<'c, str>]> {
+    match ctx.get(run.name) {
+        Some(Attribute::String(text)) => Ok(Some(Packed::new(text))),
+        Some(Attribute::List(items)) => Err(items),
+        Some(_) => Ok(None),
+        None if run.name == "key" => Ok(Some(packed_key(ctx))),
+        None => Ok(None),
+    }
+}
+
+/// What `run` decides for the attribute's packed `text`.
+#[inline(always)]
+fn run_scan(run: &TextRun, text: Option<Packed>) -> Option<&(u32, Served)> {
+    let text = text?;
+    let mut found = None;
+    // A loop rather than `find`, which compiles to more instructions per value.
+    for value in &run.values {
+        if value.value == text {
+            found = Some(&value.serve);
+            break;
+        }
+    }
+    run_decides(run, found)
 }
 
 /// What a run serves, given the first of its values that the attribute has.
