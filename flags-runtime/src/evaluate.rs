@@ -516,7 +516,11 @@ impl<'a> Evaluator<'a> {
         }
         let holds = match rule.shape {
             Shape::Everyone => true,
-            Shape::ConditionsOnly => self.conditions_hold(&rule.conditions, ctx, recent, depth),
+            // One condition, the commonest, is tested inline.
+            Shape::ConditionsOnly => match &*rule.conditions {
+                [only] => self.condition(only, ctx, recent, depth),
+                conditions => self.conditions_hold(conditions, ctx, recent, depth),
+            },
             Shape::Full => return self.full_rule_matches(rule, ctx, recent, depth),
         };
         holds.then_some(Matched::Conditions)
