@@ -17,7 +17,7 @@ use flags_schema::{Diagnostics, Schema, Timestamp};
 
 use crate::compile::{CompiledFlag, Definitions, Kind};
 use crate::context::Context;
-use crate::evaluate::{Evaluator, Override, Why, fixed_answer};
+use crate::evaluate::{Answer, Evaluator, Override, Why, fixed_answer};
 use crate::key::FlagKey;
 use crate::live::{self, LiveFile, ReloadError, ReloadEvent, ReloadReport, Watcher};
 use crate::value::{Detail, FlagValue, Reason, Served, Value};
@@ -135,6 +135,30 @@ impl Snapshot {
     /// The typed value of the flag at `index`.
     #[inline(always)]
     fn value<T: FlagValue>(&self, index: Option<usize>, ctx: &Context<'_>) -> Option<T> {
+        self.answer(index, ctx, |flag, served: Served| {
+            T::__from_served(served, &flag.variants)
+        })
+    }
+
+    /// The typed value of the flag at `index`, with the reason.
+    #[inline]
+    fn detail<T: FlagValue>(&self, index: Option<usize>, ctx: &Context<'_>) -> Option<Detail<T>> {
+        self.answer(index, ctx, |flag, (served, why): (Served, Why)| {
+            Some(Detail {
+                value: T::__from_served(served, &flag.variants)?,
+                reason: why.reason(&self.definitions),
+            })
+        })
+    }
+
+    /// The answer for the flag at `index`, as `finish` makes it.
+    #[inline(always)]
+    fn answer<A: Answer, R>(
+        &self,
+        index: Option<usize>,
+        ctx: &Context<'_>,
+        finish: impl Fn(&CompiledFlag, A) -> Option<R>,
+    ) -> Option<R> {
         let index = index?;
         let flag = self.definitions.flags.get(index)?;
         Evaluator::evaluate(
@@ -144,28 +168,8 @@ impl Snapshot {
             index,
             flag,
             ctx,
-            |served: Served| T::__from_served(served, &flag.variants),
+            |answer| finish(flag, answer),
         )
-    }
-
-    /// The typed value of the flag at `index`, with the reason.
-    #[inline]
-    fn detail<T: FlagValue>(&self, index: Option<usize>, ctx: &Context<'_>) -> Option<Detail<T>> {
-        let index = index?;
-        let flag = self.definitions.flags.get(index)?;
-        let (served, why): (Served, Why) = Evaluator::evaluate(
-            &self.definitions,
-            &self.fixed,
-            self.frozen_now,
-            index,
-            flag,
-            ctx,
-            |answer| answer,
-        );
-        Some(Detail {
-            value: T::__from_served(served, &flag.variants)?,
-            reason: why.reason(&self.definitions),
-        })
     }
 }
 
