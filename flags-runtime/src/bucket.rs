@@ -22,7 +22,7 @@ pub fn bucket(salt: &str, value: &str) -> u32 {
 
 /// A salt with its `:` separator, hashed once when definitions load: each evaluation hashes
 /// only the value.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub(crate) struct Salt(Murmur3);
 
 impl Salt {
@@ -62,8 +62,8 @@ fn scale(hash: u32) -> u32 {
 /// murmur3 x86_32 with seed 0, fed in pieces without joining them (so without copying), and
 /// freely copied, so that a prefix hashed once can be continued many times. The same bytes
 /// give the same hash however they are split. (Written here because `mur3::Hasher32` can be
-/// neither copied nor resumed, and the one-shot functions need the pieces joined; the tests
-/// check it against `mur3` and `murmur3`.)
+/// neither copied nor resumed, and the one-shot functions need the pieces joined. The tests
+/// below check it against `mur3`, and `tests/bucket.rs` checks [`bucket`] against `murmur3`.)
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Murmur3 {
     /// The state after every whole four-byte block fed so far.

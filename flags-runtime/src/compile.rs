@@ -112,7 +112,8 @@ pub(crate) struct CompiledRule {
 /// runs: the rules one after another that test one attribute share one scan of their values.
 pub(crate) type TextRules = Box<[TextRun]>;
 
-/// Rules `in` lists of the attribute `name`, or one `not_in` rule (`negate`).
+/// Rules `in` lists of the attribute `name`, or one negated rule (`not_in`, or `in` with
+/// `negate`).
 pub(crate) struct TextRun {
     pub(crate) name: &'static str,
     /// Whether the run before tests another attribute (or there is none): a list attribute of
