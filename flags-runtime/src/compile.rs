@@ -304,17 +304,8 @@ impl StrSet {
         (!items.is_empty()).then(|| StrSet::new(items, false))
     }
 
-    /// Small exact sets, the commonest, are scanned inline; the others are a call away.
-    #[inline(always)]
+    #[inline]
     pub(crate) fn contains(&self, text: &str) -> bool {
-        match self {
-            StrSet::Scan(items) => items.iter().any(|item| same_name(item, text)),
-            _ => self.contains_other(text),
-        }
-    }
-
-    #[inline(never)]
-    fn contains_other(&self, text: &str) -> bool {
         match self {
             StrSet::Scan(items) => items.iter().any(|item| same_name(item, text)),
             StrSet::Hashed(items) => items.contains(text),

@@ -50,9 +50,7 @@ pub(crate) fn fixed_answer(
         Some(Override::Serve(value)) => Some((value, Why::Override)),
         Some(Override::Kill) => Some((flag.default, Why::Killed)),
         None if flag.pinned => Some((flag.default, Why::Pinned)),
-        None if flag.requires.is_empty() && flag.window.is_always() && flag.rules.is_empty() => {
-            Some((flag.default, Why::Default))
-        }
+        None if !flag.gated && flag.rules.is_empty() => Some((flag.default, Why::Default)),
         None => None,
     }
 }
@@ -238,7 +236,7 @@ fn run_decides<'f>(
 
 /// [`text_rules`] from the run `from`, whose attribute is the list `items`: a list matches
 /// when any of its items is listed, as the conditions have it. Apart, so that the loop for
-/// text stays short.
+/// text stays short (it passes the run rather than counting positions).
 #[cold]
 #[inline(never)]
 fn text_rules_with_lists<'f>(
@@ -247,12 +245,6 @@ fn text_rules_with_lists<'f>(
     items: &[Cow<'_, str>],
     ctx: &Context<'_>,
 ) -> (u32, &'f Served) {
-    let first_equal = |run: &'f TextRun, text: Packed| {
-        run.values
-            .iter()
-            .find(|value| value.value == text)
-            .map(|value| &value.serve)
-    };
     let first_listed = |run: &'f TextRun, items: &[Cow<'_, str>]| {
         run.values
             .iter()
@@ -266,21 +258,15 @@ fn text_rules_with_lists<'f>(
         .unwrap_or(0);
     // The list is the attribute of `from` and of the runs after it until one tests another.
     let mut list = Some(items);
-    for run in flag.text_rules.iter().skip(start) {
-        if run.fresh && !std::ptr::eq(run, from) {
+    for (position, run) in flag.text_rules.iter().enumerate().skip(start) {
+        if run.fresh && position != start {
             list = None;
         }
-        let found = match list {
-            Some(items) => first_listed(run, items),
-            None => match ctx.get(run.name) {
-                Some(Attribute::String(text)) => first_equal(run, Packed::new(text)),
-                Some(Attribute::List(items)) => first_listed(run, items),
-                Some(_) => continue,
-                None if run.name == "key" => first_equal(run, Packed::new(ctx.key())),
-                None => continue,
-            },
+        let decided = match list.map_or_else(|| run_text(run, ctx), Err) {
+            Ok(text) => run_scan(run, text),
+            Err(items) => run_decides(run, first_listed(run, items)),
         };
-        if let Some((rule, served)) = run_decides(run, found) {
+        if let Some((rule, served)) = decided {
             return (*rule, served);
         }
     }
