@@ -44,6 +44,7 @@ pub mod names;
 mod parse;
 mod source;
 mod summary;
+mod tree;
 mod validate;
 
 use std::sync::Arc;

@@ -76,15 +76,15 @@ pub fn to_snake_case(name: &str) -> String {
 /// assert_eq!(flags_schema::names::upper_camel("v2_page"), "V2Page");
 /// ```
 pub fn upper_camel(name: &str) -> String {
-    name.split('_')
-        .filter(|part| !part.is_empty())
-        .map(|part| {
-            let mut chars = part.chars();
-            chars.next().map_or_else(String::new, |first| {
-                first.to_ascii_uppercase().to_string() + chars.as_str()
-            })
-        })
-        .collect()
+    let mut camel = String::with_capacity(name.len());
+    for part in name.split('_') {
+        let mut chars = part.chars();
+        if let Some(first) = chars.next() {
+            camel.push(first.to_ascii_uppercase());
+            camel.push_str(chars.as_str());
+        }
+    }
+    camel
 }
 
 /// The SCREAMING_CASE form of a flag name: the generated `FlagKey` constant.

@@ -4,23 +4,23 @@
 //! References between items (segments, environments, prerequisites) are checked afterwards,
 //! in `validate`, once everything is read.
 
-use std::borrow::Cow;
-use std::collections::HashSet;
 use std::fmt;
 
+use bumpalo::Bump;
+use foldhash::HashSet;
 use ipnet::IpNet;
 use regex::RegexBuilder;
 use semver::Version;
-use toml::de::{DeTable, DeValue};
 use toml_datetime::Offset;
 
 use crate::datetime::{Date, Timestamp};
 use crate::diagnostic::{Diagnostic, Span};
 use crate::model::*;
 use crate::names;
+use crate::tree::{self, SyntaxError, Table as DeTable, Value as DeValue};
 
-type TomlValue<'i> = toml::Spanned<DeValue<'i>>;
-type TomlKey<'i> = toml::Spanned<Cow<'i, str>>;
+type TomlValue<'i> = tree::Item<DeValue<'i>>;
+type TomlKey<'i> = tree::Key<'i>;
 
 /// The code of errors about missing metadata (owner, description, expiry), which lenient
 /// readers accept.
@@ -103,17 +103,18 @@ pub(crate) struct Parsed {
 }
 
 pub(crate) fn parse(text: &str) -> Parsed {
-    let (root, syntax_errors) = DeTable::parse_recoverable(text);
+    let bump = Bump::new();
+    let (root, syntax_errors) = tree::parse(text, &bump);
     if !syntax_errors.is_empty() {
         return Parsed {
             schema: Schema::default(),
             errors: syntax_errors_of(text, &syntax_errors),
             syntax_failed: true,
-            untyped_flags: HashSet::new(),
+            untyped_flags: HashSet::default(),
         };
     }
     let mut reader = Reader::default();
-    let schema = reader.document(root.get_ref());
+    let schema = reader.document(root);
     Parsed {
         schema,
         errors: reader.errors,
@@ -123,7 +124,7 @@ pub(crate) fn parse(text: &str) -> Parsed {
 }
 
 /// TOML's errors, reworded; a table declared twice is one error, not one per key it repeats.
-fn syntax_errors_of(text: &str, errors: &[toml::de::Error]) -> Vec<Diagnostic> {
+fn syntax_errors_of(text: &str, errors: &[SyntaxError]) -> Vec<Diagnostic> {
     let bytes = text.as_bytes();
     let line_of = |offset: usize| {
         bytes[..offset.min(bytes.len())]
@@ -135,11 +136,11 @@ fn syntax_errors_of(text: &str, errors: &[toml::de::Error]) -> Vec<Diagnostic> {
     let mut duplicated_tables = Vec::new();
     let mut diagnostics = Vec::new();
     for error in errors {
-        let span = error.span().unwrap_or(0..0);
-        if error.message() != "duplicate key" {
+        let span = error.span.clone().unwrap_or(0..0);
+        if error.message != "duplicate key" {
             diagnostics.push(Diagnostic::error(
                 span,
-                format!("invalid TOML: {}", error.message()),
+                format!("invalid TOML: {}", error.message),
             ));
             continue;
         }
@@ -236,7 +237,7 @@ impl Reader {
     }
 
     fn segment(&mut self, key: &TomlKey<'_>, value: &TomlValue<'_>) -> Option<Segment> {
-        let name = key.get_ref().as_ref();
+        let name = *key.get_ref();
         let context = format_args!("segment `{name}`");
         let table = self.table(value, &context)?;
         self.check_keys(table, SEGMENT_KEYS, &context);
@@ -261,7 +262,7 @@ impl Reader {
     }
 
     fn flag(&mut self, key: &TomlKey<'_>, value: &TomlValue<'_>) -> Option<Flag> {
-        let name = key.get_ref().as_ref();
+        let name = *key.get_ref();
         let name_span = Span::from(key.span());
         let context = format_args!("flag `{name}`");
         self.check_flag_name(name, name_span);
@@ -288,7 +289,7 @@ impl Reader {
             .get("expires")
             .and_then(|value| self.date(value, &format_args!("{context}: `expires`"), "expires"));
         match (&expires, permanent) {
-            (None, false) if !table.contains_key("expires") => self.push(
+            (None, false) if table.get("expires").is_none() => self.push(
                 Diagnostic::error(name_span, format!("{context} has no `expires` date"))
                     .with_help(
                         "add `expires = YYYY-MM-DD` (the day it becomes stale), or \
@@ -467,6 +468,10 @@ impl Reader {
             return None;
         }
         let mut ok = true;
+        let camel: Vec<String> = variants
+            .iter()
+            .map(|variant| names::upper_camel(&variant.value))
+            .collect();
         for (index, variant) in variants.iter().enumerate() {
             if !names::is_snake_case(&variant.value) || names::is_keyword(&variant.value) {
                 ok = false;
@@ -483,18 +488,17 @@ impl Reader {
                          lowercase letters, digits and single underscores",
                     ),
                 );
-            } else if let Some(first) = variants[..index].iter().find(|earlier| {
-                names::upper_camel(&earlier.value) == names::upper_camel(&variant.value)
-            }) {
+            } else if let Some(first) = (0..index)
+                .find(|&earlier| camel[earlier] == camel[index])
+                .map(|earlier| &variants[earlier])
+            {
                 ok = false;
                 let message = if first.value == variant.value {
                     format!("{context}: variant `{}` is declared twice", variant.value)
                 } else {
                     format!(
                         "{context}: variants `{}` and `{}` both become `{}`",
-                        first.value,
-                        variant.value,
-                        names::upper_camel(&variant.value)
+                        first.value, variant.value, camel[index]
                     )
                 };
                 self.error(variant.span, message);
@@ -783,7 +787,7 @@ impl Reader {
         flag: &FlagContext<'_>,
         context: &dyn fmt::Display,
     ) -> Option<Value> {
-        let text = key.get_ref().as_ref();
+        let text = *key.get_ref();
         let kind = flag.kind?;
         let value = match kind {
             FlagKind::Bool => text.parse().ok().map(Value::Bool),
@@ -830,8 +834,8 @@ impl Reader {
         what: &dyn fmt::Display,
     ) -> Option<Spanned<Percent>> {
         let number = match value.get_ref() {
-            DeValue::Integer(int) => integer(int).map(|int| int as f64),
-            DeValue::Float(float) => float.as_str().parse::<f64>().ok(),
+            DeValue::Integer(int) => int.to_i64().map(|int| int as f64),
+            DeValue::Float(float) => float.parse::<f64>().ok(),
             other => {
                 self.push(
                     Diagnostic::error(
@@ -970,7 +974,7 @@ impl Reader {
         };
         let mut operators = table
             .iter()
-            .filter(|(key, _)| OPERATORS.contains(&key.get_ref().as_ref()));
+            .filter(|(key, _)| OPERATORS.contains(key.get_ref()));
         let (key, operand) = match (operators.next(), operators.next()) {
             // The unknown key, already reported, is the misspelt operator.
             (None, _) if !all_known => return None,
@@ -1000,7 +1004,7 @@ impl Reader {
                 return None;
             }
         };
-        let operator_name = key.get_ref().as_ref();
+        let operator_name = *key.get_ref();
         if case_insensitive && !STRING_OPERATORS.contains(&operator_name) {
             self.push(
                 Diagnostic::error(
@@ -1175,7 +1179,7 @@ impl Reader {
     fn number(&mut self, value: &TomlValue<'_>, what: &dyn fmt::Display) -> Option<f64> {
         match value.get_ref() {
             DeValue::Integer(int) => self.integer_value(int, value.span()).map(|int| int as f64),
-            DeValue::Float(float) => match float.as_str().parse::<f64>() {
+            DeValue::Float(float) => match float.parse::<f64>() {
                 Ok(number) if number.is_finite() => Some(number),
                 _ => {
                     self.error(value.span(), format!("{what} is not a finite number"));
@@ -1408,7 +1412,7 @@ impl Reader {
         let allowed = || allowed.iter().flat_map(|keys| keys.iter().copied());
         let mut all_known = true;
         for (key, _) in table.iter() {
-            let name = key.get_ref().as_ref();
+            let name = *key.get_ref();
             if allowed().any(|known| known == name) {
                 continue;
             }
@@ -1581,7 +1585,7 @@ impl Reader {
         let scalar = match value.get_ref() {
             DeValue::Boolean(flag) => Value::Bool(*flag),
             DeValue::Integer(int) => Value::Int(self.integer_value(int, value.span())?),
-            DeValue::Float(float) => match float.as_str().parse::<f64>() {
+            DeValue::Float(float) => match float.parse::<f64>() {
                 Ok(number) if number.is_finite() => Value::Float(number),
                 _ => {
                     self.error(value.span(), format!("{what} is not a finite number"));
@@ -1605,19 +1609,15 @@ impl Reader {
 
     fn integer_value(
         &mut self,
-        int: &toml::de::DeInteger<'_>,
+        int: &tree::Integer<'_>,
         span: std::ops::Range<usize>,
     ) -> Option<i64> {
-        let parsed = integer(int);
+        let parsed = int.to_i64();
         if parsed.is_none() {
             self.error(span, "integer does not fit in 64 bits");
         }
         parsed
     }
-}
-
-fn integer(int: &toml::de::DeInteger<'_>) -> Option<i64> {
-    i64::from_str_radix(int.as_str(), int.radix()).ok()
 }
 
 fn describe(value: &DeValue<'_>) -> &'static str {

@@ -1,8 +1,9 @@
 //! Checks that need the whole file: references to segments, environments and other flags,
 //! prerequisite cycles, and names that would collide in generated code.
 
-use std::collections::{HashMap, HashSet};
 use std::fmt;
+
+use foldhash::{HashMap, HashSet};
 
 use crate::diagnostic::{Diagnostic, Span};
 use crate::model::*;
@@ -103,7 +104,7 @@ struct Known<'a> {
 /// `flags!()` generates `NAME` and `NAME_detail` for every flag, so `a_detail` may not be a
 /// flag when `a` is.
 fn check_generated_names(schema: &Schema, errors: &mut Vec<Diagnostic>) {
-    let mut enums: HashMap<String, &Flag> = HashMap::new();
+    let mut enums: HashMap<String, &Flag> = HashMap::default();
     for flag in &schema.flags {
         if let FlagKind::Variants(_) = flag.kind {
             let enum_name = flag.enum_name();
@@ -276,13 +277,14 @@ fn check_cycles(schema: &Schema, errors: &mut Vec<Diagnostic>) {
         Done,
     }
     let mut marks = vec![Mark::New; schema.flags.len()];
+    // Iterative depth-first search: a long chain of prerequisites must not overflow the
+    // stack of the compiler running the macro.
+    let mut path: Vec<(usize, usize)> = Vec::new();
     for start in 0..schema.flags.len() {
         if marks[start] != Mark::New {
             continue;
         }
-        // Iterative depth-first search: a long chain of prerequisites must not overflow the
-        // stack of the compiler running the macro.
-        let mut path: Vec<(usize, usize)> = vec![(start, 0)];
+        path.push((start, 0));
         marks[start] = Mark::OnPath;
         while let Some(&mut (node, ref mut next_edge)) = path.last_mut() {
             let Some(&(target, span)) = edges[node].get(*next_edge) else {
