@@ -11,6 +11,7 @@
 //! cost a pointer bump each, and are freed at once with the arena rather than one by one.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::hash::BuildHasher;
 use std::ops::{Deref, Range};
 
@@ -363,14 +364,32 @@ pub(crate) fn parse<'b>(text: &'b str, bump: &'b Bump) -> (&'b Table<'b>, Vec<Sy
     // the pages of a large allocation that are never written are never mapped.
     let mut tokens = Vec::with_capacity(text.len() / 2 + 16);
     tokens.extend(source.lex());
-    let mut builder = Builder::new(source, bump);
-    let mut errors: Vec<ParseError> = Vec::new();
+    let reported = bump.alloc(Cell::new(0));
+    let mut errors = Counted {
+        errors: Vec::new(),
+        count: reported,
+    };
+    let mut builder = Builder::new(source, bump, reported);
     toml_parser::parser::parse_document(&tokens, &mut builder, &mut errors);
     let root = builder.finish(&mut errors);
-    let errors = errors.iter().map(SyntaxError::new).collect();
+    let errors = errors.errors.iter().map(SyntaxError::new).collect();
     // In the arena, the tree is never dropped node by node: it holds nothing but arena
     // memory, which goes with the arena.
     (bump.alloc(root), errors)
+}
+
+/// The errors, counted where the builder can see the count: a rise between two events is
+/// an error the parser found.
+struct Counted<'c> {
+    errors: Vec<ParseError>,
+    count: &'c Cell<usize>,
+}
+
+impl ErrorSink for Counted<'_> {
+    fn report_error(&mut self, error: ParseError) {
+        self.count.set(self.count.get() + 1);
+        self.errors.push(error);
+    }
 }
 
 /// A `[table]` or `[[array]]` header as read.
@@ -390,8 +409,10 @@ enum Open<'b> {
     InlineTable {
         start: usize,
         table: Table<'b>,
-        /// Where in `Builder::keys` the dotted key whose value comes next starts.
+        /// Where in `Builder::keys` the dotted key being read or last read starts.
         key: Option<usize>,
+        /// Its value, stored when the `,` or `}` after it comes, as `toml` stores it.
+        value: Option<Item<Value<'b>>>,
     },
 }
 
@@ -426,10 +447,19 @@ struct Builder<'b> {
     /// How deep arrays and inline tables nest here, checked as `toml_parser`'s
     /// `RecursionGuard` checks it.
     depth: u32,
+    /// How many errors have been reported, and how many had been when the builder last
+    /// looked.
+    reported: &'b Cell<usize>,
+    seen: usize,
+    /// Set at the first error in the text itself (its syntax, or a key or value that does
+    /// not decode): what follows is read no further, so that a broken line cannot bring on
+    /// errors about keys and tables that are not really there. The parser still reports
+    /// every syntax error.
+    stopped: bool,
 }
 
 impl<'b> Builder<'b> {
-    fn new(source: Source<'b>, bump: &'b Bump) -> Self {
+    fn new(source: Source<'b>, bump: &'b Bump, reported: &'b Cell<usize>) -> Self {
         Builder {
             source,
             arena: Arena {
@@ -446,11 +476,30 @@ impl<'b> Builder<'b> {
             pending: None,
             open: Vec::new(),
             depth: 0,
+            reported,
+            seen: 0,
+            stopped: false,
         }
     }
 
+    /// Whether to go on reading: not once the text has had an error, whether the parser
+    /// reported it since the last event or decoding reported it during one.
+    fn reading(&mut self) -> bool {
+        if self.reported.get() != self.seen {
+            self.stopped = true;
+        }
+        !self.stopped
+    }
+
+    /// The builder's own errors, reported during an event, do not stop it.
+    fn done(&mut self) {
+        self.seen = self.reported.get();
+    }
+
     fn finish(mut self, errors: &mut dyn ErrorSink) -> Table<'b> {
-        self.finish_table(errors);
+        if self.reading() {
+            self.finish_table(errors);
+        }
         self.root
     }
 
@@ -475,6 +524,7 @@ impl<'b> Builder<'b> {
         // As in `toml`: the dotted path before the last key may hold fewer than the limit.
         if parts > NESTING_LIMIT as usize {
             errors.report_error(ParseError::new("recursion limit"));
+            self.stopped = true;
             self.keys.truncate(start);
             self.reading_from = start;
             return None;
@@ -496,17 +546,36 @@ impl<'b> Builder<'b> {
                 items.items.push(value);
                 None
             }
-            Some(Open::InlineTable { table, key, .. }) => key.take().inspect(|&start| {
-                if let Some((key, path)) = keys[start..].split_last() {
-                    insert_inline(table, path, key.clone(), value, &mut self.arena, errors);
-                }
-            }),
+            Some(Open::InlineTable { value: slot, .. }) => {
+                *slot = Some(value);
+                None
+            }
         };
         self.keys = keys;
         if let Some(start) = start {
             self.keys.truncate(start);
             self.reading_from = start;
         }
+    }
+
+    /// A `,` or `}` ends an entry of the inline table being read.
+    fn finish_entry(&mut self, errors: &mut dyn ErrorSink) {
+        let Some(Open::InlineTable {
+            table, key, value, ..
+        }) = self.open.last_mut()
+        else {
+            return;
+        };
+        let (Some(start), value) = (key.take(), value.take()) else {
+            return;
+        };
+        if let Some(value) = value
+            && let Some((key, path)) = self.keys.get(start..).and_then(<[_]>::split_last)
+        {
+            insert_inline(table, path, key.clone(), value, &mut self.arena, errors);
+        }
+        self.keys.truncate(start);
+        self.reading_from = start;
     }
 
     fn table_open(&mut self, span: Span, is_array: bool, errors: &mut dyn ErrorSink) {
@@ -679,56 +748,87 @@ impl<'b> Builder<'b> {
 
 impl<'b> EventReceiver for Builder<'b> {
     fn std_table_open(&mut self, span: Span, errors: &mut dyn ErrorSink) {
-        self.table_open(span, false, errors);
+        if self.reading() {
+            self.table_open(span, false, errors);
+        }
+        self.done();
     }
 
     fn array_table_open(&mut self, span: Span, errors: &mut dyn ErrorSink) {
-        self.table_open(span, true, errors);
+        if self.reading() {
+            self.table_open(span, true, errors);
+        }
+        self.done();
     }
 
     fn std_table_close(&mut self, span: Span, errors: &mut dyn ErrorSink) {
-        self.table_close(span, errors);
+        if self.reading() {
+            self.table_close(span, errors);
+        }
+        self.done();
     }
 
     fn array_table_close(&mut self, span: Span, errors: &mut dyn ErrorSink) {
-        self.table_close(span, errors);
+        if self.reading() {
+            self.table_close(span, errors);
+        }
+        self.done();
     }
 
     fn inline_table_open(&mut self, span: Span, errors: &mut dyn ErrorSink) -> bool {
-        self.open.push(Open::InlineTable {
-            start: span.start(),
-            table: Table::new_in(self.arena.bump, false, false, true),
-            key: None,
-        });
-        self.enter(span, errors)
+        if self.reading() {
+            self.open.push(Open::InlineTable {
+                start: span.start(),
+                table: Table::new_in(self.arena.bump, false, false, true),
+                key: None,
+                value: None,
+            });
+        }
+        let within = self.enter(span, errors);
+        self.done();
+        within
     }
 
     fn inline_table_close(&mut self, span: Span, errors: &mut dyn ErrorSink) {
         self.depth = self.depth.saturating_sub(1);
-        if let Some(Open::InlineTable { start, table, .. }) = self.open.pop() {
-            self.deliver(Item::new(start..span.end(), Value::Table(table)), errors);
+        if self.reading() {
+            self.finish_entry(errors);
+            if let Some(Open::InlineTable { start, table, .. }) = self.open.pop() {
+                self.deliver(Item::new(start..span.end(), Value::Table(table)), errors);
+            }
         }
+        self.done();
     }
 
     fn array_open(&mut self, span: Span, errors: &mut dyn ErrorSink) -> bool {
-        self.open.push(Open::Array {
-            start: span.start(),
-            items: Array {
-                items: BumpVec::with_capacity_in(Table::FIRST_CAPACITY, self.arena.bump),
-                of_tables: false,
-            },
-        });
-        self.enter(span, errors)
+        if self.reading() {
+            self.open.push(Open::Array {
+                start: span.start(),
+                items: Array {
+                    items: BumpVec::with_capacity_in(Table::FIRST_CAPACITY, self.arena.bump),
+                    of_tables: false,
+                },
+            });
+        }
+        let within = self.enter(span, errors);
+        self.done();
+        within
     }
 
     fn array_close(&mut self, span: Span, errors: &mut dyn ErrorSink) {
         self.depth = self.depth.saturating_sub(1);
-        if let Some(Open::Array { start, items }) = self.open.pop() {
+        if self.reading()
+            && let Some(Open::Array { start, items }) = self.open.pop()
+        {
             self.deliver(Item::new(start..span.end(), Value::Array(items)), errors);
         }
+        self.done();
     }
 
     fn simple_key(&mut self, span: Span, encoding: Option<Encoding>, errors: &mut dyn ErrorSink) {
+        if !self.reading() {
+            return;
+        }
         let raw = self.raw(span, encoding);
         let text = raw.as_str();
         let key = if encoding.is_none() && is_bare_key(text) {
@@ -742,15 +842,21 @@ impl<'b> EventReceiver for Builder<'b> {
     }
 
     fn key_val_sep(&mut self, _span: Span, errors: &mut dyn ErrorSink) {
-        let key = self.end_key(errors);
-        match self.open.last_mut() {
-            None => self.pending = key,
-            Some(Open::InlineTable { key: slot, .. }) => *slot = key,
-            Some(Open::Array { .. }) => {}
+        if self.reading() {
+            let key = self.end_key(errors);
+            match self.open.last_mut() {
+                None => self.pending = key,
+                Some(Open::InlineTable { key: slot, .. }) => *slot = key,
+                Some(Open::Array { .. }) => {}
+            }
         }
+        self.done();
     }
 
     fn scalar(&mut self, span: Span, encoding: Option<Encoding>, errors: &mut dyn ErrorSink) {
+        if !self.reading() {
+            return;
+        }
         let raw = self.raw(span, encoding);
         let value = match plain_basic_string(raw.as_str(), encoding) {
             Some(text) => Value::String(text),
@@ -760,7 +866,18 @@ impl<'b> EventReceiver for Builder<'b> {
                 scalar_value(self.arena.keep(decoded), kind, span, errors)
             }
         };
-        self.deliver(Item::new(span.start()..span.end(), value), errors);
+        // A value that did not decode stops the reading before it is stored.
+        if self.reading() {
+            self.deliver(Item::new(span.start()..span.end(), value), errors);
+        }
+        self.done();
+    }
+
+    fn value_sep(&mut self, _span: Span, errors: &mut dyn ErrorSink) {
+        if self.reading() {
+            self.finish_entry(errors);
+        }
+        self.done();
     }
 
     fn comment(&mut self, span: Span, errors: &mut dyn ErrorSink) {
@@ -1066,9 +1183,8 @@ mod tests {
         errors
     }
 
-    /// The same verdict as `toml`, the same tree when valid, and the same errors. After a
-    /// syntax error both recover and read on, each its own way: there, both must report
-    /// the parser's first error.
+    /// The same verdict as `toml`, the same tree when valid, and the same errors; after an
+    /// error in the text itself, the same first error and no error `toml` does not report.
     fn assert_same(text: &str) {
         let bump = Bump::new();
         let (our_root, our_errors) = parse(text, &bump);
@@ -1096,15 +1212,23 @@ mod tests {
         let (our_errors, their_errors) = (distinct(our_errors), distinct(their_errors));
         match first_syntax_error(text) {
             None => assert_eq!(our_errors, their_errors, "errors differ on {text:?}"),
-            Some(first) => assert!(
-                our_errors.contains(&first) && their_errors.contains(&first),
-                "{first:?} missing on {text:?}: ours {our_errors:?}, toml's {their_errors:?}"
-            ),
+            // After it, the tree reads no further, where `toml` reads on: every error it
+            // reports, `toml` reports too.
+            Some(first) => {
+                assert!(
+                    our_errors.contains(&first) && their_errors.contains(&first),
+                    "{first:?} missing on {text:?}: ours {our_errors:?}, toml's {their_errors:?}"
+                );
+                assert!(
+                    our_errors.iter().all(|error| their_errors.contains(error)),
+                    "extra errors on {text:?}: ours {our_errors:?}, toml's {their_errors:?}"
+                );
+            }
         }
     }
 
-    /// The first error in the text itself (its syntax, or a key or value that does not
-    /// decode), found without building any tree.
+    /// The first error in the text itself: the parser's first, else the first key or value
+    /// that does not decode; found without building any tree.
     fn first_syntax_error(text: &str) -> Option<(String, Option<Range<usize>>)> {
         struct Decoding<'i>(Source<'i>);
 
@@ -1142,16 +1266,20 @@ mod tests {
             }
         }
 
+        // The parser's own errors first: after one, the tree decodes nothing more.
         let source = Source::new(text);
         let tokens: Vec<_> = source.lex().collect();
-        let mut errors: Vec<ParseError> = Vec::new();
-        toml_parser::parser::parse_document(&tokens, &mut Decoding(source), &mut errors);
-        let errors = errors
-            .iter()
-            .map(SyntaxError::new)
-            .map(|error| (error.message, error.span))
-            .collect();
-        distinct(errors).into_iter().next()
+        let first = |receiver: &mut dyn EventReceiver| {
+            let mut errors: Vec<ParseError> = Vec::new();
+            toml_parser::parser::parse_document(&tokens, receiver, &mut errors);
+            let errors = errors
+                .iter()
+                .map(SyntaxError::new)
+                .map(|error| (error.message, error.span))
+                .collect();
+            distinct(errors).into_iter().next()
+        };
+        first(&mut ()).or_else(|| first(&mut Decoding(source)))
     }
 
     #[test]
@@ -1209,6 +1337,37 @@ mod tests {
         assert_same(&deep);
         let dotted = format!("{} = 1", vec!["k"; 100].join("."));
         assert_same(&dotted);
+        // Keys of a line without `=` must not carry over to the next line.
+        assert_same("x = 1\nx y\nz = 2");
+        assert_same("a b\na.c = 1\na = 2");
+        assert_same(&format!("{}c = 1", "k l\n".repeat(81)));
+        assert_same(&format!("{} = 1\na = 1\na = 2", vec!["k"; 81].join(".")));
+        assert_same(&format!("{} = 1\n[a]\n[a]", vec!["k"; 81].join(".")));
+        assert_same("[a\nb = 1\nb = 2");
+    }
+
+    /// Tables of more than `Table::SCANNED` entries are searched through the index: with
+    /// entries added by headers, by dotted keys, and reopened (removed and added again).
+    #[test]
+    fn big_tables_read_as_toml_reads_them() {
+        let mut text = String::new();
+        for index in 0..40 {
+            let _ = writeln!(text, "[t.k{index}.sub]\nx = {index}");
+        }
+        for index in (0..40).rev() {
+            let _ = writeln!(text, "[t.k{index}]\ny = {index}");
+        }
+        let _ = writeln!(text, "[t]\nz = 1");
+        for index in 0..40 {
+            let _ = writeln!(text, "d.k{index} = {index}");
+        }
+        assert_same(&text);
+        assert_same(&format!("{text}[t.k7]\n"));
+        assert_same(&format!("{text}[t.k39.sub]\n"));
+        assert_same(&format!("{text}d.k3 = 1\n"));
+        assert_same(&format!(
+            "{text}[[t.k3.list]]\n[[t.k3.list]]\n[t.k3.list.inner]\n"
+        ));
     }
 
     #[test]
