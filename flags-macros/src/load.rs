@@ -245,15 +245,20 @@ mod tests {
 
     const VALID: &str = "[flags.beta]\ndescription = \"Beta\"\nowner = \"web\"\nexpires = 2099-01-01\ndefault = false\n";
 
-    fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("flags-macros-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        dir.canonicalize().unwrap()
+    /// A temporary folder, removed when the returned guard is dropped.
+    fn scratch(name: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("flags-macros-{name}-"))
+            .tempdir()
+            .unwrap();
+        let path = dir.path().canonicalize().unwrap();
+        (dir, path)
     }
 
     #[test]
     fn a_file_is_parsed_once_until_it_changes() {
-        let path = scratch("cache").join("flags.toml");
+        let (_dir, folder) = scratch("cache");
+        let path = folder.join("flags.toml");
         std::fs::write(&path, VALID).unwrap();
         let first = load(&path, None).ok().unwrap();
         let second = load(&path, None).ok().unwrap();
@@ -273,7 +278,8 @@ mod tests {
 
     #[test]
     fn errors_are_not_cached() {
-        let path = scratch("errors").join("flags.toml");
+        let (_dir, folder) = scratch("errors");
+        let path = folder.join("flags.toml");
         std::fs::write(&path, "[flags.beta]\n").unwrap();
         assert!(matches!(load(&path, None), Err(LoadError::Invalid(_))));
         std::fs::write(&path, VALID).unwrap();
@@ -282,7 +288,7 @@ mod tests {
 
     #[test]
     fn the_nearest_file_upward_is_found_and_a_missing_one_lists_the_folders() {
-        let root = scratch("search");
+        let (_dir, root) = scratch("search");
         let nested = root.join("a/b");
         std::fs::create_dir_all(&nested).unwrap();
         std::fs::write(root.join("a/flags.toml"), VALID).unwrap();

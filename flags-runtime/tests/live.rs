@@ -312,9 +312,11 @@ fn replace(path: &std::path::Path, text: impl AsRef<[u8]>) {
 
 #[test]
 fn a_watched_file_is_applied_when_it_changes_and_a_bad_version_is_skipped() {
-    let dir = std::env::temp_dir().join(format!("flags-watch-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("flags.toml");
+    let dir = tempfile::Builder::new()
+        .prefix("flags-watch-")
+        .tempdir()
+        .unwrap();
+    let path = dir.path().join("flags.toml");
     let page_size = |size: i64| {
         format!(
             "[flags.page_size]\ndescription = \"x\"\nowner = \"y\"\npermanent = true\ndefault = {size}\n"
@@ -387,5 +389,4 @@ fn a_watched_file_is_applied_when_it_changes_and_a_bad_version_is_skipped() {
         Some(60),
         "no longer watched"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
