@@ -17,9 +17,9 @@ use crate::datetime::{Date, Timestamp};
 use crate::diagnostic::{Diagnostic, Span};
 use crate::model::*;
 use crate::names;
-use crate::tree::{self, SyntaxError, Table as DeTable, Value as DeValue};
+use crate::tree::{self, SyntaxError, Table};
 
-type TomlValue<'i> = tree::Item<DeValue<'i>>;
+type TomlValue<'i> = tree::Item<tree::Value<'i>>;
 type TomlKey<'i> = tree::Key<'i>;
 
 /// The code of errors about missing metadata (owner, description, expiry), which lenient
@@ -191,7 +191,7 @@ impl Reader {
         self.errors.push(diagnostic);
     }
 
-    fn document(&mut self, root: &DeTable<'_>) -> Schema {
+    fn document(&mut self, root: &Table<'_>) -> Schema {
         self.check_keys(root, ROOT_KEYS, &"the top level of flags.toml");
         let mut schema = Schema::default();
         if let Some(value) = root.get("environments") {
@@ -400,7 +400,7 @@ impl Reader {
     /// The kind follows from `default`, and from `variants` when present.
     fn flag_kind(
         &mut self,
-        table: &DeTable<'_>,
+        table: &Table<'_>,
         name_span: Span,
         context: &dyn fmt::Display,
     ) -> Option<FlagKind> {
@@ -418,7 +418,7 @@ impl Reader {
         };
         match (default.get_ref(), variants) {
             (_, Some(None)) => None,
-            (DeValue::String(_), Some(Some(variants))) => Some(FlagKind::Variants(variants)),
+            (tree::Value::String(_), Some(Some(variants))) => Some(FlagKind::Variants(variants)),
             (_, Some(Some(_))) => {
                 self.push(
                     Diagnostic::error(
@@ -433,10 +433,10 @@ impl Reader {
                 );
                 None
             }
-            (DeValue::Boolean(_), None) => Some(FlagKind::Bool),
-            (DeValue::Integer(_), None) => Some(FlagKind::Int),
-            (DeValue::Float(_), None) => Some(FlagKind::Float),
-            (DeValue::String(_), None) => Some(FlagKind::String),
+            (tree::Value::Boolean(_), None) => Some(FlagKind::Bool),
+            (tree::Value::Integer(_), None) => Some(FlagKind::Int),
+            (tree::Value::Float(_), None) => Some(FlagKind::Float),
+            (tree::Value::String(_), None) => Some(FlagKind::String),
             (other, None) => {
                 self.push(
                     Diagnostic::error(
@@ -570,7 +570,7 @@ impl Reader {
         requires
     }
 
-    fn window(&mut self, table: &DeTable<'_>, context: &dyn fmt::Display) -> Window {
+    fn window(&mut self, table: &Table<'_>, context: &dyn fmt::Display) -> Window {
         let from = table
             .get("from")
             .and_then(|value| self.timestamp(value, &format_args!("{context}: `from`"), "from"));
@@ -623,7 +623,7 @@ impl Reader {
         let segments = match table.get("segment") {
             None => Vec::new(),
             Some(value) => match value.get_ref() {
-                DeValue::String(name) => vec![Spanned::new(name.to_string(), value.span())],
+                tree::Value::String(name) => vec![Spanned::new(name.to_string(), value.span())],
                 _ => {
                     let names = self
                         .strings(value, &format_args!("{context}: `segment`"))
@@ -669,7 +669,7 @@ impl Reader {
 
     fn outcome(
         &mut self,
-        table: &DeTable<'_>,
+        table: &Table<'_>,
         rule_span: Span,
         flag: &FlagContext<'_>,
         context: &dyn fmt::Display,
@@ -834,8 +834,8 @@ impl Reader {
         what: &dyn fmt::Display,
     ) -> Option<Spanned<Percent>> {
         let number = match value.get_ref() {
-            DeValue::Integer(int) => int.to_i64().map(|int| int as f64),
-            DeValue::Float(float) => float.parse::<f64>().ok(),
+            tree::Value::Integer(int) => int.to_i64().map(|int| int as f64),
+            tree::Value::Float(float) => float.parse::<f64>().ok(),
             other => {
                 self.push(
                     Diagnostic::error(
@@ -917,7 +917,7 @@ impl Reader {
         environments
     }
 
-    fn conditions(&mut self, table: &DeTable<'_>, context: &dyn fmt::Display) -> Vec<Condition> {
+    fn conditions(&mut self, table: &Table<'_>, context: &dyn fmt::Display) -> Vec<Condition> {
         let Some(value) = table.get("when") else {
             return Vec::new();
         };
@@ -1128,11 +1128,13 @@ impl Reader {
             return None;
         }
         match items[0].get_ref() {
-            DeValue::Integer(_) => {
+            tree::Value::Integer(_) => {
                 let mut ints = Vec::with_capacity(items.len());
                 for item in items {
                     match item.get_ref() {
-                        DeValue::Integer(int) => ints.push(self.integer_value(int, item.span())?),
+                        tree::Value::Integer(int) => {
+                            ints.push(self.integer_value(int, item.span())?)
+                        }
                         other => {
                             self.mixed_list(item.span(), what, "integers", other);
                             return None;
@@ -1145,7 +1147,7 @@ impl Reader {
                 let mut strings = Vec::with_capacity(items.len());
                 for item in items {
                     match item.get_ref() {
-                        DeValue::String(text) => strings.push(text.to_string()),
+                        tree::Value::String(text) => strings.push(text.to_string()),
                         other => {
                             self.mixed_list(item.span(), what, "strings", other);
                             return None;
@@ -1162,7 +1164,7 @@ impl Reader {
         span: std::ops::Range<usize>,
         what: &dyn fmt::Display,
         expected: &str,
-        found: &DeValue<'_>,
+        found: &tree::Value<'_>,
     ) {
         self.push(
             Diagnostic::error(
@@ -1178,8 +1180,10 @@ impl Reader {
 
     fn number(&mut self, value: &TomlValue<'_>, what: &dyn fmt::Display) -> Option<f64> {
         match value.get_ref() {
-            DeValue::Integer(int) => self.integer_value(int, value.span()).map(|int| int as f64),
-            DeValue::Float(float) => match float.parse::<f64>() {
+            tree::Value::Integer(int) => {
+                self.integer_value(int, value.span()).map(|int| int as f64)
+            }
+            tree::Value::Float(float) => match float.parse::<f64>() {
                 Ok(number) if number.is_finite() => Some(number),
                 _ => {
                     self.error(value.span(), format!("{what} is not a finite number"));
@@ -1215,7 +1219,7 @@ impl Reader {
 
     fn networks(&mut self, value: &TomlValue<'_>, what: &dyn fmt::Display) -> Option<Vec<IpNet>> {
         let texts = match value.get_ref() {
-            DeValue::String(text) => vec![Spanned::new(text.to_string(), value.span())],
+            tree::Value::String(text) => vec![Spanned::new(text.to_string(), value.span())],
             _ => self.strings(value, what)?,
         };
         if texts.is_empty() {
@@ -1293,10 +1297,10 @@ impl Reader {
     ) -> Option<Spanned<Date>> {
         let help = format_args!("write a TOML date without quotes: `{key} = 2027-03-01`");
         let date = match value.get_ref() {
-            DeValue::Datetime(datetime) if datetime.time.is_none() => datetime
+            tree::Value::Datetime(datetime) if datetime.time.is_none() => datetime
                 .date
                 .and_then(|date| Date::new(i32::from(date.year), date.month, date.day)),
-            DeValue::String(text) if Date::parse(text).is_some() => {
+            tree::Value::String(text) if Date::parse(text).is_some() => {
                 self.push(
                     Diagnostic::error(value.span(), format!("{what} is a string, not a date"))
                         .with_help(help.to_string()),
@@ -1332,7 +1336,7 @@ impl Reader {
         let help = format_args!(
             "write a TOML datetime without quotes, with its offset: `{key} = 2026-12-01T09:00:00Z`"
         );
-        let DeValue::Datetime(datetime) = value.get_ref() else {
+        let tree::Value::Datetime(datetime) = value.get_ref() else {
             self.push(
                 Diagnostic::error(
                     value.span(),
@@ -1395,7 +1399,7 @@ impl Reader {
     /// Reports every key not in `allowed`; returns whether all were allowed.
     fn check_keys(
         &mut self,
-        table: &DeTable<'_>,
+        table: &Table<'_>,
         allowed: &[&str],
         context: &dyn fmt::Display,
     ) -> bool {
@@ -1405,7 +1409,7 @@ impl Reader {
     /// [`Reader::check_keys`] with the allowed keys in several lists.
     fn check_keys_of(
         &mut self,
-        table: &DeTable<'_>,
+        table: &Table<'_>,
         allowed: &[&[&str]],
         context: &dyn fmt::Display,
     ) -> bool {
@@ -1433,9 +1437,9 @@ impl Reader {
         &mut self,
         value: &'v TomlValue<'i>,
         what: &dyn fmt::Display,
-    ) -> Option<&'v DeTable<'i>> {
+    ) -> Option<&'v Table<'i>> {
         match value.get_ref() {
-            DeValue::Table(table) => Some(table),
+            tree::Value::Table(table) => Some(table),
             other => {
                 self.error(
                     value.span(),
@@ -1452,7 +1456,7 @@ impl Reader {
         what: &dyn fmt::Display,
     ) -> Option<&'v [TomlValue<'i>]> {
         match value.get_ref() {
-            DeValue::Array(items) => Some(&items[..]),
+            tree::Value::Array(items) => Some(&items[..]),
             other => {
                 self.error(
                     value.span(),
@@ -1469,7 +1473,7 @@ impl Reader {
         what: &dyn fmt::Display,
     ) -> Option<Spanned<String>> {
         match value.get_ref() {
-            DeValue::String(text) => Some(Spanned::new(text.to_string(), value.span())),
+            tree::Value::String(text) => Some(Spanned::new(text.to_string(), value.span())),
             other => {
                 self.error(
                     value.span(),
@@ -1499,7 +1503,7 @@ impl Reader {
 
     fn string_list(
         &mut self,
-        table: &DeTable<'_>,
+        table: &Table<'_>,
         key: &str,
         context: &dyn fmt::Display,
     ) -> Vec<String> {
@@ -1521,7 +1525,7 @@ impl Reader {
 
     fn optional_string(
         &mut self,
-        table: &DeTable<'_>,
+        table: &Table<'_>,
         key: &str,
         context: &dyn fmt::Display,
     ) -> Option<Spanned<String>> {
@@ -1531,7 +1535,7 @@ impl Reader {
 
     fn required_text(
         &mut self,
-        table: &DeTable<'_>,
+        table: &Table<'_>,
         key: &str,
         missing_span: Span,
         context: &dyn fmt::Display,
@@ -1557,17 +1561,12 @@ impl Reader {
         Some(text.value)
     }
 
-    fn optional_bool(
-        &mut self,
-        table: &DeTable<'_>,
-        key: &str,
-        context: &dyn fmt::Display,
-    ) -> bool {
+    fn optional_bool(&mut self, table: &Table<'_>, key: &str, context: &dyn fmt::Display) -> bool {
         let Some(value) = table.get(key) else {
             return false;
         };
         match value.get_ref() {
-            DeValue::Boolean(flag) => *flag,
+            tree::Value::Boolean(flag) => *flag,
             other => {
                 self.error(
                     value.span(),
@@ -1583,16 +1582,16 @@ impl Reader {
 
     fn scalar(&mut self, value: &TomlValue<'_>, what: &dyn fmt::Display) -> Option<Spanned<Value>> {
         let scalar = match value.get_ref() {
-            DeValue::Boolean(flag) => Value::Bool(*flag),
-            DeValue::Integer(int) => Value::Int(self.integer_value(int, value.span())?),
-            DeValue::Float(float) => match float.parse::<f64>() {
+            tree::Value::Boolean(flag) => Value::Bool(*flag),
+            tree::Value::Integer(int) => Value::Int(self.integer_value(int, value.span())?),
+            tree::Value::Float(float) => match float.parse::<f64>() {
                 Ok(number) if number.is_finite() => Value::Float(number),
                 _ => {
                     self.error(value.span(), format!("{what} is not a finite number"));
                     return None;
                 }
             },
-            DeValue::String(text) => Value::String(text.to_string()),
+            tree::Value::String(text) => Value::String(text.to_string()),
             other => {
                 self.error(
                     value.span(),
@@ -1620,14 +1619,14 @@ impl Reader {
     }
 }
 
-fn describe(value: &DeValue<'_>) -> &'static str {
+fn describe(value: &tree::Value<'_>) -> &'static str {
     match value {
-        DeValue::String(_) => "a string",
-        DeValue::Integer(_) => "an integer",
-        DeValue::Float(_) => "a float",
-        DeValue::Boolean(_) => "a boolean",
-        DeValue::Datetime(_) => "a datetime",
-        DeValue::Array(_) => "an array",
-        DeValue::Table(_) => "a table",
+        tree::Value::String(_) => "a string",
+        tree::Value::Integer(_) => "an integer",
+        tree::Value::Float(_) => "a float",
+        tree::Value::Boolean(_) => "a boolean",
+        tree::Value::Datetime(_) => "a datetime",
+        tree::Value::Array(_) => "an array",
+        tree::Value::Table(_) => "a table",
     }
 }
