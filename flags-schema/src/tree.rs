@@ -640,7 +640,8 @@ impl<'b> Builder<'b> {
     ) {
         let dotted = !path.is_empty();
         let arena = &mut self.arena;
-        let Some(parent) = descend_path(&mut self.current_table, path, dotted, arena, errors)
+        let Some(parent) =
+            descend_path(&mut self.current_table, path, dotted, false, arena, errors)
         else {
             return;
         };
@@ -676,7 +677,8 @@ impl<'b> Builder<'b> {
         };
         let table = Item::new(header.span.clone(), Value::Table(table));
         let arena = &mut self.arena;
-        let Some(parent) = descend_path(&mut self.root, &header.path, false, arena, errors) else {
+        let Some(parent) = descend_path(&mut self.root, &header.path, false, false, arena, errors)
+        else {
             return;
         };
         let position = parent.position(key.inner, &arena.index);
@@ -717,7 +719,8 @@ impl<'b> Builder<'b> {
         let arena = &mut self.arena;
         if !header.is_array
             && let Some(key) = &header.key
-            && let Some(parent) = descend_path(&mut self.root, &header.path, false, arena, errors)
+            && let Some(parent) =
+                descend_path(&mut self.root, &header.path, false, false, arena, errors)
             && let Some(at) = parent.position(key.inner, &arena.index)
         {
             let (old_key, old_value) = parent.remove(at, &mut arena.index);
@@ -946,16 +949,18 @@ const BASIC_UNESCAPED: [bool; 256] = byte_set!(
 );
 
 /// Finds (or creates, as implicit tables) the table a dotted path or header names, in a
-/// table of the document.
+/// table of the document or, `in_inline_table`, in an inline table, where every path is a
+/// dotted key and the tables it goes through are inline too.
 fn descend_path<'t, 'b>(
     mut table: &'t mut Table<'b>,
     path: &[Key<'b>],
     dotted: bool,
+    in_inline_table: bool,
     arena: &mut Arena<'b>,
     errors: &mut dyn ErrorSink,
 ) -> Option<&'t mut Table<'b>> {
     for key in path {
-        let entry = table.child_or_implicit(key, dotted, false, arena);
+        let entry = table.child_or_implicit(key, dotted, in_inline_table, arena);
         let old_span = entry.span();
         let type_str = entry.inner.type_str();
         table = match &mut entry.inner {
@@ -974,7 +979,7 @@ fn descend_path<'t, 'b>(
                 }
             }
             Value::Table(child) => {
-                if child.inline {
+                if child.inline && !in_inline_table {
                     errors.report_error(
                         ParseError::new(
                             "cannot extend value of type inline table with a dotted key",
@@ -1012,7 +1017,7 @@ fn insert_inline<'b>(
     arena: &mut Arena<'b>,
     errors: &mut dyn ErrorSink,
 ) {
-    let Some(table) = descend_inline(table, path, arena, errors) else {
+    let Some(table) = descend_path(table, path, true, true, arena, errors) else {
         return;
     };
     if table.dotted == path.is_empty() {
@@ -1020,36 +1025,6 @@ fn insert_inline<'b>(
         return;
     }
     table.insert_new(key, value, &mut arena.index, errors);
-}
-
-/// `descend_path` inside an inline table, where every path is a dotted key.
-fn descend_inline<'t, 'b>(
-    mut table: &'t mut Table<'b>,
-    path: &[Key<'b>],
-    arena: &mut Arena<'b>,
-    errors: &mut dyn ErrorSink,
-) -> Option<&'t mut Table<'b>> {
-    for key in path {
-        let entry = table.child_or_implicit(key, true, true, arena);
-        let old_span = entry.span();
-        let type_str = entry.inner.type_str();
-        table = match &mut entry.inner {
-            Value::Table(child) => {
-                if !child.implicit {
-                    errors.report_error(
-                        ParseError::new("duplicate key").with_unexpected(span_of(key)),
-                    );
-                    return None;
-                }
-                child
-            }
-            _ => {
-                cannot_extend(type_str, key, &old_span, errors);
-                return None;
-            }
-        };
-    }
-    Some(table)
 }
 
 fn cannot_extend(
