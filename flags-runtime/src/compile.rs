@@ -41,10 +41,38 @@ pub(crate) struct CompiledFlag {
     pub(crate) gated: bool,
     pub(crate) salt: Salt,
     pub(crate) rules: Box<[CompiledRule]>,
-    /// The rules again, compactly, when every one serves a value if an attribute is (or is
-    /// not) in a [`PackedSet`] and nothing gates the flag: the commonest targeting, decided
-    /// by a loop that tests nothing else. Without runs otherwise.
-    pub(crate) text_rules: TextRules,
+    pub(crate) shortcut: Shortcut,
+}
+
+/// A quicker way than the rules one by one to decide the targeting of a flag that nothing
+/// gates, for the two commonest shapes of targeting.
+pub(crate) enum Shortcut {
+    /// The rules decide.
+    None,
+    /// Every rule serves a value if an attribute is (or is not) in a [`PackedSet`]: the
+    /// rules again, compactly, decided by a loop that tests nothing else.
+    Text(TextRules),
+    /// One rule, a rollout or split to everyone, bucketed by the key: one hash decides.
+    KeyBucket,
+}
+
+impl Shortcut {
+    fn of(rules: &[CompiledRule]) -> Shortcut {
+        if let [rule] = rules
+            && matches!(rule.shape, Shape::Everyone)
+            && rule.bucket_by.is_none()
+            && matches!(
+                rule.outcome,
+                CompiledOutcome::Rollout { .. } | CompiledOutcome::Split(_)
+            )
+        {
+            return Shortcut::KeyBucket;
+        }
+        match text_rules(rules) {
+            Some(runs) if !runs.is_empty() => Shortcut::Text(runs),
+            _ => Shortcut::None,
+        }
+    }
 }
 
 /// The type of a flag's values.
@@ -116,9 +144,6 @@ pub(crate) type TextRules = Box<[TextRun]>;
 /// `negate`).
 pub(crate) struct TextRun {
     pub(crate) name: &'static str,
-    /// Whether the run before tests another attribute (or there is none): a list attribute of
-    /// the runs before then no longer applies.
-    pub(crate) fresh: bool,
     pub(crate) negate: bool,
     /// The values of the run's lists, in the order of their rules: the first one the text
     /// equals decides an `in` run, and none deciding a `not_in` run.
@@ -147,12 +172,10 @@ fn text_rules(rules: &[CompiledRule]) -> Option<TextRules> {
             Some((last, run)) if !*negate && !last.negate && last.name == *name => {
                 run.extend(values);
             }
-            last => {
-                let fresh = last.is_none_or(|(last, _)| last.name != *name);
+            _ => {
                 runs.push((
                     TextRun {
                         name,
-                        fresh,
                         negate: *negate,
                         values: Box::default(),
                         serve,
@@ -457,7 +480,11 @@ impl Compiler<'_> {
             .iter()
             .map(|rule| self.rule(rule, variants))
             .collect();
-        let text_rules = if gated { None } else { text_rules(&rules) };
+        let shortcut = if gated {
+            Shortcut::None
+        } else {
+            Shortcut::of(&rules)
+        };
         CompiledFlag {
             name: intern(&flag.name),
             kind,
@@ -469,7 +496,7 @@ impl Compiler<'_> {
             window,
             salt: Salt::new(flag.bucket_salt()),
             rules,
-            text_rules: text_rules.unwrap_or_default(),
+            shortcut,
         }
     }
 

@@ -14,7 +14,7 @@ use flags_schema::reexports::semver::Version;
 use crate::bucket::{Salt, bucket_int, bucket_salted};
 use crate::compile::{
     CompiledCondition, CompiledFlag, CompiledOutcome, CompiledRule, CompiledSegment, CompiledTest,
-    Definitions, Op, Shape, TextIn, TextRun, ValueSet, eq_folded,
+    Definitions, Op, Shape, Shortcut, TextIn, TextRun, ValueSet, eq_folded,
 };
 use crate::context::{Attribute, Context, Packed, same_name};
 use crate::value::{Reason, Served};
@@ -144,7 +144,7 @@ impl RecentText {
 }
 
 /// The answer for `flag`, at position `index`: its [`fixed_answer`], else what its
-/// [`CompiledFlag::text_rules`] decide, else what `targeting` says; given to `finish` on each
+/// [`Shortcut`] decides, else what `targeting` says; given to `finish` on each
 /// path apart, so that no path copies the answer to where the others left theirs.
 #[inline(always)]
 fn answer<A: Answer, R>(
@@ -158,67 +158,104 @@ fn answer<A: Answer, R>(
     if let Some(Some((served, why))) = fixed.get(index) {
         return finish(A::new(*served, *why));
     }
-    if !flag.text_rules.is_empty() {
-        let (position, served) = text_rules(flag, ctx);
-        let why = if position == NO_RULE {
-            Why::Default
-        } else {
-            Why::Rule(position)
-        };
-        return finish(A::new(*served, why));
+    match &flag.shortcut {
+        Shortcut::Text(runs) => {
+            let (position, served) =
+                text_rules(flag, runs, ctx).unwrap_or_else(|| text_rules_slowly(flag, runs, ctx));
+            let why = if position == NO_RULE {
+                Why::Default
+            } else {
+                Why::Rule(position)
+            };
+            finish(A::new(*served, why))
+        }
+        Shortcut::KeyBucket => finish(key_bucket(flag, ctx)),
+        Shortcut::None => finish(targeting()),
     }
-    finish(targeting())
+}
+
+/// Decides a [`Shortcut::KeyBucket`] flag: its one rule, for everyone, by the key's bucket.
+#[inline(never)]
+fn key_bucket<A: Answer>(flag: &CompiledFlag, ctx: &Context<'_>) -> A {
+    let bucket = bucket_salted(&flag.salt, ctx.key());
+    let served = match flag.rules.first().map(|rule| &rule.outcome) {
+        Some(CompiledOutcome::Rollout { threshold, serve }) if bucket < *threshold => {
+            Some((*serve, Why::Rollout(0, bucket)))
+        }
+        Some(CompiledOutcome::Split(arms)) => arms
+            .iter()
+            .find(|(upper, _)| bucket < *upper)
+            .map(|(_, value)| (*value, Why::Split(0, bucket))),
+        _ => None,
+    };
+    let (served, why) = served.unwrap_or((flag.default, Why::Default));
+    A::new(served, why)
 }
 
 /// The position [`text_rules`] gives when no rule matches.
 const NO_RULE: u32 = u32::MAX;
 
-/// Decides a flag by its [`CompiledFlag::text_rules`]: the position of the first rule that
+/// Decides a flag by its [`Shortcut::Text`] `runs`: the position of the first rule that
 /// matches and its value, or [`NO_RULE`] and the default. A position and a reference rather
-/// than the answer, so that they come back in registers.
+/// than the answer, so that they come back in registers. `None` when a run's attribute is a
+/// list, or the key: [`text_rules_slowly`] decides those, so that this loop calls nothing and
+/// keeps everything in the registers it need not save.
 #[inline(never)]
-fn text_rules<'f>(flag: &'f CompiledFlag, ctx: &Context<'_>) -> (u32, &'f Served) {
-    // Every run looks its attribute up, even one that tests the attribute of the run before:
-    // no text then lives from one run to the next, and the loop needs fewer registers to
-    // save and restore. Runs of one attribute mostly merge into one anyway.
-    for run in &flag.text_rules {
-        let text = match run_text(run, ctx) {
-            Ok(text) => text,
-            Err(items) => return text_rules_with_lists(flag, run, items, ctx),
+fn text_rules<'f>(
+    flag: &'f CompiledFlag,
+    runs: &'f [TextRun],
+    ctx: &Context<'_>,
+) -> Option<(u32, &'f Served)> {
+    for run in runs {
+        let text = match ctx.get(run.name) {
+            Some(Attribute::String(text)) => Packed::new(text),
+            Some(Attribute::List(_)) => return None,
+            None if run.name == "key" => return None,
+            // No such attribute, or neither text nor a list: no rule matches, negated or not.
+            _ => continue,
         };
-        if let Some((rule, served)) = run_scan(run, text) {
+        let mut found = None;
+        // A loop rather than `find`, which compiles to more instructions per value.
+        for value in &run.values {
+            if value.value == text {
+                found = Some(&value.serve);
+                break;
+            }
+        }
+        if let Some((rule, served)) = run_decides(run, found) {
+            return Some((*rule, served));
+        }
+    }
+    Some((NO_RULE, &flag.default))
+}
+
+/// [`text_rules`] for any attribute: a list matches when any of its items is listed, as
+/// the conditions have it, and the key stands for the attribute `"key"` when the context
+/// sets none.
+#[cold]
+#[inline(never)]
+fn text_rules_slowly<'f>(
+    flag: &'f CompiledFlag,
+    runs: &'f [TextRun],
+    ctx: &Context<'_>,
+) -> (u32, &'f Served) {
+    for run in runs {
+        let listed = |text: Packed| run.values.iter().find(|value| value.value == text);
+        let found = match ctx.get(run.name) {
+            Some(Attribute::String(text)) => listed(Packed::new(text)),
+            // The first value listed decides, as the first rule that matches does.
+            Some(Attribute::List(items)) => run
+                .values
+                .iter()
+                .find(|value| items.iter().any(|item| value.value == Packed::new(item))),
+            None if run.name == "key" => listed(Packed::new(ctx.key())),
+            _ => continue,
+        };
+        if let Some((rule, served)) = run_decides(run, found.map(|value| &value.serve)) {
             return (*rule, served);
         }
     }
     (NO_RULE, &flag.default)
-}
-
-/// The packed text of the attribute `run` tests, `None` when there is no such attribute or
-/// it is neither text nor a list, which no rule matches, negated or not; or the list.
-#[inline(always)]
-fn run_text<'c>(run: &TextRun, ctx: &'c Context<'_>) -> Result<Option<Packed>, &'c [Cow<'c, str>]> {
-    match ctx.get(run.name) {
-        Some(Attribute::String(text)) => Ok(Some(Packed::new(text))),
-        Some(Attribute::List(items)) => Err(items),
-        Some(_) => Ok(None),
-        None if run.name == "key" => Ok(Some(packed_key(ctx))),
-        None => Ok(None),
-    }
-}
-
-/// What `run` decides for the attribute's packed `text`.
-#[inline(always)]
-fn run_scan(run: &TextRun, text: Option<Packed>) -> Option<&(u32, Served)> {
-    let text = text?;
-    let mut found = None;
-    // A loop rather than `find`, which compiles to more instructions per value.
-    for value in &run.values {
-        if value.value == text {
-            found = Some(&value.serve);
-            break;
-        }
-    }
-    run_decides(run, found)
 }
 
 /// What a run serves, given the first of its values that the attribute has.
@@ -232,45 +269,6 @@ fn run_decides<'f>(
         (None, true) => Some(&run.serve),
         _ => None,
     }
-}
-
-/// [`text_rules`] from the run `from`, whose attribute is the list `items`: a list matches
-/// when any of its items is listed, as the conditions have it. Apart, so that the loop for
-/// text stays short (it passes the run rather than counting positions).
-#[cold]
-#[inline(never)]
-fn text_rules_with_lists<'f>(
-    flag: &'f CompiledFlag,
-    from: &TextRun,
-    items: &[Cow<'_, str>],
-    ctx: &Context<'_>,
-) -> (u32, &'f Served) {
-    let first_listed = |run: &'f TextRun, items: &[Cow<'_, str>]| {
-        run.values
-            .iter()
-            .find(|value| items.iter().any(|item| value.value == Packed::new(item)))
-            .map(|value| &value.serve)
-    };
-    let start = flag
-        .text_rules
-        .iter()
-        .position(|run| std::ptr::eq(run, from))
-        .unwrap_or(0);
-    // The list is the attribute of `from` and of the runs after it until one tests another.
-    let mut list = Some(items);
-    for (position, run) in flag.text_rules.iter().enumerate().skip(start) {
-        if run.fresh && position != start {
-            list = None;
-        }
-        let decided = match list.map_or_else(|| run_text(run, ctx), Err) {
-            Ok(text) => run_scan(run, text),
-            Err(items) => run_decides(run, first_listed(run, items)),
-        };
-        if let Some((rule, served)) = decided {
-            return (*rule, served);
-        }
-    }
-    (NO_RULE, &flag.default)
 }
 
 /// Out of line: inlined, the packing of the key would be hoisted into every evaluation.

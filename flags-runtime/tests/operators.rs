@@ -719,3 +719,43 @@ fn list_rules_decide_as_the_general_path_does() {
         }
     }
 }
+
+/// A flag whose one rule is a rollout or split to everyone by the key is decided by one hash;
+/// a window that is always open sends the same rule down the general path. With one salt, both
+/// agree on every key, inside and outside the rollout, in every arm of the split.
+#[test]
+fn key_buckets_decide_as_the_general_path_does() {
+    let flag = |name: &str, window: &str, rule: &str| {
+        format!(
+            "[flags.{name}]\ndescription = \"d\"\nowner = \"o\"\nexpires = 2099-01-01\n\
+             variants = [\"a\", \"b\", \"c\", \"none\"]\ndefault = \"none\"\n\
+             salt = \"shared\"\n{window}\
+             [[flags.{name}.rules]]\n{rule}\n"
+        )
+    };
+    let always = "from = 2000-01-01T00:00:00Z\n";
+    for (rule, served_all) in [
+        ("rollout = 37.5\nserve = \"a\"", &["a", "none"][..]),
+        ("rollout = 0\nserve = \"a\"", &["none"]),
+        ("rollout = 100\nserve = \"b\"", &["b"]),
+        ("split = { a = 20, b = 30, c = 50 }", &["a", "b", "c"]),
+    ] {
+        let text = flag("fast", "", rule) + &flag("slow", always, rule);
+        let store = Store::from_toml("flags.toml", &text).unwrap_or_else(|e| panic!("{e}"));
+        let mut served = std::collections::BTreeSet::new();
+        for i in 0..2000 {
+            let key = format!("user-{i}");
+            let ctx = Context::new(key.as_str());
+            let fast = store.detail_by_name::<&str>("fast", &ctx).unwrap();
+            let slow = store.detail_by_name::<&str>("slow", &ctx).unwrap();
+            assert_eq!(
+                (fast.value, fast.reason),
+                (slow.value, slow.reason),
+                "{rule}: {key}"
+            );
+            assert_eq!(store.get_by_name::<&str>("fast", &ctx), Some(fast.value));
+            served.insert(fast.value);
+        }
+        assert_eq!(served.into_iter().collect::<Vec<_>>(), served_all, "{rule}");
+    }
+}
