@@ -198,8 +198,7 @@ const NO_RULE: u32 = u32::MAX;
 /// Decides a flag by its [`Shortcut::Text`] `runs`: the position of the first rule that
 /// matches and its value, or [`NO_RULE`] and the default. A position and a reference rather
 /// than the answer, so that they come back in registers. `None` when a run's attribute is a
-/// list, or the key: [`text_rules_slowly`] decides those, so that this loop calls nothing and
-/// keeps everything in the registers it need not save.
+/// list, or the key: [`text_rules_slowly`] decides those, so that this loop calls nothing.
 #[inline(never)]
 fn text_rules<'f>(
     flag: &'f CompiledFlag,
