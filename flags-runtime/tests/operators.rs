@@ -705,14 +705,7 @@ fn list_rules_decide_as_the_general_path_does() {
                         if let Some(explicit_key) = explicit_key {
                             ctx.set("key", explicit_key);
                         }
-                        let fast = store.detail_by_name::<&str>("fast", &ctx).unwrap();
-                        let slow = store.detail_by_name::<&str>("slow", &ctx).unwrap();
-                        assert_eq!(
-                            (fast.value, fast.reason),
-                            (slow.value, slow.reason),
-                            "{ctx:?}"
-                        );
-                        assert_eq!(store.get_by_name::<&str>("fast", &ctx), Some(slow.value));
+                        fast_and_slow_agree(&store, &ctx, &format_args!("{ctx:?}"));
                     }
                 }
             }
@@ -746,16 +739,35 @@ fn key_buckets_decide_as_the_general_path_does() {
         for i in 0..2000 {
             let key = format!("user-{i}");
             let ctx = Context::new(key.as_str());
-            let fast = store.detail_by_name::<&str>("fast", &ctx).unwrap();
-            let slow = store.detail_by_name::<&str>("slow", &ctx).unwrap();
-            assert_eq!(
-                (fast.value, fast.reason),
-                (slow.value, slow.reason),
-                "{rule}: {key}"
-            );
-            assert_eq!(store.get_by_name::<&str>("fast", &ctx), Some(fast.value));
-            served.insert(fast.value);
+            served.insert(fast_and_slow_agree(
+                &store,
+                &ctx,
+                &format_args!("{rule}: {key}"),
+            ));
         }
         assert_eq!(served.into_iter().collect::<Vec<_>>(), served_all, "{rule}");
     }
+}
+
+/// Checks that the flags `fast` and `slow` of `store`, which differ only in the path the
+/// evaluator takes, give `ctx` the same value and reason, by `detail` and by `get`; returns
+/// the value.
+fn fast_and_slow_agree(
+    store: &Store,
+    ctx: &Context<'_>,
+    what: &dyn std::fmt::Display,
+) -> &'static str {
+    let fast = store.detail_by_name::<&str>("fast", ctx).unwrap();
+    let slow = store.detail_by_name::<&str>("slow", ctx).unwrap();
+    assert_eq!(
+        (fast.value, fast.reason),
+        (slow.value, slow.reason),
+        "{what}"
+    );
+    assert_eq!(
+        store.get_by_name::<&str>("fast", ctx),
+        Some(fast.value),
+        "{what}"
+    );
+    fast.value
 }
