@@ -178,18 +178,28 @@ fn answer<A: Answer, R>(
 #[inline(never)]
 fn key_bucket<A: Answer>(flag: &CompiledFlag, ctx: &Context<'_>) -> A {
     let bucket = bucket_salted(&flag.salt, ctx.key());
-    let served = match flag.rules.first().map(|rule| &rule.outcome) {
-        Some(CompiledOutcome::Rollout { threshold, serve }) if bucket < *threshold => {
-            Some((*serve, Why::Rollout(0, bucket)))
+    let (served, why) = flag
+        .rules
+        .first()
+        .and_then(|rule| bucketed(&rule.outcome, bucket, 0))
+        .unwrap_or((flag.default, Why::Default));
+    A::new(served, why)
+}
+
+/// What the rollout or split `outcome` of the rule at `position` serves the context in
+/// `bucket`: `None` outside the rollout, and for an outcome that takes no bucket.
+#[inline(always)]
+fn bucketed(outcome: &CompiledOutcome, bucket: u32, position: u32) -> Option<(Served, Why)> {
+    match outcome {
+        CompiledOutcome::Rollout { threshold, serve } => {
+            (bucket < *threshold).then_some((*serve, Why::Rollout(position, bucket)))
         }
-        Some(CompiledOutcome::Split(arms)) => arms
+        CompiledOutcome::Split(arms) => arms
             .iter()
             .find(|(upper, _)| bucket < *upper)
-            .map(|(_, value)| (*value, Why::Split(0, bucket))),
-        _ => None,
-    };
-    let (served, why) = served.unwrap_or((flag.default, Why::Default));
-    A::new(served, why)
+            .map(|(_, value)| (*value, Why::Split(position, bucket))),
+        CompiledOutcome::Serve(_) => None,
+    }
 }
 
 /// The position [`text_rules`] gives when no rule matches.
@@ -446,20 +456,13 @@ impl<'a> Evaluator<'a> {
                     };
                     return A::new(*value, why);
                 }
-                CompiledOutcome::Rollout { threshold, serve } => {
+                outcome => {
                     // Contexts outside the rollout, or without the attribute to bucket by,
                     // fall through to the next rule.
                     if let Some(bucket) = bucket_of(rule, &flag.salt, ctx)
-                        && bucket < *threshold
+                        && let Some((served, why)) = bucketed(outcome, bucket, position)
                     {
-                        return A::new(*serve, Why::Rollout(position, bucket));
-                    }
-                }
-                CompiledOutcome::Split(arms) => {
-                    if let Some(bucket) = bucket_of(rule, &flag.salt, ctx)
-                        && let Some((_, value)) = arms.iter().find(|(upper, _)| bucket < *upper)
-                    {
-                        return A::new(*value, Why::Split(position, bucket));
+                        return A::new(served, why);
                     }
                 }
             }
