@@ -34,6 +34,9 @@ pub struct Context<'a> {
     attributes: Vec<(Cow<'a, str>, Attribute<'a>)>,
 }
 
+/// Up to how many attributes a context's vector grows one at a time.
+const EXACT_ROOM_UP_TO: usize = 4;
+
 impl<'a> Context<'a> {
     /// A context with this key and no attributes.
     pub fn new(key: impl Into<Cow<'a, str>>) -> Self {
@@ -60,7 +63,16 @@ impl<'a> Context<'a> {
             .find(|(existing, _)| *existing == name)
         {
             Some((_, slot)) => *slot = value,
-            None => self.attributes.push((name, value)),
+            None => {
+                // A `Vec` grows to room for four at its first push: 224 bytes for two
+                // attributes. A context is read far more often than it is built, so the first
+                // few get exactly the room they take, which keeps contexts in fewer cache
+                // lines; more grow as a `Vec` does.
+                if self.attributes.len() < EXACT_ROOM_UP_TO {
+                    self.attributes.reserve_exact(1);
+                }
+                self.attributes.push((name, value));
+            }
         }
     }
 
@@ -425,7 +437,26 @@ impl<'a, const N: usize> From<[&'a str; N]> for Attribute<'a> {
 mod tests {
     use proptest::prelude::*;
 
-    use super::{Packed, same_name};
+    use super::{Context, EXACT_ROOM_UP_TO, Packed, same_name};
+
+    /// The first attributes take exactly their room; past those the vector doubles, so that
+    /// a context of many attributes is not built in quadratic time; replacing one adds none.
+    #[test]
+    fn attributes_take_the_room_they_need() {
+        let mut context = Context::new("user-1");
+        for count in 1..=EXACT_ROOM_UP_TO {
+            context.set(format!("attribute-{count}"), "value");
+            assert_eq!(context.attributes.capacity(), count);
+        }
+        context.set("attribute-1", "replaced");
+        assert_eq!(context.attributes.capacity(), EXACT_ROOM_UP_TO);
+        context.set("one-more", "value");
+        assert_eq!(context.attributes.capacity(), 2 * EXACT_ROOM_UP_TO);
+        for count in 0..100 {
+            context.set(format!("many-{count}"), "value");
+        }
+        assert!(context.attributes.capacity() <= 2 * context.attributes.len());
+    }
 
     proptest! {
         /// Every length class of the overlapping loads, against plain equality: equal
