@@ -103,6 +103,21 @@ pub(crate) struct Parsed {
 }
 
 pub(crate) fn parse(text: &str) -> Parsed {
+    // The tree keeps 32-bit offsets.
+    if u32::try_from(text.len()).is_err() {
+        return Parsed {
+            schema: Schema::default(),
+            errors: vec![Diagnostic::error(
+                0..0,
+                format!(
+                    "the file is {} bytes long; files of 4 GiB or more are not read",
+                    text.len()
+                ),
+            )],
+            syntax_failed: true,
+            untyped_flags: HashSet::default(),
+        };
+    }
     let bump = Bump::new();
     let (root, syntax_errors) = tree::parse(text, &bump);
     if !syntax_errors.is_empty() {
