@@ -103,17 +103,10 @@ pub(crate) struct Parsed {
 }
 
 pub(crate) fn parse(text: &str) -> Parsed {
-    // The tree keeps 32-bit offsets.
-    if u32::try_from(text.len()).is_err() {
+    if let Some(error) = too_long(text.len()) {
         return Parsed {
             schema: Schema::default(),
-            errors: vec![Diagnostic::error(
-                0..0,
-                format!(
-                    "the file is {} bytes long; files of 4 GiB or more are not read",
-                    text.len()
-                ),
-            )],
+            errors: vec![error],
             syntax_failed: true,
             untyped_flags: HashSet::default(),
         };
@@ -139,6 +132,17 @@ pub(crate) fn parse(text: &str) -> Parsed {
 }
 
 /// TOML's errors, reworded; a table declared twice is one error, not one per key it repeats.
+/// The error for a file of `length` bytes, if the tree, which keeps 32-bit offsets, cannot
+/// hold it.
+fn too_long(length: usize) -> Option<Diagnostic> {
+    u32::try_from(length).is_err().then(|| {
+        Diagnostic::error(
+            0..0,
+            format!("the file is {length} bytes long; files of 4 GiB or more are not read"),
+        )
+    })
+}
+
 fn syntax_errors_of(text: &str, errors: &[SyntaxError]) -> Vec<Diagnostic> {
     let bytes = text.as_bytes();
     let line_of = |offset: usize| {
@@ -1643,5 +1647,23 @@ fn describe(value: &tree::Value<'_>) -> &'static str {
         tree::Value::Datetime(_) => "a datetime",
         tree::Value::Array(_) => "an array",
         tree::Value::Table(_) => "a table",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::too_long;
+
+    // On a 32-bit target no `str` can be that long.
+    #[cfg(target_pointer_width = "64")]
+    #[test]
+    fn files_of_4_gib_or_more_are_refused() {
+        let largest = usize::try_from(u32::MAX).unwrap_or(usize::MAX);
+        assert!(too_long(largest).is_none());
+        let error = too_long(largest + 1).map(|error| error.message);
+        assert_eq!(
+            error.as_deref(),
+            Some("the file is 4294967296 bytes long; files of 4 GiB or more are not read")
+        );
     }
 }

@@ -42,8 +42,8 @@ macro_rules! byte_set {
 }
 
 /// A value or key and the bytes of the file it was read from. The offsets are 32-bit, as
-/// `Schema::parse` reads no file of 4 GiB or more: the tree of a large file then takes a
-/// sixth less memory, and reading it back is quicker.
+/// `Schema::parse` reads no file of 4 GiB or more: a table entry then takes 80 bytes rather
+/// than 96, and the tree of a large file is quicker to read back.
 #[derive(Debug, Clone)]
 pub(crate) struct Item<T> {
     inner: T,
