@@ -131,7 +131,6 @@ pub(crate) fn parse(text: &str) -> Parsed {
     }
 }
 
-/// TOML's errors, reworded; a table declared twice is one error, not one per key it repeats.
 /// The error for a file of `length` bytes, if the tree, which keeps 32-bit offsets, cannot
 /// hold it.
 fn too_long(length: usize) -> Option<Diagnostic> {
@@ -143,6 +142,7 @@ fn too_long(length: usize) -> Option<Diagnostic> {
     })
 }
 
+/// TOML's errors, reworded; a table declared twice is one error, not one per key it repeats.
 fn syntax_errors_of(text: &str, errors: &[SyntaxError]) -> Vec<Diagnostic> {
     let bytes = text.as_bytes();
     let line_of = |offset: usize| {
