@@ -232,25 +232,49 @@ fn check_prerequisite(
     }
 }
 
+/// A flag that another flag's evaluation needs, and the segment it is needed through, if any.
+struct Dependency<'a> {
+    flag: &'a Spanned<String>,
+    segment: Option<&'a str>,
+}
+
 /// Every flag another flag's evaluation needs: `requires`, flag conditions in its rules (in
 /// every environment), and flag conditions in the segments its rules use.
-fn dependencies<'a>(schema: &'a Schema, flag: &'a Flag) -> Vec<&'a Spanned<String>> {
-    let mut found: Vec<&Spanned<String>> = flag.requires.iter().map(|p| &p.flag).collect();
+fn dependencies<'a>(schema: &'a Schema, flag: &'a Flag) -> Vec<Dependency<'a>> {
+    let mut found: Vec<Dependency<'a>> = flag
+        .requires
+        .iter()
+        .map(|prerequisite| Dependency {
+            flag: &prerequisite.flag,
+            segment: None,
+        })
+        .collect();
     for (_, rule) in flag.all_rules() {
-        let segment_conditions = rule
+        let own = rule.when.iter().map(|condition| (condition, None));
+        let through_segments = rule
             .segments
             .iter()
             .filter_map(|name| schema.segment(&name.value))
-            .flat_map(|segment| segment.when.iter());
-        for condition in rule.when.iter().chain(segment_conditions) {
+            .flat_map(|segment| {
+                segment
+                    .when
+                    .iter()
+                    .map(move |condition| (condition, Some(segment.name.as_str())))
+            });
+        for (condition, segment) in own.chain(through_segments) {
             if let Test::Flag(prerequisite) = &condition.test {
-                found.push(&prerequisite.flag);
+                found.push(Dependency {
+                    flag: &prerequisite.flag,
+                    segment,
+                });
             }
         }
     }
     found
 }
 
+/// Rejects flags that need themselves, through other flags or segments: none of them could be
+/// evaluated first. (A flag naming itself directly is reported where it does.)
 fn check_cycles(schema: &Schema, errors: &mut Vec<Diagnostic>) {
     let index: HashMap<&str, usize> = schema
         .flags
@@ -258,15 +282,25 @@ fn check_cycles(schema: &Schema, errors: &mut Vec<Diagnostic>) {
         .enumerate()
         .map(|(position, flag)| (flag.name.as_str(), position))
         .collect();
-    let edges: Vec<Vec<(usize, Span)>> = schema
+    // Per flag, the flags it needs, each once per place that names it: rules that share a
+    // segment would otherwise report its cycle once each.
+    let edges: Vec<Vec<(usize, Span, Option<&str>)>> = schema
         .flags
         .iter()
-        .map(|flag| {
-            dependencies(schema, flag)
-                .into_iter()
-                .filter_map(|name| Some((*index.get(name.value.as_str())?, name.span)))
-                .filter(|(target, _)| schema.flags[*target].name != flag.name)
-                .collect()
+        .enumerate()
+        .map(|(position, flag)| {
+            let mut edges: Vec<(usize, Span, Option<&str>)> = Vec::new();
+            for dependency in dependencies(schema, flag) {
+                let Some(&target) = index.get(dependency.flag.value.as_str()) else {
+                    continue;
+                };
+                let direct_self = target == position && dependency.segment.is_none();
+                let span = dependency.flag.span;
+                if !direct_self && !edges.iter().any(|&(t, s, _)| t == target && s == span) {
+                    edges.push((target, span, dependency.segment));
+                }
+            }
+            edges
         })
         .collect();
 
@@ -287,7 +321,7 @@ fn check_cycles(schema: &Schema, errors: &mut Vec<Diagnostic>) {
         path.push((start, 0));
         marks[start] = Mark::OnPath;
         while let Some(&mut (node, ref mut next_edge)) = path.last_mut() {
-            let Some(&(target, span)) = edges[node].get(*next_edge) else {
+            let Some(&(target, span, _)) = edges[node].get(*next_edge) else {
                 marks[node] = Mark::Done;
                 path.pop();
                 continue;
@@ -303,24 +337,26 @@ fn check_cycles(schema: &Schema, errors: &mut Vec<Diagnostic>) {
                         .iter()
                         .position(|(flag, _)| *flag == target)
                         .unwrap_or(0);
-                    let cycle: Vec<&str> = path[first..]
-                        .iter()
-                        .map(|(flag, _)| schema.flags[*flag].name.as_str())
-                        .chain(std::iter::once(schema.flags[target].name.as_str()))
-                        .collect();
+                    // Each step of the cycle: a flag, and the edge it was left by.
+                    let mut chain = String::new();
+                    for &(flag, taken) in &path[first..] {
+                        let name = &schema.flags[flag].name;
+                        let via = taken
+                            .checked_sub(1)
+                            .and_then(|edge| edges[flag].get(edge))
+                            .and_then(|&(_, _, segment)| segment);
+                        match via {
+                            Some(segment) => {
+                                chain.push_str(&format!(
+                                    "`{name}` (through segment `{segment}`) requires "
+                                ));
+                            }
+                            None => chain.push_str(&format!("`{name}` requires ")),
+                        }
+                    }
+                    chain.push_str(&format!("`{}`", schema.flags[target].name));
                     errors.push(
-                        Diagnostic::error(
-                            span,
-                            format!(
-                                "prerequisite cycle: {}",
-                                cycle
-                                    .iter()
-                                    .map(|name| format!("`{name}`"))
-                                    .collect::<Vec<_>>()
-                                    .join(" requires ")
-                            ),
-                        )
-                        .with_help(
+                        Diagnostic::error(span, format!("prerequisite cycle: {chain}")).with_help(
                             "no flag can be evaluated first; remove one of the requirements",
                         ),
                     );
