@@ -489,7 +489,13 @@ impl Compiler<'_> {
             name: intern(&flag.name),
             kind,
             variants: variants.clone(),
-            default: served(&targeting.default.value, variants),
+            // A pinned flag serves what its accessor returns, the base default, in every
+            // environment: the accessor is a constant.
+            default: if flag.pinned {
+                served(&flag.default.value, variants)
+            } else {
+                served(&targeting.default.value, variants)
+            },
             pinned: flag.pinned,
             gated,
             requires,

@@ -53,6 +53,8 @@ owner = "web"
 expires = 2099-01-01
 pinned = true
 default = true
+[flags.shipped.environments.staging]
+default = false
 "#;
 
 fn store() -> Store {
@@ -192,6 +194,19 @@ fn environments_replace_defaults_and_rules() {
         store.get_by_name::<bool>("new_checkout", &Context::new("dev")),
         Some(false)
     );
+}
+
+#[test]
+fn pinned_flags_serve_their_base_default_in_every_environment() {
+    // The accessor `flags!()` generates for a pinned flag is a `const fn` returning the base
+    // default; the store must agree with it, whatever the environment says.
+    let store = store();
+    store.set_environment(Some("staging")).unwrap();
+    let detail = store
+        .detail_by_name::<bool>("shipped", &Context::new("u-1"))
+        .unwrap();
+    assert!(detail.value);
+    assert_eq!(detail.reason, Reason::Pinned);
 }
 
 #[test]
