@@ -524,7 +524,8 @@ impl Compiler<'_> {
                     arms.value
                         .iter()
                         .map(|arm| {
-                            upper += arm.weight.thousandths();
+                            // The schema checked that the weights add up to 100%.
+                            upper = arm.weight.thousandths().saturating_add(upper);
                             (upper, served(&arm.value, variants))
                         })
                         .collect(),

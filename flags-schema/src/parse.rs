@@ -776,15 +776,19 @@ impl Reader {
         if !ok {
             return None;
         }
-        let total: u32 = arms
+        // In 64 bits: tens of thousands of arms add up to more than 32 bits hold.
+        let total: u64 = arms
             .iter()
-            .map(|arm: &SplitArm| arm.weight.thousandths())
+            .map(|arm: &SplitArm| u64::from(arm.weight.thousandths()))
             .sum();
-        if total != Percent::ALL.thousandths() {
-            let total = Percent::from_thousandths(total).map_or_else(
-                || format!("{}", f64::from(total) / 1000.0),
-                |p| p.to_string().trim_end_matches('%').to_owned(),
-            );
+        if total != u64::from(Percent::ALL.thousandths()) {
+            let total = u32::try_from(total)
+                .ok()
+                .and_then(Percent::from_thousandths)
+                .map_or_else(
+                    || format!("{}", total as f64 / 1000.0),
+                    |p| p.to_string().trim_end_matches('%').to_owned(),
+                );
             self.push(
                 Diagnostic::error(
                     value.span(),

@@ -19,6 +19,27 @@ fn check(text: &str) {
     }
 }
 
+/// Weights of a split are added in 64 bits: 42 951 arms add up to 2^32 + 100% in
+/// thousandths, which in 32 bits would panic in a debug build and wrap to exactly 100% in a
+/// release build.
+#[test]
+fn split_weights_past_32_bits_are_rejected() {
+    let mut split: Vec<String> = (0..42_950).map(|arm| format!("v{arm} = 100")).collect();
+    split.push("last = 67.296".to_owned());
+    let text = format!(
+        "[flags.huge_split]\ndescription = \"d\"\nowner = \"o\"\npermanent = true\n\
+         default = \"v0\"\n[[flags.huge_split.rules]]\nsplit = {{ {} }}\n",
+        split.join(", ")
+    );
+    let errors = Schema::parse("flags.toml", &text).expect_err("the weights add up to 4 295 067%");
+    assert!(
+        errors
+            .to_string()
+            .contains("split weights add up to 4295067.296, not 100"),
+        "{errors}"
+    );
+}
+
 /// Values of every TOML type, valid and not, for any key.
 fn value() -> impl Strategy<Value = String> {
     prop_oneof![
