@@ -69,6 +69,11 @@ pub struct ReloadReport {
     /// Flags of this binary that the file does not mention: they keep their compiled-in
     /// definition.
     pub missing: Vec<String>,
+    /// Flags whose override or kill switch (from [`Store::set`](crate::Store::set) and the
+    /// like) ended with this file: it removed them, pinned them, or changed their type or
+    /// variants so that the value no longer fits. Only flags that the binary was not
+    /// compiled with can change so.
+    pub cleared: Vec<String>,
 }
 
 impl fmt::Display for ReloadReport {
@@ -84,6 +89,9 @@ impl fmt::Display for ReloadReport {
         }
         if !self.pinned.is_empty() {
             write!(f, "; pinned here, ignored: {}", self.pinned.join(", "))?;
+        }
+        if !self.cleared.is_empty() {
+            write!(f, "; overrides ended: {}", self.cleared.join(", "))?;
         }
         Ok(())
     }
@@ -276,6 +284,8 @@ pub(crate) fn report(previous: &Schema, prepared: &Prepared, path: &str) -> Relo
         unknown: prepared.unknown.clone(),
         pinned: prepared.pinned.clone(),
         missing: prepared.missing.clone(),
+        // Known once the file is compiled: see `Store::apply_toml`.
+        cleared: Vec::new(),
     }
 }
 

@@ -556,6 +556,8 @@ impl Store {
             return Err(SetError::UnknownEnvironment(name.to_owned()));
         }
         state.environment = environment.map(str::to_owned);
+        // Environments change defaults and rules, never types, variants or pins: every
+        // override still applies.
         self.recompile(&mut state);
         Ok(())
     }
@@ -602,12 +604,12 @@ impl Store {
         let result = live::prepare(&state.compiled, state.environment.as_deref(), path, text);
         let event = match result {
             Ok(prepared) => {
-                let report = live::report(&state.merged, &prepared, path);
+                let mut report = live::report(&state.merged, &prepared, path);
                 state.merged = Arc::new(prepared.merged);
                 state.live = Some(LiveFile {
                     path: path.to_owned(),
                 });
-                self.recompile(&mut state);
+                report.cleared = self.recompile(&mut state);
                 ReloadEvent::Applied(report)
             }
             Err(error) => ReloadEvent::Rejected(error),
@@ -696,13 +698,18 @@ impl Store {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn recompile(&self, state: &mut State) {
-        state.definitions = Arc::new(Definitions::compile_with_kinds(
+    /// Compiles the merged flags anew and publishes them; returns the flags whose override
+    /// or kill switch no longer applies (see [`carry_overrides`]).
+    fn recompile(&self, state: &mut State) -> Vec<String> {
+        let definitions = Arc::new(Definitions::compile_with_kinds(
             &state.merged,
             state.environment.as_deref(),
             &|name| state.compiled_variants.get(name).cloned(),
         ));
+        let cleared = carry_overrides(&state.definitions, &definitions, &mut state.overrides);
+        state.definitions = definitions;
         self.publish(state);
+        cleared
     }
 
     fn publish(&self, state: &State) {
@@ -742,6 +749,57 @@ impl Store {
             schema_id,
         }
     }
+}
+
+/// Keeps each override and kill switch in force under the `next` definitions of its flag,
+/// and returns, sorted, the flags whose one no longer applies there. A flag compiled into the
+/// binary keeps its type and variants; one that only a file defines may change them, or go.
+/// A variant is carried by name, as its position may change; a value of another type than
+/// the flag's new one, a variant it no longer has, a flag now pinned, or gone, ends the
+/// override, as [`Store::set`] would refuse it.
+fn carry_overrides(
+    previous: &Definitions,
+    next: &Definitions,
+    overrides: &mut HashMap<&'static str, Override>,
+) -> Vec<String> {
+    let mut cleared = Vec::new();
+    overrides.retain(|name, value| {
+        let Some(flag) = next
+            .by_name
+            .get(*name)
+            .and_then(|&index| next.flags.get(index))
+        else {
+            cleared.push((*name).to_owned());
+            return false;
+        };
+        let carried = match *value {
+            _ if flag.pinned => None,
+            Override::Kill => Some(Override::Kill),
+            Override::Serve(Served::Variant(position)) => previous
+                .by_name
+                .get(*name)
+                .and_then(|&index| previous.flags.get(index))
+                .and_then(|before| before.variants.get(usize::from(position)))
+                .and_then(|variant| flag.variants.iter().position(|now| now == variant))
+                .and_then(|position| u16::try_from(position).ok())
+                .map(|position| Override::Serve(Served::Variant(position))),
+            Override::Serve(served) => {
+                (kind_of(served) == flag.kind).then_some(Override::Serve(served))
+            }
+        };
+        match carried {
+            Some(carried) => {
+                *value = carried;
+                true
+            }
+            None => {
+                cleared.push((*name).to_owned());
+                false
+            }
+        }
+    });
+    cleared.sort_unstable();
+    cleared
 }
 
 const NO_CONSTANT: u64 = 0;

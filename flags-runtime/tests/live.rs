@@ -167,6 +167,80 @@ default = "twenty"
     );
 }
 
+/// A flag that only live files define, with these lines after its description and owner.
+fn file_only_flag(lines: &str) -> String {
+    format!(
+        "[flags.layout]\ndescription = \"Layouts\"\nowner = \"web\"\nexpires = 2099-01-01\n{lines}\n"
+    )
+}
+
+#[test]
+fn overrides_of_flags_only_files_define_follow_the_next_file() {
+    let store = store();
+    let ctx = Context::new("u");
+    let variants = |order: &str| file_only_flag(&format!("variants = [{order}]\ndefault = \"a\""));
+
+    store
+        .apply_toml("live.toml", &variants("\"a\", \"b\", \"c\""))
+        .unwrap();
+    store.set_by_name("layout", "b").unwrap();
+    // The variants move: the override still serves `b`, not what is now in its place.
+    let report = store
+        .apply_toml("live.toml", &variants("\"c\", \"b\", \"a\""))
+        .unwrap();
+    assert!(report.cleared.is_empty());
+    assert_eq!(store.get_by_name::<&str>("layout", &ctx), Some("b"));
+    // `b` goes: so does the override, and the flag serves its default again.
+    let report = store
+        .apply_toml("live.toml", &variants("\"a\", \"c\""))
+        .unwrap();
+    assert_eq!(report.cleared, ["layout"]);
+    assert_eq!(
+        report.to_string(),
+        "applied live.toml: changed layout; not in this binary: layout; overrides ended: layout"
+    );
+    assert_eq!(store.get_by_name::<&str>("layout", &ctx), Some("a"));
+
+    // A value of the flag's old type ends with the type.
+    store.set_by_name("layout", "c").unwrap();
+    let report = store
+        .apply_toml("live.toml", &file_only_flag("default = 5"))
+        .unwrap();
+    assert_eq!(report.cleared, ["layout"]);
+    assert_eq!(store.get_by_name::<i64>("layout", &ctx), Some(5));
+
+    // A kill switch outlives a change of type, not the flag: re-adding the flag later does
+    // not bring it back.
+    store.kill_by_name("layout").unwrap();
+    let report = store
+        .apply_toml("live.toml", &file_only_flag("default = true"))
+        .unwrap();
+    assert!(report.cleared.is_empty());
+    assert_eq!(
+        store
+            .detail_by_name::<bool>("layout", &ctx)
+            .map(|detail| detail.reason),
+        Some(flags_runtime::Reason::Killed)
+    );
+    let report = store.apply_toml("live.toml", "").unwrap();
+    assert_eq!(report.cleared, ["layout"]);
+    store
+        .apply_toml("live.toml", &file_only_flag("default = true"))
+        .unwrap();
+    assert_eq!(
+        store
+            .detail_by_name::<bool>("layout", &ctx)
+            .map(|detail| detail.reason),
+        Some(flags_runtime::Reason::Default)
+    );
+
+    // Overrides of compiled-in flags are untouched by files.
+    store.set_by_name("page_size", 7).unwrap();
+    let report = store.apply_toml("live.toml", "").unwrap();
+    assert!(report.cleared.is_empty());
+    assert_eq!(store.get_by_name::<i64>("page_size", &ctx), Some(7));
+}
+
 #[test]
 fn the_environment_served_must_exist_in_the_file() {
     let store = store();
