@@ -19,9 +19,12 @@ use crate::compile::{
 use crate::context::{Attribute, Context, Packed, same_name};
 use crate::value::{Reason, Served};
 
-/// Prerequisites are acyclic (the schema checks it); this bounds the recursion anyway, so
-/// that no configuration can exhaust the stack.
-const MAX_DEPTH: u8 = 32;
+/// How deep prerequisites are followed: as deep as the schema lets them nest, and no deeper,
+/// so that no configuration can exhaust the stack.
+const MAX_DEPTH: u8 = {
+    assert!(flags_schema::MAX_PREREQUISITE_DEPTH <= u8::MAX as usize);
+    flags_schema::MAX_PREREQUISITE_DEPTH as u8
+};
 
 /// A value set from code.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -197,6 +197,36 @@ fn environments_replace_defaults_and_rules() {
 }
 
 #[test]
+fn prerequisites_are_followed_as_deep_as_the_schema_lets_them_nest() {
+    // `f0` requires `f1`, which requires `f2`, ... down to the last flag, on for everyone:
+    // each flag is on when the one it requires is, so `f0` is on only if every link is
+    // followed.
+    let depth = flags_schema::MAX_PREREQUISITE_DEPTH;
+    let mut text = String::new();
+    for flag in 0..=depth {
+        text.push_str(&format!(
+            "[flags.f{flag}]\ndescription = \"d\"\nowner = \"o\"\npermanent = true\n"
+        ));
+        if flag < depth {
+            text.push_str(&format!(
+                "default = false\nrequires = {{ f{} = true }}\n[[flags.f{flag}.rules]]\nserve = true\n",
+                flag + 1
+            ));
+        } else {
+            text.push_str("default = true\n");
+        }
+    }
+    let store = Store::from_toml("flags.toml", &text).unwrap();
+    let detail = store
+        .detail_by_name::<bool>("f0", &Context::new("u"))
+        .unwrap();
+    assert_eq!(
+        (detail.value, detail.reason),
+        (true, Reason::Rule { index: 0 })
+    );
+}
+
+#[test]
 fn pinned_flags_serve_their_base_default_in_every_environment() {
     // The accessor `flags!()` generates for a pinned flag is a `const fn` returning the base
     // default; the store must agree with it, whatever the environment says.

@@ -9,6 +9,50 @@ use crate::diagnostic::{Diagnostic, Span};
 use crate::model::*;
 use crate::names;
 
+/// How deep an evaluation follows prerequisites (`requires`, and flag conditions in rules and
+/// segments): the runtime stops there, so the schema rejects deeper nesting.
+///
+/// ```
+/// use flags_schema::{MAX_PREREQUISITE_DEPTH, Schema};
+///
+/// // `f0` requires `f1`, which requires `f2`, ...: one link too many.
+/// let mut text = String::new();
+/// for flag in 0..=MAX_PREREQUISITE_DEPTH + 1 {
+///     text += &format!("[flags.f{flag}]\ndescription = \"d\"\nowner = \"o\"\n");
+///     text += "permanent = true\ndefault = false\n";
+///     if flag <= MAX_PREREQUISITE_DEPTH {
+///         text += &format!("requires = {{ f{} = true }}\n", flag + 1);
+///     }
+/// }
+/// let errors = Schema::parse("flags.toml", &text).unwrap_err();
+/// assert!(errors.to_string().contains("prerequisites nested 33 deep"));
+/// ```
+pub const MAX_PREREQUISITE_DEPTH: usize = 32;
+
+/// How many prerequisite evaluations one evaluation of a flag may take at worst: rules that
+/// test the same flags over and over would otherwise multiply them, level after level.
+///
+/// ```
+/// use flags_schema::{MAX_PREREQUISITE_EVALUATIONS, Schema};
+///
+/// // Each flag tests the next one in two rules: 2 + 4 + 8 + ... evaluations under `g0`.
+/// let mut text = String::new();
+/// for flag in 0..15 {
+///     text += &format!("[flags.g{flag}]\ndescription = \"d\"\nowner = \"o\"\n");
+///     text += "permanent = true\ndefault = false\n";
+///     for _ in 0..2 {
+///         if flag < 14 {
+///             text += &format!("[[flags.g{flag}.rules]]\nserve = true\n");
+///             text += &format!("when = [{{ flag = {{ name = \"g{}\", is = true }} }}]\n", flag + 1);
+///         }
+///     }
+/// }
+/// let errors = Schema::parse("flags.toml", &text).unwrap_err();
+/// let message = format!("evaluate its prerequisites 32766 times, more than {MAX_PREREQUISITE_EVALUATIONS}");
+/// assert!(errors.to_string().contains(&message));
+/// ```
+pub const MAX_PREREQUISITE_EVALUATIONS: u64 = 10_000;
+
 pub(crate) fn validate(schema: &Schema, untyped_flags: &HashSet<String>) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
     let flags: HashMap<&str, &Flag> = schema
@@ -276,6 +320,7 @@ fn dependencies<'a>(schema: &'a Schema, flag: &'a Flag) -> Vec<Dependency<'a>> {
 /// Rejects flags that need themselves, through other flags or segments: none of them could be
 /// evaluated first. (A flag naming itself directly is reported where it does.)
 fn check_cycles(schema: &Schema, errors: &mut Vec<Diagnostic>) {
+    let errors_before = errors.len();
     let index: HashMap<&str, usize> = schema
         .flags
         .iter()
@@ -363,6 +408,122 @@ fn check_cycles(schema: &Schema, errors: &mut Vec<Diagnostic>) {
                 }
                 Mark::Done => {}
             }
+        }
+    }
+    if errors.len() == errors_before {
+        check_nesting(schema, &edges, errors);
+    }
+}
+
+/// Rejects prerequisites nested deeper than the runtime follows them, or so often repeated
+/// that one evaluation would take too many: either would make an evaluation wrong or slow
+/// with a valid file. Needs the flags acyclic.
+fn check_nesting(
+    schema: &Schema,
+    edges: &[Vec<(usize, Span, Option<&str>)>],
+    errors: &mut Vec<Diagnostic>,
+) {
+    // Per flag: the longest chain of prerequisites under it (in flags), the one it starts
+    // with, and how many flag evaluations evaluating it may take at worst.
+    #[derive(Clone, Copy)]
+    struct Cost {
+        depth: usize,
+        next: Option<usize>,
+        evaluations: u64,
+    }
+    let mut costs: Vec<Option<Cost>> = vec![None; schema.flags.len()];
+    // Iterative post-order: a flag's cost once all its prerequisites have theirs.
+    let mut stack: Vec<usize> = Vec::new();
+    for start in 0..schema.flags.len() {
+        stack.push(start);
+        while let Some(&flag) = stack.last() {
+            if costs[flag].is_some() {
+                stack.pop();
+                continue;
+            }
+            let pending: Vec<usize> = edges[flag]
+                .iter()
+                .map(|&(target, _, _)| target)
+                .filter(|&target| costs[target].is_none())
+                .collect();
+            if !pending.is_empty() {
+                stack.extend(pending);
+                continue;
+            }
+            let mut cost = Cost {
+                depth: 0,
+                next: None,
+                evaluations: 0,
+            };
+            for &(target, _, _) in &edges[flag] {
+                let Some(below) = costs[target] else { continue };
+                if below.depth + 1 > cost.depth {
+                    cost.depth = below.depth + 1;
+                    cost.next = Some(target);
+                }
+                cost.evaluations = cost
+                    .evaluations
+                    .saturating_add(below.evaluations.saturating_add(1));
+            }
+            costs[flag] = Some(cost);
+            stack.pop();
+        }
+    }
+    // Reported for the flags no other flag over the limit needs: the chain under one names
+    // the others.
+    let over = |cost: &Cost| {
+        cost.depth > MAX_PREREQUISITE_DEPTH || cost.evaluations > MAX_PREREQUISITE_EVALUATIONS
+    };
+    let mut needed = vec![false; schema.flags.len()];
+    for (flag, cost) in costs.iter().enumerate() {
+        if cost.as_ref().is_some_and(over) {
+            for &(target, _, _) in &edges[flag] {
+                needed[target] = true;
+            }
+        }
+    }
+    for (flag, cost) in costs.iter().enumerate() {
+        let Some(cost) = cost.filter(|cost| over(cost) && !needed[flag]) else {
+            continue;
+        };
+        let name = &schema.flags[flag].name;
+        let span = schema.flags[flag].span;
+        if cost.depth > MAX_PREREQUISITE_DEPTH {
+            let mut chain = format!("`{name}`");
+            let mut at = cost.next;
+            while let Some(next) = at {
+                chain.push_str(&format!(" requires `{}`", schema.flags[next].name));
+                at = costs[next].and_then(|cost| cost.next);
+            }
+            errors.push(
+                Diagnostic::error(
+                    span,
+                    format!(
+                        "flag `{name}`: prerequisites nested {} deep, more than the \
+                         {MAX_PREREQUISITE_DEPTH} an evaluation follows: {chain}",
+                        cost.depth
+                    ),
+                )
+                .with_help(
+                    "past that depth a prerequisite would count as not met; require the \
+                     flags deep in the chain directly instead",
+                ),
+            );
+        } else {
+            errors.push(
+                Diagnostic::error(
+                    span,
+                    format!(
+                        "flag `{name}`: one evaluation may evaluate its prerequisites {} \
+                         times, more than {MAX_PREREQUISITE_EVALUATIONS}",
+                        cost.evaluations
+                    ),
+                )
+                .with_help(
+                    "each rule or segment that tests a flag evaluates it again, and that \
+                     flag's own again under it; test each flag in fewer places",
+                ),
+            );
         }
     }
 }
