@@ -51,10 +51,12 @@ pub fn rows(project: &Project) -> Vec<Row> {
                 name: flag.name.clone(),
                 kind: flag.kind.short_name().to_owned(),
                 owner: flag.owner.clone(),
-                expires: flag.expires.as_ref().map_or_else(
-                    || "permanent".to_owned(),
-                    |expires| expires.value.to_string(),
-                ),
+                expires: match (&flag.expires, flag.permanent) {
+                    (Some(expires), _) => expires.value.to_string(),
+                    (None, true) => "permanent".to_owned(),
+                    // Only `--lenient` reads a flag that has neither.
+                    (None, false) => "none".to_owned(),
+                },
                 state: states(&group.schema, flag),
                 rollout: widest_rollout(flag),
                 references: references.get(flag.name.as_str()).copied().unwrap_or(0),

@@ -146,5 +146,15 @@ fn list_shows_every_flag_in_every_format() {
             );
         }
     }
+    // A flag without its date, read only with `--lenient`, shows it lacks one.
+    let actual = run(
+        &fixtures().join("incomplete"),
+        &["list", "--lenient", "--format", "human"],
+    );
+    compare(
+        &fixtures().join("incomplete/expected/list.human"),
+        &actual,
+        &mut failures,
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
