@@ -1,5 +1,5 @@
 //! Finds every reference to a flag in one Rust file, with `syn` (all code, whatever its `cfg`):
-//! `#[feature_flag(...)]`, paths through a `flags` module (`flags::name`, `flags::name_detail`,
+//! `#[feature_flag(...)]` (also under `cfg_attr`), paths through a `flags` module (`flags::name`, `flags::name_detail`,
 //! `flags::NAME`, `flags::Enum::Variant`, `use flags::...`), the same inside macro calls, and
 //! string keys given to the runtime's by-name API.
 
@@ -7,10 +7,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use proc_macro2::{Delimiter, LineColumn, Span, TokenStream, TokenTree};
+use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
-use syn::{Expr, Ident, Lit, Token};
+use syn::{Expr, Ident, Lit, Meta, Token};
 
 /// The store methods that take a flag's name as a string.
 const BY_NAME: &[&str] = &[
@@ -157,21 +158,38 @@ impl Visitor<'_> {
     }
 
     fn count(&mut self, name: &Ident) {
-        *self.scan.names.entry(name.to_string()).or_default() += 1;
+        *self.scan.names.entry(name_of(name)).or_default() += 1;
     }
 
     /// `flags::a::b` in a token stream (macro bodies), and by-name calls.
     fn tokens(&mut self, tokens: TokenStream) {
         let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+        let mut attribute_body = None;
         for (index, token) in tokens.iter().enumerate() {
             match token {
+                // `#[...]`: an attribute, perhaps `feature_flag` on a function further on. Its
+                // tokens are not uses of the names in it, as the attributes outside macros
+                // are not.
+                TokenTree::Punct(punct) if punct.as_char() == '#' => {
+                    if let Some(TokenTree::Group(group)) = tokens.get(index + 1)
+                        && group.delimiter() == Delimiter::Bracket
+                    {
+                        attribute_body = Some(index + 1);
+                        if let Ok(meta) = syn::parse2::<Meta>(group.stream())
+                            && let Some(function) = function_after(&tokens[index + 2..])
+                        {
+                            self.attribute(&meta, function);
+                        }
+                    }
+                }
+                TokenTree::Group(_) if attribute_body == Some(index) => {}
                 TokenTree::Group(group) => self.tokens(group.stream()),
                 TokenTree::Ident(ident) if ident == "flags" => {
                     if let Some((name, rest)) = after_path_separator(&tokens[index + 1..]) {
-                        let next = after_path_separator(rest).map(|(next, _)| next.to_string());
+                        let next = after_path_separator(rest).map(|(next, _)| name_of(next));
                         self.push(
                             Mention::Path {
-                                name: name.to_string(),
+                                name: name_of(name),
                                 next,
                             },
                             name.span(),
@@ -256,10 +274,10 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
             if segment.ident == "flags"
                 && let Some(name) = segments.get(index + 1)
             {
-                let next = segments.get(index + 2).map(|next| next.ident.to_string());
+                let next = segments.get(index + 2).map(|next| name_of(&next.ident));
                 self.push(
                     Mention::Path {
-                        name: name.ident.to_string(),
+                        name: name_of(&name.ident),
                         next,
                     },
                     name.ident.span(),
@@ -312,12 +330,12 @@ impl Visitor<'_> {
             syn::UseTree::Rename(rename) => self.use_name(&rename.ident),
             syn::UseTree::Path(path) => {
                 let next = match &*path.tree {
-                    syn::UseTree::Name(name) => Some(name.ident.to_string()),
+                    syn::UseTree::Name(name) => Some(name_of(&name.ident)),
                     _ => None,
                 };
                 self.push(
                     Mention::Path {
-                        name: path.ident.to_string(),
+                        name: name_of(&path.ident),
                         next,
                     },
                     path.ident.span(),
@@ -336,7 +354,7 @@ impl Visitor<'_> {
         if ident != "self" {
             self.push(
                 Mention::Path {
-                    name: ident.to_string(),
+                    name: name_of(ident),
                     next: None,
                 },
                 ident.span(),
@@ -346,31 +364,71 @@ impl Visitor<'_> {
 
     fn attributes(&mut self, attributes: &[syn::Attribute], function: &Ident) {
         for attribute in attributes {
-            let is_feature_flag = attribute
-                .path()
-                .segments
-                .last()
-                .is_some_and(|segment| segment.ident == "feature_flag");
-            if !is_feature_flag {
-                continue;
-            }
-            let Ok(list) = attribute.meta.require_list() else {
-                continue;
-            };
-            if let Ok((flag, variant, fallback)) = parse_arguments.parse2(list.tokens.clone()) {
-                let fallback_place = fallback.as_ref().map(|path| Place::of(path.span()));
-                let mention = Mention::Attribute {
-                    flag: flag.to_string(),
-                    variant: variant.map(|variant| variant.to_string()),
-                    function: function.to_string(),
-                    fallback: fallback
-                        .and_then(|path| path.segments.last().map(|last| last.ident.to_string())),
-                    fallback_place,
-                };
-                self.push(mention, flag.span());
-            }
+            self.attribute(&attribute.meta, function);
         }
     }
+
+    /// `#[feature_flag(...)]` on `function`, also inside `#[cfg_attr(..., feature_flag(...))]`.
+    fn attribute(&mut self, meta: &Meta, function: &Ident) {
+        let Meta::List(list) = meta else {
+            return;
+        };
+        let Some(last) = list.path.segments.last() else {
+            return;
+        };
+        if last.ident == "cfg_attr" {
+            // The predicate, then the attributes it applies.
+            if let Ok(metas) = list
+                .parse_args_with(syn::punctuated::Punctuated::<Meta, Token![,]>::parse_terminated)
+            {
+                for meta in metas.iter().skip(1) {
+                    self.attribute(meta, function);
+                }
+            }
+            return;
+        }
+        if last.ident != "feature_flag" {
+            return;
+        }
+        if let Ok((flag, variant, fallback)) = parse_arguments.parse2(list.tokens.clone()) {
+            let fallback_place = fallback.as_ref().map(|path| Place::of(path.span()));
+            let mention = Mention::Attribute {
+                flag: name_of(&flag),
+                variant: variant.map(|variant| name_of(&variant)),
+                function: name_of(function),
+                fallback: fallback
+                    .and_then(|path| path.segments.last().map(|last| name_of(&last.ident))),
+                fallback_place,
+            };
+            self.push(mention, flag.span());
+        }
+    }
+}
+
+/// A name as the compiler sees it: `r#type` is `type`.
+fn name_of(ident: &Ident) -> String {
+    ident.unraw().to_string()
+}
+
+/// In a macro's tokens, the name of the function an attribute at the start of `tokens`
+/// belongs to: after its other attributes and qualifiers, `fn NAME`.
+fn function_after(tokens: &[TokenTree]) -> Option<&Ident> {
+    let mut tokens = tokens.iter();
+    while let Some(token) = tokens.next() {
+        match token {
+            TokenTree::Ident(ident) if ident == "fn" => {
+                return match tokens.next()? {
+                    TokenTree::Ident(name) => Some(name),
+                    _ => None,
+                };
+            }
+            // A body or an item ends the search: the attribute was on something else.
+            TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => return None,
+            TokenTree::Punct(punct) if punct.as_char() == ';' => return None,
+            _ => {}
+        }
+    }
+    None
 }
 
 /// `NAME [= VARIANT], key = value, ...`: the flag, its variant and the fallback.
@@ -484,6 +542,76 @@ fn main() {
                 (path("CheckoutLayout", Some("OnePage")), 17, 22),
             ]
         );
+    }
+
+    /// The flag and function of each `#[feature_flag]` found.
+    fn attributes(source: &str) -> Vec<(String, String)> {
+        mentions(source)
+            .into_iter()
+            .filter_map(|(mention, _, _)| match mention {
+                Mention::Attribute { flag, function, .. } => Some((flag, function)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn feature_flag_is_found_under_cfg_attr_and_in_macro_calls() {
+        let source = r#"
+#[cfg_attr(feature = "beta", feature_flag(in_cfg_attr, fallback = old))]
+fn a(ctx: &Context) {}
+
+#[cfg_attr(test, cfg_attr(unix, feature_flag(nested, fallback = old)))]
+fn b(ctx: &Context) {}
+
+cfg_if::cfg_if! {
+    if #[cfg(feature = "x")] {
+        #[inline]
+        #[feature_flag(in_a_macro, fallback = old)]
+        pub async fn c(ctx: &Context) {}
+    }
+}
+
+#[cfg_attr(feature = "beta", inline)]
+fn not_flagged() {}
+"#;
+        let found = |flag: &str, function: &str| (flag.to_owned(), function.to_owned());
+        assert_eq!(
+            attributes(source),
+            [
+                found("in_cfg_attr", "a"),
+                found("nested", "b"),
+                found("in_a_macro", "c"),
+            ]
+        );
+        // The fallback named in the macro's attribute is not a use of it.
+        assert_eq!(
+            scan_text(PathBuf::from("lib.rs"), source.into())
+                .names
+                .get("old"),
+            None
+        );
+    }
+
+    #[test]
+    fn raw_identifiers_name_what_they_spell() {
+        let source = r#"
+use crate::flags::r#beta;
+
+#[feature_flag(r#gamma, fallback = old)]
+fn f(ctx: &Context) -> bool {
+    flags::r#delta(ctx) && m!(flags::r#epsilon(ctx))
+}
+"#;
+        let names: Vec<String> = mentions(source)
+            .into_iter()
+            .map(|(mention, _, _)| match mention {
+                Mention::Path { name, .. } => name,
+                Mention::Attribute { flag, .. } => flag,
+                Mention::ByName { flag } => flag,
+            })
+            .collect();
+        assert_eq!(names, ["beta", "gamma", "delta", "epsilon"]);
     }
 
     #[test]
