@@ -145,7 +145,9 @@ impl Project {
         let mut groups: Vec<Group> = Vec::new();
         let mut ungrouped = Vec::new();
         // As the macros do: `FLAGS_TOML`, relative to the package, before the nearest file.
-        let configured = std::env::var_os("FLAGS_TOML").filter(|path| !path.is_empty());
+        let configured = std::env::current_dir()
+            .ok()
+            .and_then(|dir| configured_flags_toml(&dir));
         for (index, (file, package)) in files.iter().zip(&package_of).enumerate() {
             let flags_toml = match (explicit.get(package), &configured) {
                 (Some(path), _) => Some(path.clone()),
@@ -298,4 +300,95 @@ fn scan_all(paths: &[PathBuf]) -> Result<Vec<FileScan>, LoadError> {
         files.extend(result?);
     }
     Ok(files)
+}
+
+/// `FLAGS_TOML` as a build run from `cwd` gives it to the macros: from the environment, or
+/// from `[env]` in the Cargo configuration files, which Cargo does not pass to subcommands
+/// (rust-lang/cargo#10094). The environment wins unless the configuration says `force`, and a
+/// configuration in a deeper folder wins over one above it, as in Cargo.
+fn configured_flags_toml(cwd: &Path) -> Option<PathBuf> {
+    let from_environment = std::env::var_os("FLAGS_TOML")
+        .filter(|path| !path.is_empty())
+        .map(PathBuf::from);
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")));
+    let configuration_folders = cwd
+        .ancestors()
+        .map(|dir| dir.join(".cargo"))
+        .chain(cargo_home);
+    for folder in configuration_folders {
+        let Some(entry) = ["config.toml", "config"]
+            .iter()
+            .find_map(|name| env_entry(&folder.join(name), "FLAGS_TOML"))
+        else {
+            continue;
+        };
+        return match (from_environment, entry.force) {
+            (Some(from_environment), false) => Some(from_environment),
+            _ => Some(entry.value),
+        };
+    }
+    from_environment
+}
+
+/// A variable set in the `[env]` table of a Cargo configuration file.
+struct EnvEntry {
+    value: PathBuf,
+    force: bool,
+}
+
+/// The variable `name` in the `[env]` of the configuration file at `path`, if it sets it: a
+/// string, or a table with `value`, and `relative` (to the folder holding `.cargo`) and
+/// `force` flags. A file Cargo could not read either is skipped; the build reports it.
+fn env_entry(path: &Path, name: &str) -> Option<EnvEntry> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let configuration: toml::Table = text.parse().ok()?;
+    let entry = configuration.get("env")?.as_table()?.get(name)?;
+    let (value, relative, force) = match entry {
+        toml::Value::String(value) => (value.as_str(), false, false),
+        toml::Value::Table(table) => (
+            table.get("value")?.as_str()?,
+            table.get("relative").and_then(toml::Value::as_bool) == Some(true),
+            table.get("force").and_then(toml::Value::as_bool) == Some(true),
+        ),
+        _ => return None,
+    };
+    let value = if relative {
+        // `path` is `<folder>/.cargo/config.toml`.
+        path.parent()?.parent()?.join(value)
+    } else {
+        PathBuf::from(value)
+    };
+    Some(EnvEntry { value, force })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_entries_are_read_as_cargo_reads_them() {
+        let root = std::env::temp_dir().join(format!("cargo-flags-env-{}", std::process::id()));
+        let config = root.join(".cargo/config.toml");
+        std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+        let entry = |text: &str| {
+            std::fs::write(&config, text).unwrap();
+            env_entry(&config, "FLAGS_TOML").map(|entry| (entry.value, entry.force))
+        };
+        assert_eq!(
+            entry("[env]\nFLAGS_TOML = \"conf/flags.toml\""),
+            Some((PathBuf::from("conf/flags.toml"), false))
+        );
+        assert_eq!(
+            entry(
+                "[env]\nFLAGS_TOML = { value = \"conf/flags.toml\", relative = true, force = true }"
+            ),
+            Some((root.join("conf/flags.toml"), true))
+        );
+        assert_eq!(entry("[env]\nOTHER = \"x\""), None);
+        assert_eq!(entry("[env]\nFLAGS_TOML = 3"), None);
+        assert_eq!(entry("not toml ["), None);
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 }

@@ -13,7 +13,9 @@ fn fixtures() -> PathBuf {
 
 /// Runs the binary, as `cargo flags ...` does; returns the exit code and both outputs.
 fn run(fixture: &Path, args: &[&str]) -> String {
+    // From the fixture's folder, as a user runs it: Cargo's configuration is found from there.
     let output = Command::new(env!("CARGO_BIN_EXE_cargo-flags"))
+        .current_dir(fixture)
         .arg("flags")
         .args(args)
         .arg("--manifest-path")
@@ -52,7 +54,7 @@ fn check_reports_every_finding_in_every_format() {
         .filter(|path| path.join("Cargo.toml").is_file())
         .collect();
     fixtures.sort();
-    assert!(fixtures.len() >= 9, "fixtures are missing");
+    assert!(fixtures.len() >= 10, "fixtures are missing");
     for fixture in &fixtures {
         let extra = std::fs::read_to_string(fixture.join("args")).unwrap_or_default();
         let extra: Vec<&str> = extra.lines().filter(|line| !line.is_empty()).collect();
