@@ -206,7 +206,22 @@ fn pinned_branch(flag: &Flag, variant: Option<&str>) -> bool {
 /// `Context`, `&Context` or `&mut Context`.
 fn context(ctxt: &mut Ctxt, args: &Args, function: &ItemFn) -> Option<TokenStream> {
     if let Some(context) = &args.context {
-        return Some(context.to_token_stream());
+        let context = context.to_token_stream();
+        return match bound_only_in_the_body(function, context.clone()) {
+            None => Some(context),
+            Some((used, pattern)) => {
+                ctxt.error_spanned_by(
+                    &used,
+                    format!(
+                        "`{used}` is bound by the argument pattern `{pattern}`, which \
+                         #[feature_flag] binds only inside the new body, after the flag is \
+                         evaluated\n\
+                         help: give that argument a name, and reach into it in `context = ...`"
+                    ),
+                );
+                None
+            }
+        };
     }
     let candidates: Vec<&syn::PatType> = function
         .sig
@@ -231,7 +246,8 @@ fn context(ctxt: &mut Ctxt, args: &Args, function: &ItemFn) -> Option<TokenStrea
             None
         }
         [only] => match &*only.pat {
-            Pat::Ident(ident) if ident.subpat.is_none() => {
+            // Not `ref ctx`: #[feature_flag] binds it only inside the new body.
+            Pat::Ident(ident) if ident.subpat.is_none() && ident.by_ref.is_none() => {
                 let name = &ident.ident;
                 Some(quote!(#name))
             }
@@ -261,6 +277,39 @@ fn context(ctxt: &mut Ctxt, args: &Args, function: &ItemFn) -> Option<TokenStrea
             None
         }
     }
+}
+
+/// A name that `context` uses but that only an argument pattern (`(user, n): (&User, u8)`,
+/// `ref user: User`) binds, and the pattern: such arguments are passed whole, and bound by
+/// their pattern inside the new body only.
+fn bound_only_in_the_body(function: &ItemFn, context: TokenStream) -> Option<(Ident, String)> {
+    struct Bindings(Vec<Ident>);
+    impl syn::visit::Visit<'_> for Bindings {
+        fn visit_pat_ident(&mut self, binding: &syn::PatIdent) {
+            self.0.push(binding.ident.clone());
+            syn::visit::visit_pat_ident(self, binding);
+        }
+    }
+    fn find(tokens: TokenStream, bound: &[Ident]) -> Option<Ident> {
+        tokens.into_iter().find_map(|token| match token {
+            proc_macro2::TokenTree::Ident(ident) if bound.contains(&ident) => Some(ident),
+            proc_macro2::TokenTree::Group(group) => find(group.stream(), bound),
+            _ => None,
+        })
+    }
+    function.sig.inputs.iter().find_map(|input| {
+        let FnArg::Typed(typed) = input else {
+            return None;
+        };
+        let plain = matches!(&*typed.pat, Pat::Ident(ident) if ident.subpat.is_none() && ident.by_ref.is_none());
+        if plain {
+            return None;
+        }
+        let mut bindings = Bindings(Vec::new());
+        syn::visit::Visit::visit_pat(&mut bindings, &typed.pat);
+        let used = find(context.clone(), &bindings.0)?;
+        Some((used, typed.pat.to_token_stream().to_string()))
+    })
 }
 
 /// `Context`, `&Context<'_>`, `&mut flags_runtime::Context`, ...

@@ -1,5 +1,6 @@
-//! Generic functions with where clauses and lifetimes, `impl Trait` arguments, arguments
-//! bound by patterns, `mut` arguments.
+//! Generic functions with where clauses and lifetimes, type and const parameters that only
+//! the return type mentions, `impl Trait` arguments, arguments bound by patterns (`ref mut`
+//! too), `mut` arguments.
 
 flags_runtime::flags!();
 use std::fmt::Display;
@@ -44,6 +45,42 @@ fn sum_legacy(_ctx: &Context, pair: (u32, u32), _unit: ()) -> u32 {
     pair.0
 }
 
+// `T` is not in the arguments: the fallback is called as `make_legacy::<T>`.
+#[feature_flag(new_registration_flow, fallback = make_legacy)]
+fn make<T: Default + Display>(ctx: &Context) -> String {
+    format!("new {}", T::default())
+}
+
+fn make_legacy<T: Default + Display>(_ctx: &Context) -> String {
+    format!("old {}", T::default())
+}
+
+#[feature_flag(new_registration_flow, fallback = zeros_legacy)]
+fn zeros<const N: usize>(ctx: &Context) -> [u8; N] {
+    [1; N]
+}
+
+fn zeros_legacy<const N: usize>(_ctx: &Context) -> [u8; N] {
+    [0; N]
+}
+
+// The fallback may name its parameters itself.
+#[feature_flag(new_registration_flow, fallback = make_legacy::<T>)]
+fn make_named<T: Default + Display>(ctx: &Context) -> String {
+    format!("named {}", T::default())
+}
+
+#[feature_flag(new_registration_flow, fallback = fill_legacy)]
+fn fill(ctx: &Context, ref mut buffer: Vec<u8>, (ref mut counts, step): (Vec<u32>, u32)) -> usize {
+    buffer.push(1);
+    counts.push(step);
+    buffer.len() + counts.len()
+}
+
+fn fill_legacy(_ctx: &Context, buffer: Vec<u8>, _counts: (Vec<u32>, u32)) -> usize {
+    buffer.len()
+}
+
 fn main() {
     let tester = Context::new("tester");
     let visitor = Context::new("visitor");
@@ -53,4 +90,11 @@ fn main() {
     assert_eq!(show(&visitor, 4, 3), "4");
     assert_eq!(sum(&tester, (1, 2), ()), 3);
     assert_eq!(sum(&visitor, (1, 2), ()), 1);
+    assert_eq!(make::<u8>(&tester), "new 0");
+    assert_eq!(make::<u8>(&visitor), "old 0");
+    assert_eq!(make_named::<bool>(&visitor), "old false");
+    assert_eq!(zeros::<2>(&tester), [1, 1]);
+    assert_eq!(zeros::<2>(&visitor), [0, 0]);
+    assert_eq!(fill(&tester, vec![], (vec![], 3)), 2);
+    assert_eq!(fill(&visitor, vec![], (vec![], 3)), 0);
 }
