@@ -127,7 +127,10 @@ pub fn check(project: &Project, settings: Settings) -> Vec<Finding> {
     }
     for &index in &project.ungrouped {
         let file = &project.files[index];
-        for found in &file.found {
+        let spelt = |found: &&crate::scan::Found| {
+            !matches!(found.mention, Mention::Path { imported: true, .. })
+        };
+        for found in file.found.iter().filter(spelt) {
             let name = mentioned_name(&found.mention);
             findings.push(at_source(
                 project,
@@ -321,6 +324,22 @@ pub(crate) fn resolve<'a>(schema: &'a Schema, mention: &Mention) -> Resolved<'a>
         }
         Mention::Path { name, .. } if names::RESERVED.contains(&name.as_str()) => {
             Resolved::Generated
+        }
+        Mention::Path {
+            imported: true,
+            name,
+            next,
+        } => {
+            // Any name in a file that imports `flags::*`: a flag's only if it is one.
+            let spelt = Mention::Path {
+                name: name.clone(),
+                next: next.clone(),
+                imported: false,
+            };
+            match resolve(schema, &spelt) {
+                Resolved::Flag(flag) => Resolved::Flag(flag),
+                _ => Resolved::Generated,
+            }
         }
         Mention::Path { name, .. } => {
             let first = name.chars().next().unwrap_or('_');

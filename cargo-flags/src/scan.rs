@@ -1,6 +1,7 @@
 //! Finds every reference to a flag in one Rust file, with `syn` (all code, whatever its `cfg`):
 //! `#[feature_flag(...)]` (also under `cfg_attr`), paths through a `flags` module (`flags::name`, `flags::name_detail`,
-//! `flags::NAME`, `flags::Enum::Variant`, `use flags::...`), the same inside macro calls, and
+//! `flags::NAME`, `flags::Enum::Variant`, `use flags::...`, the module renamed or imported
+//! whole), the same inside macro calls, and
 //! string keys given to the runtime's by-name API.
 
 use std::collections::HashMap;
@@ -64,6 +65,9 @@ pub enum Mention {
         name: String,
         /// The segment after that, for `flags::Enum::Variant`.
         next: Option<String>,
+        /// Written without `flags::`, in a file that imports `flags::*`: it names a flag if
+        /// it is one, and is any other name if not.
+        imported: bool,
     },
     /// `#[feature_flag(NAME [= VARIANT], fallback = PATH, ...)]`.
     Attribute {
@@ -133,7 +137,15 @@ pub fn scan_text(path: PathBuf, text: String) -> FileScan {
     };
     match syn::parse_file(&text) {
         Ok(file) => {
-            let mut visitor = Visitor { scan: &mut scan };
+            let mut imports = Imports::default();
+            imports.visit_file(&file);
+            let mut modules = vec!["flags".to_owned()];
+            modules.extend(imports.renames);
+            let mut visitor = Visitor {
+                scan: &mut scan,
+                modules,
+                glob: imports.glob,
+            };
             visitor.visit_file(&file);
         }
         Err(error) => {
@@ -147,6 +159,35 @@ pub fn scan_text(path: PathBuf, text: String) -> FileScan {
 
 struct Visitor<'a> {
     scan: &'a mut FileScan,
+    /// What the file calls the generated module: `flags`, and names it imports it as
+    /// (`use crate::flags as f;`).
+    modules: Vec<String>,
+    /// Whether the file imports everything in it (`use crate::flags::*;`).
+    glob: bool,
+}
+
+/// How a file imports the generated module: under other names, and whole.
+#[derive(Default)]
+struct Imports {
+    renames: Vec<String>,
+    glob: bool,
+}
+
+impl<'ast> Visit<'ast> for Imports {
+    fn visit_use_tree(&mut self, tree: &'ast syn::UseTree) {
+        match tree {
+            syn::UseTree::Rename(rename) if rename.ident == "flags" => {
+                self.renames.push(name_of(&rename.rename));
+            }
+            syn::UseTree::Path(path) if path.ident == "flags" => {
+                self.glob |= matches!(&*path.tree, syn::UseTree::Glob(_))
+                    || matches!(&*path.tree, syn::UseTree::Group(group)
+                        if group.items.iter().any(|item| matches!(item, syn::UseTree::Glob(_))));
+            }
+            _ => {}
+        }
+        visit::visit_use_tree(self, tree);
+    }
 }
 
 impl Visitor<'_> {
@@ -184,13 +225,14 @@ impl Visitor<'_> {
                 }
                 TokenTree::Group(_) if attribute_body == Some(index) => {}
                 TokenTree::Group(group) => self.tokens(group.stream()),
-                TokenTree::Ident(ident) if ident == "flags" => {
+                TokenTree::Ident(ident) if self.is_module(ident) => {
                     if let Some((name, rest)) = after_path_separator(&tokens[index + 1..]) {
                         let next = after_path_separator(rest).map(|(next, _)| name_of(next));
                         self.push(
                             Mention::Path {
                                 name: name_of(name),
                                 next,
+                                imported: false,
                             },
                             name.span(),
                         );
@@ -270,8 +312,23 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
 
     fn visit_path(&mut self, path: &'ast syn::Path) {
         let segments: Vec<&syn::PathSegment> = path.segments.iter().collect();
+        if self.glob
+            && path.leading_colon.is_none()
+            && let Some(first) = segments.first()
+            && !self.is_module(&first.ident)
+        {
+            let next = segments.get(1).map(|next| name_of(&next.ident));
+            self.push(
+                Mention::Path {
+                    name: name_of(&first.ident),
+                    next,
+                    imported: true,
+                },
+                first.ident.span(),
+            );
+        }
         for (index, segment) in segments.iter().enumerate() {
-            if segment.ident == "flags"
+            if self.is_module(&segment.ident)
                 && let Some(name) = segments.get(index + 1)
             {
                 let next = segments.get(index + 2).map(|next| name_of(&next.ident));
@@ -279,6 +336,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
                     Mention::Path {
                         name: name_of(&name.ident),
                         next,
+                        imported: false,
                     },
                     name.ident.span(),
                 );
@@ -291,7 +349,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
     }
 
     fn visit_use_path(&mut self, path: &'ast syn::UsePath) {
-        if path.ident == "flags" {
+        if self.is_module(&path.ident) {
             self.use_tree(&path.tree);
         }
         visit::visit_use_path(self, path);
@@ -324,6 +382,12 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
 }
 
 impl Visitor<'_> {
+    /// Whether `ident` names the generated module in this file.
+    fn is_module(&self, ident: &Ident) -> bool {
+        let name = name_of(ident);
+        self.modules.contains(&name)
+    }
+
     fn use_tree(&mut self, tree: &syn::UseTree) {
         match tree {
             syn::UseTree::Name(name) => self.use_name(&name.ident),
@@ -337,6 +401,7 @@ impl Visitor<'_> {
                     Mention::Path {
                         name: name_of(&path.ident),
                         next,
+                        imported: false,
                     },
                     path.ident.span(),
                 );
@@ -356,6 +421,7 @@ impl Visitor<'_> {
                 Mention::Path {
                     name: name_of(ident),
                     next: None,
+                    imported: false,
                 },
                 ident.span(),
             );
@@ -475,6 +541,7 @@ mod tests {
         Mention::Path {
             name: name.to_owned(),
             next: next.map(str::to_owned),
+            imported: false,
         }
     }
 
@@ -612,6 +679,37 @@ fn f(ctx: &Context) -> bool {
             })
             .collect();
         assert_eq!(names, ["beta", "gamma", "delta", "epsilon"]);
+    }
+
+    #[test]
+    fn the_module_is_found_under_another_name_and_imported_whole() {
+        let source = r#"
+use crate::flags as f;
+use crate::flags::{*, CheckoutLayout};
+
+fn g(ctx: &Context) -> bool {
+    f::beta(ctx) && gamma(ctx) && m!(f::delta(ctx))
+}
+"#;
+        let found: Vec<(String, bool)> = mentions(source)
+            .into_iter()
+            .filter_map(|(mention, _, _)| match mention {
+                Mention::Path { name, imported, .. } => Some((name, imported)),
+                _ => None,
+            })
+            .collect();
+        let spelt = |name: &str| (name.to_owned(), false);
+        let imported = |name: &str| (name.to_owned(), true);
+        for expected in [
+            spelt("CheckoutLayout"),
+            spelt("beta"),
+            imported("gamma"),
+            spelt("delta"),
+        ] {
+            assert!(found.contains(&expected), "{expected:?} in {found:?}");
+        }
+        // Through the module's other name, never as a name of its own.
+        assert!(!found.contains(&imported("f")), "{found:?}");
     }
 
     #[test]

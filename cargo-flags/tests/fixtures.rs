@@ -54,7 +54,7 @@ fn check_reports_every_finding_in_every_format() {
         .filter(|path| path.join("Cargo.toml").is_file())
         .collect();
     fixtures.sort();
-    assert!(fixtures.len() >= 10, "fixtures are missing");
+    assert!(fixtures.len() >= 11, "fixtures are missing");
     for fixture in &fixtures {
         let extra = std::fs::read_to_string(fixture.join("args")).unwrap_or_default();
         let extra: Vec<&str> = extra.lines().filter(|line| !line.is_empty()).collect();
