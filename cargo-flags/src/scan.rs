@@ -1,7 +1,7 @@
 //! Finds every reference to a flag in one Rust file, with `syn` (all code, whatever its `cfg`):
-//! `#[feature_flag(...)]` (also under `cfg_attr`), paths through a `flags` module (`flags::name`, `flags::name_detail`,
-//! `flags::NAME`, `flags::Enum::Variant`, `use flags::...`, the module renamed or imported
-//! whole), the same inside macro calls, and
+//! `#[feature_flag(...)]` (also under `cfg_attr`), paths through a `flags` module
+//! (`flags::name`, `flags::name_detail`, `flags::NAME`, `flags::Enum::Variant`,
+//! `use flags::...`, the module renamed or imported whole), the same inside macro calls, and
 //! string keys given to the runtime's by-name API.
 
 use std::collections::HashMap;
