@@ -48,6 +48,26 @@ impl Parse for Args {
             misspelt_fallback: false,
             errors: Vec::new(),
         };
+        if let Err(error) = args.read_keys(input) {
+            // A syntax error ends the reading: report it with what was found before it.
+            let mut errors = std::mem::take(&mut args.errors);
+            errors.push(error);
+            let combined = errors.into_iter().reduce(|mut all, next| {
+                all.combine(next);
+                all
+            });
+            if let Some(combined) = combined {
+                return Err(combined);
+            }
+        }
+        Ok(args)
+    }
+}
+
+impl Args {
+    /// `, key = value` pairs to the end; errors that leave the rest readable go to `errors`.
+    fn read_keys(&mut self, input: ParseStream<'_>) -> syn::Result<()> {
+        let args = self;
         while !input.is_empty() {
             input.parse::<Token![,]>()?;
             if input.is_empty() {
@@ -75,7 +95,7 @@ impl Parse for Args {
                 }
             }
         }
-        Ok(args)
+        Ok(())
     }
 }
 

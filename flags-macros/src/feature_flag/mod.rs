@@ -31,13 +31,15 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream, caller: Option<&Path>
             return with_fallback(error, item);
         }
     };
+    // On an error the function is emitted as written, where the context argument would be
+    // unused without the flag: no warning on top.
+    let unchanged = quote!(#[allow(unused_variables)] #item);
     let mut args: args::Args = match syn::parse2(args) {
         Ok(args) => args,
-        Err(error) => return with_fallback(error, item),
+        Err(error) => return with_fallback(error, unchanged),
     };
     match check::plan(&mut args, &function, caller) {
         Ok(plan) => expand::function(function, plan),
-        // The context argument would be unused without the flag: no warning on top.
-        Err(error) => with_fallback(error, quote!(#[allow(unused_variables)] #item)),
+        Err(error) => with_fallback(error, unchanged),
     }
 }

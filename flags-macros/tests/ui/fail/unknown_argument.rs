@@ -6,4 +6,8 @@ fn register(ctx: &Context) {}
 
 fn register_legacy(_ctx: &Context) {}
 
+// A syntax error after an unknown argument: both are reported.
+#[feature_flag(new_registration_flow, fallbak = register_legacy, context = )]
+fn register_again(ctx: &Context) {}
+
 fn main() {}
