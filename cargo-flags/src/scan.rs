@@ -314,32 +314,15 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         let segments: Vec<&syn::PathSegment> = path.segments.iter().collect();
         if self.glob
             && path.leading_colon.is_none()
-            && let Some(first) = segments.first()
-            && !self.is_module(&first.ident)
+            && segments
+                .first()
+                .is_some_and(|first| !self.is_module(&first.ident))
         {
-            let next = segments.get(1).map(|next| name_of(&next.ident));
-            self.push(
-                Mention::Path {
-                    name: name_of(&first.ident),
-                    next,
-                    imported: true,
-                },
-                first.ident.span(),
-            );
+            self.path_mention(&segments, 0, true);
         }
         for (index, segment) in segments.iter().enumerate() {
-            if self.is_module(&segment.ident)
-                && let Some(name) = segments.get(index + 1)
-            {
-                let next = segments.get(index + 2).map(|next| name_of(&next.ident));
-                self.push(
-                    Mention::Path {
-                        name: name_of(&name.ident),
-                        next,
-                        imported: false,
-                    },
-                    name.ident.span(),
-                );
+            if self.is_module(&segment.ident) {
+                self.path_mention(&segments, index + 1, false);
             }
         }
         if let Some(last) = segments.last() {
@@ -382,6 +365,22 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
 }
 
 impl Visitor<'_> {
+    /// The segment at `at` of a path (and the one after it), as a mention.
+    fn path_mention(&mut self, segments: &[&syn::PathSegment], at: usize, imported: bool) {
+        let Some(name) = segments.get(at) else {
+            return;
+        };
+        let next = segments.get(at + 1).map(|next| name_of(&next.ident));
+        self.push(
+            Mention::Path {
+                name: name_of(&name.ident),
+                next,
+                imported,
+            },
+            name.ident.span(),
+        );
+    }
+
     /// Whether `ident` names the generated module in this file.
     fn is_module(&self, ident: &Ident) -> bool {
         let name = name_of(ident);
