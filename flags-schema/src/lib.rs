@@ -124,7 +124,7 @@ impl Schema {
         if parsed.syntax_failed {
             return (None, errors);
         }
-        errors.extend(validate::validate(&parsed.schema, &parsed.untyped_flags));
+        errors.extend(validate::validate(&parsed.schema, &parsed.damaged));
         (Some(parsed.schema), errors)
     }
 }

@@ -98,8 +98,19 @@ pub(crate) struct Parsed {
     pub(crate) errors: Vec<Diagnostic>,
     /// The TOML itself is malformed: nothing else is checked.
     pub(crate) syntax_failed: bool,
+    pub(crate) damaged: Damaged,
+}
+
+/// Names whose declarations had errors, already reported: the checks that refer to them stay
+/// quiet rather than add errors that the first one explains.
+#[derive(Default)]
+pub(crate) struct Damaged {
     /// Flags whose type could not be inferred: values compared with them are not checked.
     pub(crate) untyped_flags: HashSet<String>,
+    /// Flags and segments that could not be read at all (not a table, say): not in the
+    /// schema, yet not unknown either.
+    pub(crate) unreadable_flags: HashSet<String>,
+    pub(crate) unreadable_segments: HashSet<String>,
 }
 
 pub(crate) fn parse(text: &str) -> Parsed {
@@ -108,7 +119,7 @@ pub(crate) fn parse(text: &str) -> Parsed {
             schema: Schema::default(),
             errors: vec![error],
             syntax_failed: true,
-            untyped_flags: HashSet::default(),
+            damaged: Damaged::default(),
         };
     }
     let bump = Bump::new();
@@ -118,7 +129,7 @@ pub(crate) fn parse(text: &str) -> Parsed {
             schema: Schema::default(),
             errors: syntax_errors_of(text, &syntax_errors),
             syntax_failed: true,
-            untyped_flags: HashSet::default(),
+            damaged: Damaged::default(),
         };
     }
     let mut reader = Reader::default();
@@ -127,7 +138,7 @@ pub(crate) fn parse(text: &str) -> Parsed {
         schema,
         errors: reader.errors,
         syntax_failed: false,
-        untyped_flags: reader.untyped_flags,
+        damaged: reader.damaged,
     }
 }
 
@@ -191,7 +202,7 @@ fn syntax_errors_of(text: &str, errors: &[SyntaxError]) -> Vec<Diagnostic> {
 #[derive(Default)]
 struct Reader {
     errors: Vec<Diagnostic>,
-    untyped_flags: HashSet<String>,
+    damaged: Damaged,
 }
 
 /// What the values of the flag being read must be; `None` when its default is unusable, so
@@ -220,8 +231,12 @@ impl Reader {
             && let Some(table) = self.table(value, &"`segments`")
         {
             for (key, value) in table.iter() {
-                if let Some(segment) = self.segment(key, value) {
-                    schema.segments.push(segment);
+                match self.segment(key, value) {
+                    Some(segment) => schema.segments.push(segment),
+                    None => {
+                        let name = (*key.get_ref()).to_owned();
+                        self.damaged.unreadable_segments.insert(name);
+                    }
                 }
             }
         }
@@ -229,8 +244,12 @@ impl Reader {
             && let Some(table) = self.table(value, &"`flags`")
         {
             for (key, value) in table.iter() {
-                if let Some(flag) = self.flag(key, value) {
-                    schema.flags.push(flag);
+                match self.flag(key, value) {
+                    Some(flag) => schema.flags.push(flag),
+                    None => {
+                        let name = (*key.get_ref()).to_owned();
+                        self.damaged.unreadable_flags.insert(name);
+                    }
                 }
             }
         }
@@ -238,7 +257,15 @@ impl Reader {
     }
 
     fn environments(&mut self, value: &TomlValue<'_>) -> Vec<Spanned<String>> {
-        let names = self.strings(value, &"`environments`").unwrap_or_default();
+        // The names that are strings, even if others are not: flags' overlays on them are
+        // then not reported as unknown.
+        let what = "`environments`";
+        let names: Vec<Spanned<String>> = self
+            .array(value, &what)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|item| self.string(item, &format_args!("an item of {what}")))
+            .collect();
         let mut unique: Vec<Spanned<String>> = Vec::new();
         for name in names {
             if name.value.is_empty() {
@@ -359,7 +386,7 @@ impl Reader {
             .unwrap_or_default();
 
         if kind.is_none() || default.is_none() {
-            self.untyped_flags.insert(name.to_owned());
+            self.damaged.untyped_flags.insert(name.to_owned());
         }
         // Placeholders stand in for what could not be read; they are never seen, because
         // the file is rejected with the errors already reported.
@@ -643,14 +670,34 @@ impl Reader {
             None => Vec::new(),
             Some(value) => match value.get_ref() {
                 tree::Value::String(name) => vec![Spanned::new(name.to_string(), value.span())],
-                _ => {
+                tree::Value::Array(_) => {
+                    // `None`: an item is not a string, and says so.
                     let names = self
                         .strings(value, &format_args!("{context}: `segment`"))
                         .unwrap_or_default();
-                    if names.is_empty() {
-                        self.error(value.span(), format!("{context}: `segment` list is empty"));
+                    let empty =
+                        matches!(value.get_ref(), tree::Value::Array(items) if items.is_empty());
+                    if empty {
+                        self.push(
+                            Diagnostic::error(
+                                value.span(),
+                                format!("{context}: `segment` list is empty"),
+                            )
+                            .with_help("name at least one segment, or leave `segment` out"),
+                        );
                     }
                     names
+                }
+                other => {
+                    self.error(
+                        value.span(),
+                        format!(
+                            "{context}: `segment` must be a segment's name or a list of them, \
+                             found {}",
+                            describe(other)
+                        ),
+                    );
+                    Vec::new()
                 }
             },
         };
@@ -771,6 +818,21 @@ impl Reader {
                     span: Span::new(key.span().start, weight.span.end),
                 }),
                 _ => ok = false,
+            }
+        }
+        // Keys differ as TOML reads them, yet may be one value of the flag (`1` and `01`).
+        // Told apart by how TOML writes each value, which is one text per value.
+        let mut seen = HashSet::default();
+        for arm in &arms {
+            if !seen.insert(arm.value.to_string()) {
+                self.push(
+                    Diagnostic::error(
+                        arm.span,
+                        format!("{context}: split value {} is listed twice", arm.value),
+                    )
+                    .with_help("give each value one weight"),
+                );
+                ok = false;
             }
         }
         if !ok {
@@ -1153,31 +1215,34 @@ impl Reader {
         match items[0].get_ref() {
             tree::Value::Integer(_) => {
                 let mut ints = Vec::with_capacity(items.len());
+                let mut ok = true;
                 for item in items {
                     match item.get_ref() {
-                        tree::Value::Integer(int) => {
-                            ints.push(self.integer_value(int, item.span())?)
-                        }
+                        tree::Value::Integer(int) => match self.integer_value(int, item.span()) {
+                            Some(int) => ints.push(int),
+                            None => ok = false,
+                        },
                         other => {
                             self.mixed_list(item.span(), what, "integers", other);
-                            return None;
+                            ok = false;
                         }
                     }
                 }
-                Some(ListValues::Ints(ints))
+                ok.then_some(ListValues::Ints(ints))
             }
             _ => {
                 let mut strings = Vec::with_capacity(items.len());
+                let mut ok = true;
                 for item in items {
                     match item.get_ref() {
                         tree::Value::String(text) => strings.push(text.to_string()),
                         other => {
                             self.mixed_list(item.span(), what, "strings", other);
-                            return None;
+                            ok = false;
                         }
                     }
                 }
-                Some(ListValues::Strings(strings))
+                ok.then_some(ListValues::Strings(strings))
             }
         }
     }
@@ -1253,6 +1318,7 @@ impl Reader {
             return None;
         }
         let mut networks = Vec::new();
+        let mut ok = true;
         for text in texts {
             let parsed = text
                 .value
@@ -1269,9 +1335,12 @@ impl Reader {
                         )
                         .with_help("write a network such as `10.0.0.0/8` or `2001:db8::/32`"),
                     );
-                    return None;
+                    ok = false;
                 }
             }
+        }
+        if !ok {
+            return None;
         }
         Some(networks)
     }
@@ -1537,6 +1606,13 @@ impl Reader {
         let Some(items) = self.array(value, &what) else {
             return Vec::new();
         };
+        if items.is_empty() {
+            // An empty list would read as no list at all: in a rule, every context.
+            self.push(
+                Diagnostic::error(value.span(), format!("{what} list is empty"))
+                    .with_help(format!("list at least one key, or leave `{key}` out")),
+            );
+        }
         let mut strings = Vec::with_capacity(items.len());
         for item in items {
             if let Some(text) = self.string(item, &format_args!("an item of {what}")) {

@@ -3,11 +3,12 @@
 
 use std::fmt;
 
-use foldhash::{HashMap, HashSet};
+use foldhash::HashMap;
 
 use crate::diagnostic::{Diagnostic, Span};
 use crate::model::*;
 use crate::names;
+use crate::parse::Damaged;
 
 /// How deep an evaluation follows prerequisites (`requires`, and flag conditions in rules and
 /// segments): the runtime stops there, so the schema rejects deeper nesting.
@@ -53,17 +54,14 @@ pub const MAX_PREREQUISITE_DEPTH: usize = 32;
 /// ```
 pub const MAX_PREREQUISITE_EVALUATIONS: u64 = 10_000;
 
-pub(crate) fn validate(schema: &Schema, untyped_flags: &HashSet<String>) -> Vec<Diagnostic> {
+pub(crate) fn validate(schema: &Schema, damaged: &Damaged) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
     let flags: HashMap<&str, &Flag> = schema
         .flags
         .iter()
         .map(|flag| (flag.name.as_str(), flag))
         .collect();
-    let known = Known {
-        flags,
-        untyped_flags,
-    };
+    let known = Known { flags, damaged };
     check_generated_names(schema, &mut errors);
     for segment in &schema.segments {
         for condition in &segment.when {
@@ -116,7 +114,9 @@ pub(crate) fn validate(schema: &Schema, untyped_flags: &HashSet<String>) -> Vec<
                 Some(env) => format!("{context}, environment `{env}`, rule {}", index + 1),
             };
             for segment in &rule.segments {
-                if schema.segment(&segment.value).is_none() {
+                if schema.segment(&segment.value).is_none()
+                    && !damaged.unreadable_segments.contains(&segment.value)
+                {
                     errors.push(unknown_segment(schema, &rule_context(), segment));
                 }
             }
@@ -141,8 +141,7 @@ pub(crate) fn validate(schema: &Schema, untyped_flags: &HashSet<String>) -> Vec<
 /// Lookups shared by the checks.
 struct Known<'a> {
     flags: HashMap<&'a str, &'a Flag>,
-    /// Flags whose type is unknown because of an error already reported.
-    untyped_flags: &'a HashSet<String>,
+    damaged: &'a Damaged,
 }
 
 /// `flags!()` generates `NAME` and `NAME_detail` for every flag, so `a_detail` may not be a
@@ -245,6 +244,9 @@ fn check_prerequisite(
         return;
     }
     let Some(target) = known.flags.get(name.as_str()) else {
+        if known.damaged.unreadable_flags.contains(name) {
+            return;
+        }
         let help = match names::suggest(name, schema.flag_names()) {
             Some(similar) => format!("a flag with a similar name exists: `{similar}`"),
             None => "a prerequisite must be a flag declared in this file".to_owned(),
@@ -258,7 +260,7 @@ fn check_prerequisite(
         );
         return;
     };
-    if !known.untyped_flags.contains(name) && !target.kind.accepts(&prerequisite.is.value) {
+    if !known.damaged.untyped_flags.contains(name) && !target.kind.accepts(&prerequisite.is.value) {
         let help = match &target.kind {
             FlagKind::Variants(variants) => format!(
                 "the variants of `{name}` are {}",
@@ -327,22 +329,33 @@ fn check_cycles(schema: &Schema, errors: &mut Vec<Diagnostic>) {
         .enumerate()
         .map(|(position, flag)| (flag.name.as_str(), position))
         .collect();
-    // Per flag, the flags it needs, each once per place that names it: rules that share a
-    // segment would otherwise report its cycle once each.
-    let edges: Vec<Vec<(usize, Span, Option<&str>)>> = schema
+    // Per flag, the flags it needs, once for each time an evaluation may evaluate them: a
+    // segment that two rules use counts twice.
+    let needs: Vec<Vec<(usize, Span, Option<&str>)>> = schema
         .flags
         .iter()
         .enumerate()
         .map(|(position, flag)| {
+            dependencies(schema, flag)
+                .into_iter()
+                .filter_map(|dependency| {
+                    let target = *index.get(dependency.flag.value.as_str())?;
+                    // A flag naming itself directly is reported where it does.
+                    let direct_self = target == position && dependency.segment.is_none();
+                    (!direct_self).then_some((target, dependency.flag.span, dependency.segment))
+                })
+                .collect()
+        })
+        .collect();
+    // For cycles, each place once: rules that share a segment would otherwise report its
+    // cycle once each.
+    let edges: Vec<Vec<(usize, Span, Option<&str>)>> = needs
+        .iter()
+        .map(|needs| {
             let mut edges: Vec<(usize, Span, Option<&str>)> = Vec::new();
-            for dependency in dependencies(schema, flag) {
-                let Some(&target) = index.get(dependency.flag.value.as_str()) else {
-                    continue;
-                };
-                let direct_self = target == position && dependency.segment.is_none();
-                let span = dependency.flag.span;
-                if !direct_self && !edges.iter().any(|&(t, s, _)| t == target && s == span) {
-                    edges.push((target, span, dependency.segment));
+            for &(target, span, segment) in needs {
+                if !edges.iter().any(|&(t, s, _)| t == target && s == span) {
+                    edges.push((target, span, segment));
                 }
             }
             edges
@@ -411,7 +424,7 @@ fn check_cycles(schema: &Schema, errors: &mut Vec<Diagnostic>) {
         }
     }
     if errors.len() == errors_before {
-        check_nesting(schema, &edges, errors);
+        check_nesting(schema, &needs, errors);
     }
 }
 
