@@ -168,7 +168,7 @@ fn service_answers_per_request_and_follows_the_live_file() {
     );
 
     // Search asks for 45 results in the Nordics: a file change, no restart.
-    std::fs::write(&path, compiled.replace("serve = 30", "serve = 45")).unwrap();
+    replace(&path, &compiled.replace("serve = 30", "serve = 45"));
     let start = Instant::now();
     loop {
         let swede = get(&address, &[("X-User-Id", "u-3001"), ("X-Country", "SE")]);
@@ -183,9 +183,17 @@ fn service_answers_per_request_and_follows_the_live_file() {
     }
 
     // A broken file changes nothing.
-    std::fs::write(&path, compiled.replace("serve = 30", "serve = \"many\"")).unwrap();
+    replace(&path, &compiled.replace("serve = 30", "serve = \"many\""));
     std::thread::sleep(Duration::from_millis(200));
     let swede = get(&address, &[("X-User-Id", "u-3001"), ("X-Country", "SE")]);
     assert!(swede.contains("search_page_size: 45\n"), "{swede}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Replaces the file at `path` in one step (a sibling, renamed over it), so that the service's
+/// watcher never reads half a file.
+fn replace(path: &std::path::Path, text: &str) {
+    let sibling = path.with_extension("toml.new");
+    std::fs::write(&sibling, text).unwrap();
+    std::fs::rename(&sibling, path).unwrap();
 }

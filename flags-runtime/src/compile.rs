@@ -8,8 +8,8 @@ use flags_schema::reexports::ipnet::IpNet;
 use flags_schema::reexports::regex::Regex;
 use flags_schema::reexports::semver::Version;
 use flags_schema::{
-    Condition, Flag, FlagKind, GeoFence, ListValues, Operator, Outcome, Prerequisite, Rule, Schema,
-    Segment, Test, Value, Window,
+    Condition, Flag, FlagKind, GeoFence, ListValues, Number, Operator, Outcome, Prerequisite, Rule,
+    Schema, Segment, Test, Value, Window,
 };
 use hashbrown::{Equivalent, HashMap, HashSet};
 
@@ -246,16 +246,16 @@ pub(crate) enum CompiledTest {
 pub(crate) enum Op {
     In(ValueSet),
     EqStr(Box<str>, bool),
-    EqNumber(f64),
+    EqNumber(Number),
     EqBool(bool),
     StartsWith(Box<str>, bool),
     EndsWith(Box<str>, bool),
     Contains(Box<str>, bool),
     Matches(Regex),
-    Lt(f64),
-    Le(f64),
-    Gt(f64),
-    Ge(f64),
+    Lt(Number),
+    Le(Number),
+    Gt(Number),
+    Ge(Number),
     Before(i64),
     After(i64),
     /// Matches when the comparison of the attribute with the version is one of these.
@@ -622,8 +622,8 @@ fn operation(operator: &Operator, case_insensitive: bool) -> Op {
             Op::In(value_set(values, case_insensitive))
         }
         Operator::Eq(Value::String(text)) => Op::EqStr(text.as_str().into(), case_insensitive),
-        Operator::Eq(Value::Int(number)) => Op::EqNumber(*number as f64),
-        Operator::Eq(Value::Float(number)) => Op::EqNumber(*number),
+        Operator::Eq(Value::Int(number)) => Op::EqNumber(Number::Int(*number)),
+        Operator::Eq(Value::Float(number)) => Op::EqNumber(Number::Float(*number)),
         Operator::Eq(Value::Bool(value)) => Op::EqBool(*value),
         Operator::StartsWith(text) => Op::StartsWith(text.as_str().into(), case_insensitive),
         Operator::EndsWith(text) => Op::EndsWith(text.as_str().into(), case_insensitive),

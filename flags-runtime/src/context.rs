@@ -229,7 +229,8 @@ impl Location {
         let d_lat = lat2 - lat1;
         let d_lon = (other.lon - self.lon).to_radians();
         let a = (d_lat / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * (d_lon / 2.0).sin().powi(2);
-        2.0 * EARTH_RADIUS_KM * a.sqrt().min(1.0).asin()
+        // `clamp` keeps NaN (from a NaN coordinate) NaN, where `min` would make it 1.
+        2.0 * EARTH_RADIUS_KM * a.sqrt().clamp(0.0, 1.0).asin()
     }
 }
 

@@ -8,8 +8,8 @@ use std::cmp::Ordering;
 use std::net::IpAddr;
 use std::time::SystemTime;
 
-use flags_schema::Timestamp;
 use flags_schema::reexports::semver::Version;
+use flags_schema::{Number, Timestamp};
 
 use crate::bucket::{Salt, bucket_int, bucket_salted};
 use crate::compile::{
@@ -676,7 +676,7 @@ impl Op {
                     same_name(text, expected)
                 })
             }
-            Op::EqNumber(expected) => attribute.as_f64().map(|number| number == *expected),
+            Op::EqNumber(expected) => compare(attribute, *expected).map(Ordering::is_eq),
             Op::EqBool(expected) => match attribute {
                 Attribute::Bool(value) => Some(value == expected),
                 _ => None,
@@ -713,10 +713,10 @@ impl Op {
                 _ => None,
             },
             Op::Matches(regex) => attribute.as_str().map(|text| regex.is_match(text)),
-            Op::Lt(limit) => attribute.as_f64().map(|number| number < *limit),
-            Op::Le(limit) => attribute.as_f64().map(|number| number <= *limit),
-            Op::Gt(limit) => attribute.as_f64().map(|number| number > *limit),
-            Op::Ge(limit) => attribute.as_f64().map(|number| number >= *limit),
+            Op::Lt(limit) => compare(attribute, *limit).map(Ordering::is_lt),
+            Op::Le(limit) => compare(attribute, *limit).map(Ordering::is_le),
+            Op::Gt(limit) => compare(attribute, *limit).map(Ordering::is_gt),
+            Op::Ge(limit) => compare(attribute, *limit).map(Ordering::is_ge),
             Op::Before(limit) => instant(attribute).map(|millis| millis < *limit),
             Op::After(limit) => instant(attribute).map(|millis| millis > *limit),
             Op::Semver(version, accepted) => {
@@ -735,13 +735,20 @@ impl Op {
                     Attribute::String(text) => text.parse::<IpAddr>().ok()?,
                     _ => return None,
                 };
-                Some(networks.iter().any(|network| network.contains(&address)))
+                // A server listening on IPv6 sees IPv4 clients as `::ffff:10.1.2.3`.
+                let canonical = address.to_canonical();
+                Some(
+                    networks
+                        .iter()
+                        .any(|network| network.contains(&address) || network.contains(&canonical)),
+                )
             }
             Op::Within(fence) => match attribute {
-                Attribute::Location(location) => Some(
-                    location.distance_km(crate::Location::new(fence.lat, fence.lon))
-                        <= fence.radius_km,
-                ),
+                Attribute::Location(location) => {
+                    let distance = location.distance_km(crate::Location::new(fence.lat, fence.lon));
+                    // Coordinates that are not numbers are nowhere: no match, negated or not.
+                    (!distance.is_nan()).then_some(distance <= fence.radius_km)
+                }
                 _ => None,
             },
         }
@@ -767,6 +774,42 @@ impl ValueSet {
             }
             _ => None,
         }
+    }
+}
+
+/// How a number attribute compares with `limit`, exactly, integers and floats alike (an `i64`
+/// is not rounded to a float); `None` for an attribute that is not a number, or NaN, which
+/// then never matches, negated or not.
+fn compare(attribute: &Attribute<'_>, limit: Number) -> Option<Ordering> {
+    match (attribute, limit) {
+        (Attribute::Int(int), Number::Int(limit)) => Some(int.cmp(&limit)),
+        (Attribute::Float(float), Number::Float(limit)) => float.partial_cmp(&limit),
+        (Attribute::Int(int), Number::Float(limit)) => int_against_float(*int, limit),
+        (Attribute::Float(float), Number::Int(limit)) => {
+            int_against_float(limit, *float).map(Ordering::reverse)
+        }
+        _ => None,
+    }
+}
+
+/// How `int` compares with `float`, exactly.
+fn int_against_float(int: i64, float: f64) -> Option<Ordering> {
+    // -2^63 and 2^63: every i64 is in [MIN, MAX).
+    const MIN: f64 = -9_223_372_036_854_775_808.0;
+    const MAX: f64 = 9_223_372_036_854_775_808.0;
+    if float.is_nan() {
+        None
+    } else if float >= MAX {
+        Some(Ordering::Less)
+    } else if float < MIN {
+        Some(Ordering::Greater)
+    } else {
+        // In range, the float's integer part is an exact i64; its fraction breaks a tie.
+        let whole = float.trunc();
+        Some(
+            int.cmp(&(whole as i64))
+                .then(0.0.partial_cmp(&(float - whole))?),
+        )
     }
 }
 

@@ -200,6 +200,48 @@ fn numbers() {
 }
 
 #[test]
+fn integers_compare_exactly_past_2_to_the_53() {
+    // 2^53 + 1 has no f64 of its own: rounded, it would equal 2^53.
+    let store = when(r#"{ attribute = "account_id", eq = 9007199254740993 }"#);
+    assert!(on(&store, &with("account_id", 9_007_199_254_740_993_i64)));
+    assert!(!on(&store, &with("account_id", 9_007_199_254_740_992_i64)));
+    let store = when(r#"{ attribute = "account_id", gt = 9007199254740992 }"#);
+    assert!(on(&store, &with("account_id", 9_007_199_254_740_993_i64)));
+    let store = when(r#"{ attribute = "account_id", lt = -9223372036854775807 }"#);
+    assert!(on(&store, &with("account_id", i64::MIN)));
+    assert!(!on(&store, &with("account_id", i64::MIN + 1)));
+    // An integer against a float limit, and a float against an integer one.
+    let store = when(r#"{ attribute = "n", lt = 2.5 }"#);
+    assert!(on(&store, &with("n", 2)));
+    assert!(!on(&store, &with("n", 3)));
+    let store = when(r#"{ attribute = "n", ge = 9007199254740993 }"#);
+    assert!(on(&store, &with("n", 9_007_199_254_740_994.0)));
+    assert!(!on(&store, &with("n", 9_007_199_254_740_992.0)));
+    let store = when(r#"{ attribute = "n", gt = 1e300 }"#);
+    assert!(!on(&store, &with("n", i64::MAX)));
+}
+
+#[test]
+fn not_a_number_never_matches_negated_or_not() {
+    for condition in [
+        r#"{ attribute = "n", gt = 1, negate = true }"#,
+        r#"{ attribute = "n", eq = 1, negate = true }"#,
+        r#"{ attribute = "n", lt = 1.5, negate = true }"#,
+    ] {
+        let store = when(condition);
+        assert!(!on(&store, &with("n", f64::NAN)), "{condition}");
+    }
+    let store = when(
+        r#"{ attribute = "location", within = { lat = 59.437, lon = 24.754, radius_km = 25 }, negate = true }"#,
+    );
+    assert!(!on(
+        &store,
+        &with("location", Location::new(f64::NAN, 24.7))
+    ));
+    assert!(on(&store, &with("location", Location::new(60.17, 24.94))));
+}
+
+#[test]
 fn datetimes() {
     let store = when(r#"{ attribute = "signed_up", before = 2026-01-01T00:00:00Z }"#);
     let january = Timestamp::parse_rfc3339("2025-12-31T23:59:59Z").unwrap();
@@ -308,6 +350,13 @@ fn ip_ranges() {
         &with("ip", IpAddr::V4(Ipv4Addr::new(11, 0, 0, 1)))
     ));
     assert!(!on(&store, &with("ip", "not an address")));
+    // A server listening on IPv6 sees IPv4 clients as mapped addresses.
+    assert!(on(&store, &with("ip", "::ffff:10.1.2.3")));
+    assert!(on(
+        &store,
+        &with("ip", Ipv4Addr::new(10, 1, 2, 3).to_ipv6_mapped())
+    ));
+    assert!(!on(&store, &with("ip", "::ffff:11.1.2.3")));
 }
 
 #[test]

@@ -257,6 +257,31 @@ impl FlagKind {
     }
 }
 
+/// A number a condition compares with, as written: an integer stays exact beyond 2^53.
+///
+/// ```
+/// use flags_schema::Number;
+///
+/// assert_eq!(Number::Int(9_007_199_254_740_993).to_string(), "9007199254740993");
+/// assert_eq!(Number::Float(2.5).to_string(), "2.5");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Number {
+    /// An integer.
+    Int(i64),
+    /// A float (finite).
+    Float(f64),
+}
+
+impl fmt::Display for Number {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Number::Int(int) => write!(f, "{int}"),
+            Number::Float(float) => write!(f, "{float}"),
+        }
+    }
+}
+
 /// A value a flag can serve.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -494,13 +519,13 @@ pub enum Operator {
     /// The string attribute matches this regex (anywhere, unless anchored).
     Matches(Regex),
     /// The number is less than this.
-    Lt(f64),
+    Lt(Number),
     /// The number is at most this.
-    Le(f64),
+    Le(Number),
     /// The number is greater than this.
-    Gt(f64),
+    Gt(Number),
     /// The number is at least this.
-    Ge(f64),
+    Ge(Number),
     /// The datetime is before this.
     Before(Timestamp),
     /// The datetime is after this.

@@ -1266,13 +1266,11 @@ impl Reader {
         );
     }
 
-    fn number(&mut self, value: &TomlValue<'_>, what: &dyn fmt::Display) -> Option<f64> {
+    fn number(&mut self, value: &TomlValue<'_>, what: &dyn fmt::Display) -> Option<Number> {
         match value.get_ref() {
-            tree::Value::Integer(int) => {
-                self.integer_value(int, value.span()).map(|int| int as f64)
-            }
+            tree::Value::Integer(int) => self.integer_value(int, value.span()).map(Number::Int),
             tree::Value::Float(float) => match float.parse::<f64>() {
-                Ok(number) if number.is_finite() => Some(number),
+                Ok(number) if number.is_finite() => Some(Number::Float(number)),
                 _ => {
                     self.error(value.span(), format!("{what} is not a finite number"));
                     None
@@ -1357,7 +1355,10 @@ impl Reader {
                 );
                 return None;
             };
-            let number = self.number(item, &format_args!("{what}: `{key}`"))?;
+            let number = match self.number(item, &format_args!("{what}: `{key}`"))? {
+                Number::Int(int) => int as f64,
+                Number::Float(float) => float,
+            };
             if !range.contains(&number) {
                 self.error(
                     item.span(),

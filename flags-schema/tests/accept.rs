@@ -343,7 +343,9 @@ fn every_operator_is_read() {
         regex.is_match("ADA@EXAMPLE.COM"),
         "case_insensitive applies to regexes"
     );
-    assert!(matches!(operator(9), Operator::Le(value) if value == 64.5));
+    assert!(
+        matches!(operator(9), Operator::Le(value) if value == flags_schema::Number::Float(64.5))
+    );
     let Operator::Cidr(networks) = operator(19) else {
         panic!()
     };

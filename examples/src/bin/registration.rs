@@ -97,7 +97,7 @@ fn main() -> std::process::ExitCode {
         "\nWidening the rollout in {}: 25% -> 50% in EE/FI, 10% -> 20% everywhere",
         path.display()
     );
-    if let Err(error) = std::fs::write(&path, widened_flags_toml()) {
+    if let Err(error) = replace(&path, &widened_flags_toml()) {
         eprintln!("cannot write {}: {error}", path.display());
         return std::process::ExitCode::FAILURE;
     }
@@ -160,4 +160,12 @@ fn show(title: &str) -> Vec<Registration> {
             registration
         })
         .collect()
+}
+
+/// Replaces the file at `path` in one step, as the README advises: a watcher polling between
+/// a truncation and the end of a write would read half a file.
+fn replace(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    let sibling = path.with_extension("toml.new");
+    std::fs::write(&sibling, text)?;
+    std::fs::rename(&sibling, path)
 }
