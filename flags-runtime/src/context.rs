@@ -345,7 +345,9 @@ macro_rules! from_int {
 from_int!(i8, i16, i32, i64, u8, u16, u32);
 
 impl From<u64> for Attribute<'_> {
-    /// Integers beyond `i64::MAX` become floats.
+    /// Integers beyond `i64::MAX` become floats, which are not exact there (nor bucketed by
+    /// `bucket_by`): give IDs that large as text, which `in`, `eq` and `bucket_by` take
+    /// exactly.
     fn from(value: u64) -> Self {
         i64::try_from(value).map_or(Attribute::Float(value as f64), Attribute::Int)
     }
