@@ -407,13 +407,14 @@ pub(crate) fn uniform(flag: &Flag, targeting: flags_schema::Targeting<'_>) -> Op
 
 /// The value a released flag serves, if it is released: pinned, or one value for everyone in
 /// every environment that some rule (or a `true` default) rolled out. A permanent flag is an
-/// operational switch that serves one value until someone flips it: never released.
+/// operational setting that serves one value until someone changes it: never released,
+/// pinned or not.
 fn released_value(schema: &Schema, flag: &Flag) -> Option<Value> {
-    if flag.pinned {
-        return Some(flag.default.value.clone());
-    }
     if flag.permanent {
         return None;
+    }
+    if flag.pinned {
+        return Some(flag.default.value.clone());
     }
     let environments = std::iter::once(None).chain(
         schema

@@ -137,14 +137,11 @@ pub fn scan_text(path: PathBuf, text: String) -> FileScan {
     };
     match syn::parse_file(&text) {
         Ok(file) => {
-            let mut imports = Imports::default();
-            imports.visit_file(&file);
-            let mut modules = vec!["flags".to_owned()];
-            modules.extend(imports.renames);
+            let (modules, glob) = Imports::scope(&file.items);
             let mut visitor = Visitor {
                 scan: &mut scan,
                 modules,
-                glob: imports.glob,
+                glob,
             };
             visitor.visit_file(&file);
         }
@@ -159,21 +156,38 @@ pub fn scan_text(path: PathBuf, text: String) -> FileScan {
 
 struct Visitor<'a> {
     scan: &'a mut FileScan,
-    /// What the file calls the generated module: `flags`, and names it imports it as
-    /// (`use crate::flags as f;`).
+    /// What the module being read calls the generated module: `flags`, and names it imports
+    /// it as (`use crate::flags as f;`).
     modules: Vec<String>,
-    /// Whether the file imports everything in it (`use crate::flags::*;`).
+    /// Whether the module being read imports everything in it (`use crate::flags::*;`).
     glob: bool,
 }
 
-/// How a file imports the generated module: under other names, and whole.
+/// How a module imports the generated module: under other names, and whole. Imports are a
+/// module's own: its inner modules have theirs.
 #[derive(Default)]
 struct Imports {
     renames: Vec<String>,
     glob: bool,
 }
 
+impl Imports {
+    /// The names of the generated module, and whether it is imported whole, in a module of
+    /// these items.
+    fn scope(items: &[syn::Item]) -> (Vec<String>, bool) {
+        let mut imports = Imports::default();
+        for item in items {
+            imports.visit_item(item);
+        }
+        let mut modules = vec!["flags".to_owned()];
+        modules.extend(imports.renames);
+        (modules, imports.glob)
+    }
+}
+
 impl<'ast> Visit<'ast> for Imports {
+    fn visit_item_mod(&mut self, _: &'ast syn::ItemMod) {}
+
     fn visit_use_tree(&mut self, tree: &'ast syn::UseTree) {
         match tree {
             syn::UseTree::Rename(rename) if rename.ident == "flags" => {
@@ -237,6 +251,27 @@ impl Visitor<'_> {
                             name.span(),
                         );
                     }
+                }
+                // After `use flags::*`: `beta(&ctx)`, `BETA`, `Layout::OnePage`, where not a
+                // method, field or path segment.
+                TokenTree::Ident(ident)
+                    if self.glob
+                        && !follows_path_or_field(&tokens[..index])
+                        && (is_type_or_key(ident)
+                            || matches!(tokens.get(index + 1), Some(TokenTree::Group(group))
+                                if group.delimiter() == Delimiter::Parenthesis)) =>
+                {
+                    let next =
+                        after_path_separator(&tokens[index + 1..]).map(|(next, _)| name_of(next));
+                    self.push(
+                        Mention::Path {
+                            name: name_of(ident),
+                            next,
+                            imported: true,
+                        },
+                        ident.span(),
+                    );
+                    self.count(ident);
                 }
                 TokenTree::Ident(ident) if BY_NAME.contains(&ident.to_string().as_str()) => {
                     if let Some(TokenTree::Group(arguments)) = arguments_after(&tokens[index + 1..])
@@ -310,13 +345,42 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         visit::visit_trait_item_fn(self, function);
     }
 
+    fn visit_item_mod(&mut self, module: &'ast syn::ItemMod) {
+        let Some((_, items)) = &module.content else {
+            return visit::visit_item_mod(self, module);
+        };
+        let (modules, glob) = Imports::scope(items);
+        let outer = (
+            std::mem::replace(&mut self.modules, modules),
+            std::mem::replace(&mut self.glob, glob),
+        );
+        visit::visit_item_mod(self, module);
+        (self.modules, self.glob) = outer;
+    }
+
+    fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        // After `use flags::*`, `beta(&ctx)` calls an accessor, if `beta` is a flag.
+        if self.glob
+            && let Expr::Path(function) = &*call.func
+            && function.qself.is_none()
+            && function.path.leading_colon.is_none()
+            && let [segment] = function.path.segments.iter().collect::<Vec<_>>()[..]
+            && !is_type_or_key(&segment.ident)
+        {
+            self.path_mention(&[segment], 0, true);
+        }
+        visit::visit_expr_call(self, call);
+    }
+
     fn visit_path(&mut self, path: &'ast syn::Path) {
         let segments: Vec<&syn::PathSegment> = path.segments.iter().collect();
+        // After `use flags::*`, a key (`BETA`) or enum (`Layout::OnePage`); accessors are
+        // found where they are called, as a variable may share their name.
         if self.glob
             && path.leading_colon.is_none()
             && segments
                 .first()
-                .is_some_and(|first| !self.is_module(&first.ident))
+                .is_some_and(|first| !self.is_module(&first.ident) && is_type_or_key(&first.ident))
         {
             self.path_mention(&segments, 0, true);
         }
@@ -442,12 +506,22 @@ impl Visitor<'_> {
             return;
         };
         if last.ident == "cfg_attr" {
-            // The predicate, then the attributes it applies.
-            if let Ok(metas) = list
-                .parse_args_with(syn::punctuated::Punctuated::<Meta, Token![,]>::parse_terminated)
-            {
-                for meta in metas.iter().skip(1) {
-                    self.attribute(meta, function);
+            // The predicate (`feature = "x"`, `all(unix, not(test))`, `true`), then the
+            // attributes it applies, each read on its own: one that is not a plain attribute
+            // (`unsafe(no_mangle)`) does not hide the others.
+            let mut parts = vec![TokenStream::new()];
+            for token in list.tokens.clone() {
+                match (&token, parts.last_mut()) {
+                    (TokenTree::Punct(punct), _) if punct.as_char() == ',' => {
+                        parts.push(TokenStream::new());
+                    }
+                    (_, Some(part)) => part.extend([token]),
+                    (_, None) => {}
+                }
+            }
+            for part in parts.into_iter().skip(1) {
+                if let Ok(meta) = syn::parse2::<Meta>(part) {
+                    self.attribute(&meta, function);
                 }
             }
             return;
@@ -467,6 +541,21 @@ impl Visitor<'_> {
             };
             self.push(mention, flag.span());
         }
+    }
+}
+
+/// Whether a name is written as a type or constant is (`Layout`, `BETA`): not as a variable.
+fn is_type_or_key(ident: &Ident) -> bool {
+    name_of(ident).starts_with(|first: char| first.is_ascii_uppercase())
+}
+
+/// Whether the tokens before a name make it a method, a field, a later segment of a path or
+/// a function being declared: `x.beta(..)`, `a::beta`, `fn beta`.
+fn follows_path_or_field(before: &[TokenTree]) -> bool {
+    match before.last() {
+        Some(TokenTree::Punct(punct)) => matches!(punct.as_char(), '.' | ':'),
+        Some(TokenTree::Ident(ident)) => ident == "fn",
+        _ => false,
     }
 }
 
@@ -638,6 +727,12 @@ cfg_if::cfg_if! {
     }
 }
 
+#[cfg_attr(all(unix, not(test)), unsafe(no_mangle), feature_flag(after_unsafe, fallback = old))]
+fn d(ctx: &Context) {}
+
+#[cfg_attr(true, feature_flag(always, fallback = old))]
+fn e(ctx: &Context) {}
+
 #[cfg_attr(feature = "beta", inline)]
 fn not_flagged() {}
 "#;
@@ -648,6 +743,8 @@ fn not_flagged() {}
                 found("in_cfg_attr", "a"),
                 found("nested", "b"),
                 found("in_a_macro", "c"),
+                found("after_unsafe", "d"),
+                found("always", "e"),
             ]
         );
         // The fallback named in the macro's attribute is not a use of it.
@@ -709,6 +806,51 @@ fn g(ctx: &Context) -> bool {
         }
         // Through the module's other name, never as a name of its own.
         assert!(!found.contains(&imported("f")), "{found:?}");
+    }
+
+    #[test]
+    fn a_whole_import_counts_calls_keys_and_enums_in_its_own_module() {
+        let source = r#"
+mod search {
+    use crate::flags::*;
+
+    fn results(ctx: &Context, dark_mode: bool) -> bool {
+        if dark_mode { return false; }
+        assert!(in_a_macro(ctx) && x.not_a_flag(ctx));
+        beta(ctx) && BETA_KEY.is_some() && matches!(layout(ctx), Layout::OnePage)
+    }
+}
+
+mod elsewhere {
+    fn other(ctx: &Context) -> bool {
+        gamma(ctx)
+    }
+}
+"#;
+        let imported: Vec<String> = mentions(source)
+            .into_iter()
+            .filter_map(|(mention, _, _)| match mention {
+                Mention::Path {
+                    name,
+                    imported: true,
+                    ..
+                } => Some(name),
+                _ => None,
+            })
+            .collect();
+        for name in ["in_a_macro", "beta", "BETA_KEY", "layout", "Layout"] {
+            assert!(
+                imported.iter().any(|found| found == name),
+                "{name} in {imported:?}"
+            );
+        }
+        // A variable, a method, and a module without the import are not flags' uses.
+        for name in ["dark_mode", "not_a_flag", "gamma", "ctx"] {
+            assert!(
+                !imported.iter().any(|found| found == name),
+                "{name} in {imported:?}"
+            );
+        }
     }
 
     #[test]

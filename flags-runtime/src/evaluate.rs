@@ -769,9 +769,10 @@ impl ValueSet {
                 Some(items.iter().any(|item| set.contains(item)))
             }
             (ValueSet::Ints(set), Attribute::Int(number)) => Some(set.contains(number)),
-            (ValueSet::Ints(set), Attribute::Float(number)) if number.fract() == 0.0 => {
-                Some(set.iter().any(|item| *item as f64 == *number))
-            }
+            (ValueSet::Ints(set), Attribute::Float(number)) if number.fract() == 0.0 => Some(
+                set.iter()
+                    .any(|item| int_against_float(*item, *number) == Some(Ordering::Equal)),
+            ),
             _ => None,
         }
     }

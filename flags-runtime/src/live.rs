@@ -70,9 +70,9 @@ pub struct ReloadReport {
     /// definition.
     pub missing: Vec<String>,
     /// Flags whose override or kill switch (from [`Store::set`](crate::Store::set) and the
-    /// like) ended with this file: it removed them, pinned them, or changed their type or
-    /// variants so that the value no longer fits. Only flags that the binary was not
-    /// compiled with can change so.
+    /// like) ended with this file: it pinned them, or (for flags the binary was not compiled
+    /// with, the only ones a file may retype or remove) removed them or changed their type or
+    /// variants so that the value no longer fits.
     pub cleared: Vec<String>,
 }
 

@@ -753,8 +753,8 @@ impl Store {
 
 /// Keeps each override and kill switch in force under the `next` definitions of its flag,
 /// and returns, sorted, the flags whose one no longer applies there. A flag compiled into the
-/// binary keeps its type and variants; one that only a file defines may change them, or go.
-/// A variant is carried by name, as its position may change; a value of another type than
+/// binary keeps its type and variants, though a file may pin it; one that only a file defines
+/// may change them, or go. A variant is carried by name, as its position may change; a value of another type than
 /// the flag's new one, a variant it no longer has, a flag now pinned, or gone, ends the
 /// override, as [`Store::set`] would refuse it.
 fn carry_overrides(

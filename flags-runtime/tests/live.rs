@@ -234,11 +234,26 @@ fn overrides_of_flags_only_files_define_follow_the_next_file() {
         Some(flags_runtime::Reason::Default)
     );
 
-    // Overrides of compiled-in flags are untouched by files.
+    // An override of a compiled-in flag outlives files that leave the flag as it is, or
+    // change its targeting; a file that pins the flag ends it, as `set` would be refused.
     store.set_by_name("page_size", 7).unwrap();
     let report = store.apply_toml("live.toml", "").unwrap();
     assert!(report.cleared.is_empty());
     assert_eq!(store.get_by_name::<i64>("page_size", &ctx), Some(7));
+    let page_size = |extra: &str| {
+        format!(
+            "[flags.page_size]\ndescription = \"Page size\"\nowner = \"search\"\n\
+             permanent = true\ndefault = 20\n{extra}"
+        )
+    };
+    let report = store.apply_toml("live.toml", &page_size("")).unwrap();
+    assert!(report.cleared.is_empty());
+    assert_eq!(store.get_by_name::<i64>("page_size", &ctx), Some(7));
+    let report = store
+        .apply_toml("live.toml", &page_size("pinned = true\n"))
+        .unwrap();
+    assert_eq!(report.cleared, ["page_size"]);
+    assert_eq!(store.get_by_name::<i64>("page_size", &ctx), Some(20));
 }
 
 #[test]

@@ -219,6 +219,10 @@ fn integers_compare_exactly_past_2_to_the_53() {
     assert!(!on(&store, &with("n", 9_007_199_254_740_992.0)));
     let store = when(r#"{ attribute = "n", gt = 1e300 }"#);
     assert!(!on(&store, &with("n", i64::MAX)));
+    // `in` agrees with `eq`.
+    let store = when(r#"{ attribute = "n", in = [9007199254740993] }"#);
+    assert!(!on(&store, &with("n", 9_007_199_254_740_992.0)));
+    assert!(on(&store, &with("n", 9_007_199_254_740_993_i64)));
 }
 
 #[test]

@@ -278,10 +278,13 @@ fn check_prerequisite(
     }
 }
 
-/// A flag that another flag's evaluation needs, and the segment it is needed through, if any.
+/// A flag that another flag's evaluation needs, the segment it is needed through, if any, and
+/// the targeting that needs it: 0 for `requires`, which every evaluation checks, 1 for the
+/// base rules, 2 and on for each environment's own rules; one evaluation runs one of those.
 struct Dependency<'a> {
     flag: &'a Spanned<String>,
     segment: Option<&'a str>,
+    targeting: usize,
 }
 
 /// Every flag another flag's evaluation needs: `requires`, flag conditions in its rules (in
@@ -293,31 +296,43 @@ fn dependencies<'a>(schema: &'a Schema, flag: &'a Flag) -> Vec<Dependency<'a>> {
         .map(|prerequisite| Dependency {
             flag: &prerequisite.flag,
             segment: None,
+            targeting: 0,
         })
         .collect();
-    for (_, rule) in flag.all_rules() {
-        let own = rule.when.iter().map(|condition| (condition, None));
-        let through_segments = rule
-            .segments
-            .iter()
-            .filter_map(|name| schema.segment(&name.value))
-            .flat_map(|segment| {
-                segment
-                    .when
-                    .iter()
-                    .map(move |condition| (condition, Some(segment.name.as_str())))
-            });
-        for (condition, segment) in own.chain(through_segments) {
-            if let Test::Flag(prerequisite) = &condition.test {
-                found.push(Dependency {
-                    flag: &prerequisite.flag,
-                    segment,
+    let overlays = flag
+        .environments
+        .iter()
+        .filter_map(|environment| environment.rules.as_deref());
+    for (targeting, rules) in std::iter::once(&flag.rules[..]).chain(overlays).enumerate() {
+        for rule in rules {
+            let own = rule.when.iter().map(|condition| (condition, None));
+            let through_segments = rule
+                .segments
+                .iter()
+                .filter_map(|name| schema.segment(&name.value))
+                .flat_map(|segment| {
+                    segment
+                        .when
+                        .iter()
+                        .map(move |condition| (condition, Some(segment.name.as_str())))
                 });
+            for (condition, segment) in own.chain(through_segments) {
+                if let Test::Flag(prerequisite) = &condition.test {
+                    found.push(Dependency {
+                        flag: &prerequisite.flag,
+                        segment,
+                        targeting: targeting + 1,
+                    });
+                }
             }
         }
     }
     found
 }
+
+/// A flag a flag needs (its position), where it is named, the segment it is needed through,
+/// and the targeting that needs it (see [`Dependency`]).
+type Edge<'a> = (usize, Span, Option<&'a str>, usize);
 
 /// Rejects flags that need themselves, through other flags or segments: none of them could be
 /// evaluated first. (A flag naming itself directly is reported where it does.)
@@ -331,7 +346,7 @@ fn check_cycles(schema: &Schema, errors: &mut Vec<Diagnostic>) {
         .collect();
     // Per flag, the flags it needs, once for each time an evaluation may evaluate them: a
     // segment that two rules use counts twice.
-    let needs: Vec<Vec<(usize, Span, Option<&str>)>> = schema
+    let needs: Vec<Vec<Edge<'_>>> = schema
         .flags
         .iter()
         .enumerate()
@@ -342,20 +357,25 @@ fn check_cycles(schema: &Schema, errors: &mut Vec<Diagnostic>) {
                     let target = *index.get(dependency.flag.value.as_str())?;
                     // A flag naming itself directly is reported where it does.
                     let direct_self = target == position && dependency.segment.is_none();
-                    (!direct_self).then_some((target, dependency.flag.span, dependency.segment))
+                    (!direct_self).then_some((
+                        target,
+                        dependency.flag.span,
+                        dependency.segment,
+                        dependency.targeting,
+                    ))
                 })
                 .collect()
         })
         .collect();
     // For cycles, each place once: rules that share a segment would otherwise report its
     // cycle once each.
-    let edges: Vec<Vec<(usize, Span, Option<&str>)>> = needs
+    let edges: Vec<Vec<Edge<'_>>> = needs
         .iter()
         .map(|needs| {
-            let mut edges: Vec<(usize, Span, Option<&str>)> = Vec::new();
-            for &(target, span, segment) in needs {
-                if !edges.iter().any(|&(t, s, _)| t == target && s == span) {
-                    edges.push((target, span, segment));
+            let mut edges: Vec<Edge<'_>> = Vec::new();
+            for &edge @ (target, span, _, _) in needs {
+                if !edges.iter().any(|&(t, s, _, _)| t == target && s == span) {
+                    edges.push(edge);
                 }
             }
             edges
@@ -379,7 +399,7 @@ fn check_cycles(schema: &Schema, errors: &mut Vec<Diagnostic>) {
         path.push((start, 0));
         marks[start] = Mark::OnPath;
         while let Some(&mut (node, ref mut next_edge)) = path.last_mut() {
-            let Some(&(target, span, _)) = edges[node].get(*next_edge) else {
+            let Some(&(target, span, _, _)) = edges[node].get(*next_edge) else {
                 marks[node] = Mark::Done;
                 path.pop();
                 continue;
@@ -402,7 +422,7 @@ fn check_cycles(schema: &Schema, errors: &mut Vec<Diagnostic>) {
                         let via = taken
                             .checked_sub(1)
                             .and_then(|edge| edges[flag].get(edge))
-                            .and_then(|&(_, _, segment)| segment);
+                            .and_then(|&(_, _, segment, _)| segment);
                         match via {
                             Some(segment) => {
                                 chain.push_str(&format!(
@@ -431,11 +451,7 @@ fn check_cycles(schema: &Schema, errors: &mut Vec<Diagnostic>) {
 /// Rejects prerequisites nested deeper than the runtime follows them, or so often repeated
 /// that one evaluation would take too many: either would make an evaluation wrong or slow
 /// with a valid file. Needs the flags acyclic.
-fn check_nesting(
-    schema: &Schema,
-    edges: &[Vec<(usize, Span, Option<&str>)>],
-    errors: &mut Vec<Diagnostic>,
-) {
+fn check_nesting(schema: &Schema, edges: &[Vec<Edge<'_>>], errors: &mut Vec<Diagnostic>) {
     // Per flag: the longest chain of prerequisites under it (in flags), the one it starts
     // with, and how many flag evaluations evaluating it may take at worst.
     #[derive(Clone, Copy)]
@@ -456,7 +472,7 @@ fn check_nesting(
             }
             let pending: Vec<usize> = edges[flag]
                 .iter()
-                .map(|&(target, _, _)| target)
+                .map(|&(target, ..)| target)
                 .filter(|&target| costs[target].is_none())
                 .collect();
             if !pending.is_empty() {
@@ -468,16 +484,24 @@ fn check_nesting(
                 next: None,
                 evaluations: 0,
             };
-            for &(target, _, _) in &edges[flag] {
+            // Per targeting, the evaluations it may take: `requires` and then the rules of
+            // one environment.
+            let mut per_targeting: Vec<u64> = Vec::new();
+            for &(target, _, _, targeting) in &edges[flag] {
                 let Some(below) = costs[target] else { continue };
                 if below.depth + 1 > cost.depth {
                     cost.depth = below.depth + 1;
                     cost.next = Some(target);
                 }
-                cost.evaluations = cost
-                    .evaluations
-                    .saturating_add(below.evaluations.saturating_add(1));
+                if per_targeting.len() <= targeting {
+                    per_targeting.resize(targeting + 1, 0);
+                }
+                per_targeting[targeting] =
+                    per_targeting[targeting].saturating_add(below.evaluations.saturating_add(1));
             }
+            let always = per_targeting.first().copied().unwrap_or(0);
+            let rules = per_targeting.iter().skip(1).copied().max().unwrap_or(0);
+            cost.evaluations = always.saturating_add(rules);
             costs[flag] = Some(cost);
             stack.pop();
         }
@@ -490,7 +514,7 @@ fn check_nesting(
     let mut needed = vec![false; schema.flags.len()];
     for (flag, cost) in costs.iter().enumerate() {
         if cost.as_ref().is_some_and(over) {
-            for &(target, _, _) in &edges[flag] {
+            for &(target, ..) in &edges[flag] {
                 needed[target] = true;
             }
         }

@@ -399,3 +399,37 @@ fn empty_file_is_an_empty_schema() {
     let schema = Schema::parse("flags.toml", "").unwrap();
     assert!(schema.flags.is_empty() && schema.segments.is_empty());
 }
+
+/// One evaluation runs the rules of one environment: their prerequisite evaluations are not
+/// added up across environments against `MAX_PREREQUISITE_EVALUATIONS`.
+#[test]
+fn prerequisite_evaluations_count_one_environment_at_a_time() {
+    // `g0` tests `g1` in two rules, `g1` tests `g2` in two, ...: 2 + 4 + ... + 2^12 = 8190
+    // evaluations under each of `top`'s two environments' rules, 16 380 if added up.
+    let mut text = String::from("environments = [\"staging\", \"production\"]\n");
+    let flag = |name: &str| {
+        format!(
+            "[flags.{name}]\ndescription = \"d\"\nowner = \"o\"\npermanent = true\ndefault = false\n"
+        )
+    };
+    let tests = |target: &str| {
+        format!("{{ when = [{{ flag = {{ name = \"{target}\", is = true }} }}], serve = true }}")
+    };
+    for level in 0..=12 {
+        text += &flag(&format!("g{level}"));
+        if level < 12 {
+            let rule = tests(&format!("g{}", level + 1));
+            text += &format!("rules = [{rule}, {rule}]\n");
+        }
+    }
+    text += &flag("top");
+    for environment in ["staging", "production"] {
+        text += &format!(
+            "[flags.top.environments.{environment}]\nrules = [{}]\n",
+            tests("g0")
+        );
+    }
+    if let Err(errors) = Schema::parse("flags.toml", &text) {
+        panic!("{errors}");
+    }
+}

@@ -291,11 +291,23 @@ fn bound_only_in_the_body(function: &ItemFn, context: TokenStream) -> Option<(Id
         }
     }
     fn find(tokens: TokenStream, bound: &[Ident]) -> Option<Ident> {
-        tokens.into_iter().find_map(|token| match token {
-            proc_macro2::TokenTree::Ident(ident) if bound.contains(&ident) => Some(ident),
-            proc_macro2::TokenTree::Group(group) => find(group.stream(), bound),
-            _ => None,
-        })
+        let mut after_dot = false;
+        for token in tokens {
+            let found = match &token {
+                // `req.user` is a field, not the binding `user`.
+                proc_macro2::TokenTree::Ident(ident) if !after_dot && bound.contains(ident) => {
+                    Some(ident.clone())
+                }
+                proc_macro2::TokenTree::Group(group) => find(group.stream(), bound),
+                _ => None,
+            };
+            if found.is_some() {
+                return found;
+            }
+            after_dot =
+                matches!(&token, proc_macro2::TokenTree::Punct(punct) if punct.as_char() == '.');
+        }
+        None
     }
     function.sig.inputs.iter().find_map(|input| {
         let FnArg::Typed(typed) = input else {

@@ -6,7 +6,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::visit::Visit;
-use syn::{FnArg, GenericParam, ItemFn, Pat, PatIdent, Signature};
+use syn::{FnArg, ItemFn, Pat, PatIdent};
 
 use super::check::{Condition, Plan};
 
@@ -53,9 +53,7 @@ pub(crate) fn function(mut function: ItemFn, plan: Plan) -> TokenStream {
         _ => quote_spanned!(span=> #fallback),
     };
     let receiver_argument = receiver.then(|| quote_spanned!(span=> self,));
-    let generics = uninferable_generics(&function.sig, fallback);
-    let mut fallback_call =
-        quote_spanned!(span=> #callee #generics(#receiver_argument #(#passed),*));
+    let mut fallback_call = quote_spanned!(span=> #callee(#receiver_argument #(#passed),*));
     if function.sig.asyncness.is_some() {
         fallback_call = quote_spanned!(span=> #fallback_call.await);
     }
@@ -110,59 +108,4 @@ fn borrows_mutably(pattern: &Pat) -> bool {
     let mut finder = Finder(false);
     finder.visit_pat(pattern);
     finder.0
-}
-
-/// `::<T, N>` for the fallback call when the arguments cannot tell the compiler the function's
-/// type and const parameters (`fn make<T: Default>(ctx: &Context) -> T`); nothing when they
-/// can, when the fallback names its own (`fallback = make_legacy::<T>`), or when `impl Trait`
-/// arguments forbid naming them.
-fn uninferable_generics(signature: &Signature, fallback: &syn::Path) -> Option<TokenStream> {
-    let named_already = fallback
-        .segments
-        .last()
-        .is_some_and(|segment| !segment.arguments.is_empty());
-    if named_already {
-        return None;
-    }
-    let parameters: Vec<&syn::Ident> = signature
-        .generics
-        .params
-        .iter()
-        .filter_map(|parameter| match parameter {
-            GenericParam::Type(parameter) => Some(&parameter.ident),
-            GenericParam::Const(parameter) => Some(&parameter.ident),
-            GenericParam::Lifetime(_) => None,
-        })
-        .collect();
-    if parameters.is_empty() {
-        return None;
-    }
-    // The identifiers the argument types mention, and whether any is `impl Trait`.
-    #[derive(Default)]
-    struct Mentions {
-        idents: Vec<String>,
-        impl_trait: bool,
-    }
-    impl Visit<'_> for Mentions {
-        fn visit_ident(&mut self, ident: &syn::Ident) {
-            self.idents.push(ident.to_string());
-        }
-        fn visit_type_impl_trait(&mut self, impl_trait: &syn::TypeImplTrait) {
-            self.impl_trait = true;
-            syn::visit::visit_type_impl_trait(self, impl_trait);
-        }
-    }
-    let mut mentions = Mentions::default();
-    for input in &signature.inputs {
-        if let FnArg::Typed(typed) = input {
-            mentions.visit_type(&typed.ty);
-        }
-    }
-    let inferable = parameters
-        .iter()
-        .all(|parameter| mentions.idents.iter().any(|ident| parameter == &ident));
-    if inferable || mentions.impl_trait {
-        return None;
-    }
-    Some(quote!(::<#(#parameters),*>))
 }

@@ -1,6 +1,6 @@
 //! Generic functions with where clauses and lifetimes, type and const parameters that only
-//! the return type mentions, `impl Trait` arguments, arguments bound by patterns (`ref mut`
-//! too), `mut` arguments.
+//! the return type mentions (the fallback names them, or has none), `impl Trait` arguments,
+//! arguments bound by patterns (`ref mut` too), `mut` arguments.
 
 flags_runtime::flags!();
 use std::fmt::Display;
@@ -45,8 +45,8 @@ fn sum_legacy(_ctx: &Context, pair: (u32, u32), _unit: ()) -> u32 {
     pair.0
 }
 
-// `T` is not in the arguments: the fallback is called as `make_legacy::<T>`.
-#[feature_flag(new_registration_flow, fallback = make_legacy)]
+// `T` is in no argument, so the compiler cannot infer the fallback's: the fallback names it.
+#[feature_flag(new_registration_flow, fallback = make_legacy::<T>)]
 fn make<T: Default + Display>(ctx: &Context) -> String {
     format!("new {}", T::default())
 }
@@ -55,7 +55,17 @@ fn make_legacy<T: Default + Display>(_ctx: &Context) -> String {
     format!("old {}", T::default())
 }
 
-#[feature_flag(new_registration_flow, fallback = zeros_legacy)]
+// Nor does a fallback have to be generic.
+#[feature_flag(new_registration_flow, fallback = describe_legacy)]
+fn describe<T: Default + Display>(ctx: &Context) -> String {
+    format!("new {}", T::default())
+}
+
+fn describe_legacy(_ctx: &Context) -> String {
+    "old".to_owned()
+}
+
+#[feature_flag(new_registration_flow, fallback = zeros_legacy::<N>)]
 fn zeros<const N: usize>(ctx: &Context) -> [u8; N] {
     [1; N]
 }
@@ -64,10 +74,18 @@ fn zeros_legacy<const N: usize>(_ctx: &Context) -> [u8; N] {
     [0; N]
 }
 
-// The fallback may name its parameters itself.
-#[feature_flag(new_registration_flow, fallback = make_legacy::<T>)]
-fn make_named<T: Default + Display>(ctx: &Context) -> String {
-    format!("named {}", T::default())
+struct Request<'a> {
+    user: Context<'a>,
+}
+
+// `user` is bound by a pattern, and `request.user` is a field: the context is the field.
+#[feature_flag(new_registration_flow, fallback = greet_legacy, context = &request.user)]
+fn greet(request: &Request, (user, _visits): (&str, u8)) -> String {
+    format!("welcome back, {user}")
+}
+
+fn greet_legacy(_request: &Request, pair: (&str, u8)) -> String {
+    format!("hello, {}", pair.0)
 }
 
 #[feature_flag(new_registration_flow, fallback = fill_legacy)]
@@ -92,9 +110,14 @@ fn main() {
     assert_eq!(sum(&visitor, (1, 2), ()), 1);
     assert_eq!(make::<u8>(&tester), "new 0");
     assert_eq!(make::<u8>(&visitor), "old 0");
-    assert_eq!(make_named::<bool>(&visitor), "old false");
+    assert_eq!(describe::<bool>(&tester), "new false");
+    assert_eq!(describe::<bool>(&visitor), "old");
     assert_eq!(zeros::<2>(&tester), [1, 1]);
     assert_eq!(zeros::<2>(&visitor), [0, 0]);
+    let request = Request {
+        user: Context::new("tester"),
+    };
+    assert_eq!(greet(&request, ("Ann", 2)), "welcome back, Ann");
     assert_eq!(fill(&tester, vec![], (vec![], 3)), 2);
     assert_eq!(fill(&visitor, vec![], (vec![], 3)), 0);
 }
