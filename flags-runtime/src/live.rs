@@ -316,12 +316,15 @@ impl fmt::Debug for Watcher {
     }
 }
 
-/// What the watcher last saw, so one bad version is reported once, not at every poll.
+/// What the watcher last acted on, so one bad version is reported once, not at every poll;
+/// and a new version read once, which it applies when the next poll reads it again.
 #[derive(PartialEq)]
 enum Seen {
     Nothing,
     Content(u64),
     Unreadable(String),
+    /// What was acted on, and a new content read once since.
+    Settling(Box<Seen>, u64),
 }
 
 impl Watcher {
@@ -373,22 +376,35 @@ impl Drop for Watcher {
     }
 }
 
+/// Reads the file and acts on a new version: at the first poll at once, later only once two
+/// polls in a row read the same content. A file written in place is empty, then partly
+/// written, for a moment; either may well be valid TOML, and applying it would drop the
+/// flags it no longer lists and end their overrides.
 fn poll(store: &Store, path: &std::path::Path, seen: Seen) -> Seen {
+    let (acted, settling) = match seen {
+        Seen::Settling(acted, settling) => (*acted, Some(settling)),
+        acted => (acted, None),
+    };
+    let first = acted == Seen::Nothing;
     match std::fs::read_to_string(path) {
         Ok(text) => {
             let mut hasher = DefaultHasher::new();
             text.hash(&mut hasher);
-            let content = Seen::Content(hasher.finish());
-            if content != seen {
-                // Applied or rejected, it is reported by the store; a rejected version is
-                // not retried until the file changes again.
-                let _ = store.apply_toml(&path.display().to_string(), &text);
+            let hash = hasher.finish();
+            if acted == Seen::Content(hash) {
+                return acted;
             }
-            content
+            if !first && settling != Some(hash) {
+                return Seen::Settling(Box::new(acted), hash);
+            }
+            // Applied or rejected, it is reported by the store; a rejected version is not
+            // retried until the file changes again.
+            let _ = store.apply_toml(&path.display().to_string(), &text);
+            Seen::Content(hash)
         }
         Err(error) => {
             let unreadable = Seen::Unreadable(error.to_string());
-            if unreadable != seen {
+            if unreadable != acted {
                 let _ = store.load_file(path);
             }
             unreadable
@@ -399,5 +415,49 @@ fn poll(store: &Store, path: &std::path::Path, seen: Seen) -> Seen {
 impl WeakStore {
     fn upgrade(&self) -> Option<Store> {
         self.0.upgrade().map(Store::from_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Context;
+
+    const FILE: &str = r#"
+[flags.only_in_the_file]
+description = "Defined by the live file"
+owner = "ops"
+permanent = true
+default = 1
+"#;
+
+    #[test]
+    fn a_version_is_applied_once_two_polls_read_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("flags.toml");
+        let store = Store::from_toml("flags.toml", "").unwrap();
+        let value = || store.get_by_name::<i64>("only_in_the_file", &Context::new("u"));
+        std::fs::write(&path, FILE).unwrap();
+
+        let seen = poll(&store, &path, Seen::Nothing);
+        assert_eq!(value(), Some(1), "the first poll applies at once");
+        store.set_by_name("only_in_the_file", 7).unwrap();
+
+        // Written in place: empty for a moment, then whole again.
+        std::fs::write(&path, "").unwrap();
+        let seen = poll(&store, &path, seen);
+        assert_eq!(value(), Some(7), "an empty file read once is not applied");
+        std::fs::write(&path, FILE).unwrap();
+        let seen = poll(&store, &path, seen);
+        assert_eq!(value(), Some(7), "the override survives");
+
+        // A new version, read twice.
+        std::fs::write(&path, FILE.replace("default = 1", "default = 2")).unwrap();
+        let seen = poll(&store, &path, seen);
+        store.clear_by_name("only_in_the_file").unwrap();
+        assert_eq!(value(), Some(1), "read once: not yet");
+        let seen = poll(&store, &path, seen);
+        assert_eq!(value(), Some(2), "read twice: applied");
+        assert!(matches!(seen, Seen::Content(_)));
     }
 }

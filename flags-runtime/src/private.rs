@@ -22,9 +22,10 @@ pub fn shared_store(path: &'static str, source: &'static str, schema_id: u64) ->
         return store;
     }
     let store: &'static Store = Box::leak(Box::new(embedded_store(path, source, schema_id)));
-    stores.insert(path, store);
-    drop(stores);
+    // Configured before any other thread can get it: none evaluates the base definitions
+    // while the environment and the live file are still to come.
     configure_from_environment(store);
+    stores.insert(path, store);
     store
 }
 
@@ -41,17 +42,33 @@ fn embedded_store(path: &str, source: &str, schema_id: u64) -> Store {
 }
 
 fn configure_from_environment(store: &Store) {
+    // The live file first: it may declare the environment `FLAGS_ENV` names.
+    if let Some(path) = std::env::var_os("FLAGS_FILE").filter(|path| !path.is_empty()) {
+        store.watch_file_forever(path, poll_interval());
+    }
     if let Ok(environment) = std::env::var("FLAGS_ENV")
         && !environment.is_empty()
         && let Err(error) = store.set_environment(Some(&environment))
     {
         log::error!(target: "flags", "FLAGS_ENV: {error}; serving the base definitions");
     }
-    if let Some(path) = std::env::var_os("FLAGS_FILE").filter(|path| !path.is_empty()) {
-        let interval = std::env::var("FLAGS_FILE_POLL_MS")
-            .ok()
-            .and_then(|millis| millis.parse().ok())
-            .map_or(Duration::from_secs(1), Duration::from_millis);
-        store.watch_file_forever(path, interval);
+}
+
+/// `FLAGS_FILE_POLL_MS`, in milliseconds (10 at least), or one second.
+fn poll_interval() -> Duration {
+    const DEFAULT: Duration = Duration::from_secs(1);
+    match std::env::var("FLAGS_FILE_POLL_MS") {
+        Err(_) => DEFAULT,
+        Ok(text) => match text.trim().parse::<u64>() {
+            Ok(millis) => Duration::from_millis(millis),
+            Err(_) => {
+                log::error!(
+                    target: "flags",
+                    "FLAGS_FILE_POLL_MS={text:?} is not a whole number of milliseconds; \
+                     polling every second"
+                );
+                DEFAULT
+            }
+        },
     }
 }

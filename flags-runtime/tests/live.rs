@@ -392,7 +392,7 @@ fn readers_see_the_old_or_the_new_configuration_never_a_mix() {
 }
 
 /// Replaces the file in one step, as deployments should: a plain write truncates first, and a
-/// poll in between would see (and rightly reject) a half-written file.
+/// poll in between reads a half-written file (which the watcher then waits out).
 fn replace(path: &std::path::Path, text: impl AsRef<[u8]>) {
     let staged = path.with_extension("toml.new");
     std::fs::write(&staged, text).unwrap();
