@@ -5,7 +5,7 @@ use flags_schema::{Date, Flag, FlagKind};
 
 /// The documentation of a flag's accessor.
 pub(crate) fn flag(flag: &Flag, today: Date) -> String {
-    let mut doc = format!("{}\n\n", flag.description);
+    let mut doc = format!("{}\n\n", prose(&flag.description));
     doc.push_str(&format!("* Flag: `{}`\n", flag.name));
     doc.push_str(&format!("* Owner: {}\n", flag.owner));
     match &flag.expires {
@@ -47,4 +47,41 @@ pub(crate) fn expired(flag: &Flag, expires: Date) -> String {
          it no longer needs, or extend `expires` in flags.toml",
         flag.name, flag.owner
     )
+}
+
+/// A description as rustdoc should show it: a fenced block that names no language is marked
+/// `text`, as rustdoc would otherwise compile and run it as a doctest of the crate.
+pub(crate) fn prose(description: &str) -> String {
+    let mut inside = false;
+    description
+        .lines()
+        .map(|line| {
+            let trimmed = line.trim_start();
+            if !trimmed.starts_with("```") {
+                return line.to_owned();
+            }
+            let opening = !inside;
+            inside = !inside;
+            if opening && trimmed.trim_start_matches('`').trim().is_empty() {
+                format!("{line}text")
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn untagged_code_blocks_in_descriptions_are_text() {
+        let description = "Before.\n```\nnot rust\n```\n  ```sql\nselect 1\n  ```\nAfter.";
+        assert_eq!(
+            prose(description),
+            "Before.\n```text\nnot rust\n```\n  ```sql\nselect 1\n  ```\nAfter."
+        );
+    }
 }

@@ -16,6 +16,8 @@ pub(crate) struct Loaded {
     pub(crate) path: PathBuf,
     /// The file as validated.
     pub(crate) schema: Schema,
+    /// Its text, as read and validated.
+    pub(crate) source: String,
     /// Identifies this content: typed keys evaluate by position only in a store of the same.
     pub(crate) schema_id: u64,
 }
@@ -123,6 +125,7 @@ pub(crate) fn load(path: &Path, caller: Option<&Path>) -> Result<Arc<Loaded>, Lo
     let loaded = Arc::new(Loaded {
         path: path.to_path_buf(),
         schema,
+        source: source.text().to_owned(),
         // Never zero: that is no store's id.
         schema_id: hasher.finish() | 1,
     });

@@ -68,6 +68,7 @@ fn module(loaded: &Loaded, caller: Option<&Path>) -> TokenStream {
         .enumerate()
         .map(|(index, flag)| flag_items(index, flag, today));
     let module_doc = module_doc(loaded, caller);
+    let source = loaded.source.as_str();
     quote! {
         #[doc = #module_doc]
         #[allow(dead_code)]
@@ -76,9 +77,13 @@ fn module(loaded: &Loaded, caller: Option<&Path>) -> TokenStream {
             // they are defined and wired together, that is expected.
             #![allow(deprecated)]
 
-            /// The compiled-in definitions; including the file also rebuilds the crate when
-            /// it changes.
-            const __SOURCE: &str = ::core::include_str!(#path);
+            /// The compiled-in definitions: the very text the macro validated and `__SCHEMA`
+            /// identifies. Including the file rebuilds the crate when it changes, and naming
+            /// the variables the macro read rebuilds it when they do.
+            const __SOURCE: &str = #source;
+            const _: &[u8] = ::core::include_bytes!(#path);
+            const _: ::core::option::Option<&str> = ::core::option_env!("FLAGS_TOML");
+            const _: ::core::option::Option<&str> = ::core::option_env!("FLAGS_TODAY");
             const __SCHEMA: u64 = #schema_id;
             static __FLAGS: [::flags_runtime::FlagInfo; #count] = [#(#infos),*];
 
@@ -112,7 +117,9 @@ fn module_doc(loaded: &Loaded, caller: Option<&Path>) -> String {
     for flag in &loaded.schema.flags {
         doc.push_str(&format!(
             "* [`{}`]({}()): {}\n",
-            flag.name, flag.name, flag.description
+            flag.name,
+            flag.name,
+            docs::prose(&flag.description)
         ));
     }
     doc
@@ -318,7 +325,7 @@ fn variant_enum(
                     variants.iter().position(|name| *name == self.as_str())?
                 };
                 ::core::option::Option::Some(::flags_runtime::__private::Served::Variant(
-                    u16::try_from(index).ok()?,
+                    <u16 as ::core::convert::TryFrom<usize>>::try_from(index).ok()?,
                 ))
             }
         }
