@@ -142,7 +142,9 @@ pub fn run(
                     "files"
                 },
             );
-            let _ = stdout.write_all(report::render(format, &findings, &summary).as_bytes());
+            let checkout = std::env::var_os("GITHUB_WORKSPACE").map(std::path::PathBuf::from);
+            let base = repository_base(&project.root, checkout.as_deref());
+            let _ = stdout.write_all(report::render(format, &findings, &summary, &base).as_bytes());
             let errors = report::count(&findings, Severity::Error);
             let warnings = report::count(&findings, Severity::Warning);
             if errors > 0 || (arguments.deny_warnings && warnings > 0) {
@@ -254,4 +256,42 @@ fn string(value: Result<OsString, lexopt::Error>) -> Result<String, String> {
         .map_err(|error| error.to_string())?
         .into_string()
         .map_err(|value| format!("not valid UTF-8: {}", value.to_string_lossy()))
+}
+
+/// Where the workspace `root` is in the repository checked out at `checkout` (GitHub Actions'
+/// `GITHUB_WORKSPACE`), as a prefix of paths (`backend/`): GitHub places annotations and
+/// code-scanning results by their path in the repository. Empty elsewhere.
+fn repository_base(root: &std::path::Path, checkout: Option<&std::path::Path>) -> String {
+    let Some(checkout) = checkout else {
+        return String::new();
+    };
+    let canonical =
+        |path: &std::path::Path| path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let (root, checkout) = (canonical(root), canonical(checkout));
+    let Ok(inside) = root.strip_prefix(&checkout) else {
+        return String::new();
+    };
+    inside
+        .components()
+        .map(|component| format!("{}/", component.as_os_str().to_string_lossy()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_given_from_the_checkout() {
+        let checkout = std::env::temp_dir();
+        let workspace = checkout.join("cargo-flags-base").join("backend");
+        std::fs::create_dir_all(&workspace).unwrap();
+        assert_eq!(
+            repository_base(&workspace, Some(&checkout)),
+            "cargo-flags-base/backend/"
+        );
+        assert_eq!(repository_base(&workspace, Some(&workspace)), "");
+        assert_eq!(repository_base(&workspace, None), "");
+        assert_eq!(repository_base(&checkout, Some(&workspace)), "", "outside");
+    }
 }

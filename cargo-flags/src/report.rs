@@ -19,14 +19,36 @@ pub enum Format {
     Sarif,
 }
 
-/// Renders `findings`; `summary` describes what was checked (human format only).
-pub fn render(format: Format, findings: &[Finding], summary: &str) -> String {
+/// Renders `findings`; `summary` describes what was checked (human format only). Paths are
+/// relative to the workspace root, which is `base` (`backend/`, or empty) in the repository:
+/// GitHub's annotations and code scanning place files by their path in the repository.
+pub fn render(format: Format, findings: &[Finding], summary: &str, base: &str) -> String {
     match format {
         Format::Human => human(findings, summary),
         Format::Json => format!("{}\n", json_text(&json!(findings))),
-        Format::Github => github(findings),
-        Format::Sarif => format!("{}\n", json_text(&sarif(findings))),
+        Format::Github => github(findings, base),
+        Format::Sarif => format!("{}\n", json_text(&sarif(findings, base))),
     }
+}
+
+/// A finding's path in the repository, with `/` between folders.
+fn in_repository(base: &str, path: &str) -> String {
+    format!("{base}{}", path.replace('\\', "/"))
+}
+
+/// A relative path as a URI reference (RFC 3986): every byte but the unreserved ones and
+/// `/` percent-encoded, so that spaces, `#` and `%` in names survive.
+fn uri(path: &str) -> String {
+    let mut encoded = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                encoded.push(char::from(byte));
+            }
+            _ => encoded.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    encoded
 }
 
 fn json_text(value: &serde_json::Value) -> String {
@@ -63,7 +85,7 @@ pub fn count(findings: &[Finding], severity: Severity) -> usize {
         .count()
 }
 
-fn github(findings: &[Finding]) -> String {
+fn github(findings: &[Finding], base: &str) -> String {
     let mut out = String::new();
     for finding in findings {
         let located = &finding.located;
@@ -78,7 +100,7 @@ fn github(findings: &[Finding]) -> String {
         }
         out.push_str(&format!(
             "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
-            escape_property(&located.path),
+            escape_property(&in_repository(base, &located.path)),
             located.line,
             located.column,
             located.end_line,
@@ -102,7 +124,7 @@ fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
-fn sarif(findings: &[Finding]) -> serde_json::Value {
+fn sarif(findings: &[Finding], base: &str) -> serde_json::Value {
     let rules: Vec<serde_json::Value> = Kind::ALL
         .iter()
         .map(|kind| {
@@ -129,7 +151,10 @@ fn sarif(findings: &[Finding]) -> serde_json::Value {
                 "message": { "text": text },
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": { "uri": located.path },
+                        "artifactLocation": {
+                            "uri": uri(&in_repository(base, &located.path)),
+                            "uriBaseId": "%SRCROOT%",
+                        },
                         "region": {
                             "startLine": located.line,
                             "startColumn": located.column,
@@ -153,7 +178,24 @@ fn sarif(findings: &[Finding]) -> serde_json::Value {
                     "rules": rules,
                 },
             },
+            // Columns count characters, not UTF-16 units (SARIF's default).
+            "columnKind": "unicodeCodePoints",
             "results": results,
         }],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_become_repository_uris() {
+        assert_eq!(
+            in_repository("backend/", "src\\lib.rs"),
+            "backend/src/lib.rs"
+        );
+        assert_eq!(uri("src/my file#1%.rs"), "src/my%20file%231%25.rs");
+        assert_eq!(uri("src/\u{e9}t\u{e9}.rs"), "src/%C3%A9t%C3%A9.rs");
+    }
 }

@@ -16,6 +16,8 @@ fn run(fixture: &Path, args: &[&str]) -> String {
     // From the fixture's folder, as a user runs it: Cargo's configuration is found from there.
     let output = Command::new(env!("CARGO_BIN_EXE_cargo-flags"))
         .current_dir(fixture)
+        // Under GitHub Actions, paths would be given from the checkout.
+        .env_remove("GITHUB_WORKSPACE")
         .arg("flags")
         .args(args)
         .arg("--manifest-path")
