@@ -34,6 +34,7 @@ check finds, each at its file:line:col:
     released           one value for everyone in every environment: ready to remove (warning)
     orphaned-fallback  a fallback only released or pinned flags still name (warning)
     incomplete         no owner, description or expiry, with --lenient (error)
+    unparsable         a Rust file syn cannot parse: its flags are not counted (warning)
 
 Options:
     --format FORMAT        check: human, json, github, sarif; list: human, json, markdown

@@ -32,11 +32,22 @@ impl Date {
         Date(time::OffsetDateTime::now_utc().date())
     }
 
-    /// Parses `YYYY-MM-DD`.
+    /// Parses `YYYY-MM-DD`: four, two and two digits, a real day.
+    ///
+    /// ```
+    /// use flags_schema::Date;
+    ///
+    /// assert_eq!(Date::parse("2027-03-01").map(|date| date.day()), Some(1));
+    /// assert_eq!(Date::parse("2027-02-30"), None);
+    /// assert_eq!(Date::parse("+027-03-01"), None);
+    /// ```
     pub fn parse(text: &str) -> Option<Date> {
         let mut parts = text.splitn(3, '-');
         let (year, month, day) = (parts.next()?, parts.next()?, parts.next()?);
-        if year.len() != 4 || month.len() != 2 || day.len() != 2 {
+        let digits = |part: &str, count: usize| {
+            part.len() == count && part.bytes().all(|byte| byte.is_ascii_digit())
+        };
+        if !digits(year, 4) || !digits(month, 2) || !digits(day, 2) {
             return None;
         }
         Date::new(year.parse().ok()?, month.parse().ok()?, day.parse().ok()?)
