@@ -69,26 +69,10 @@ pub(crate) fn locate(explicit: Option<&str>, caller: Option<&Path>) -> Result<Pa
     search_upward(&start)
 }
 
-/// Where the search from a folder ended, so that a thousand attributes in one crate do not
-/// each walk the file system; a remembered file that disappeared is searched for again.
-static FOUND: LazyLock<Mutex<HashMap<PathBuf, PathBuf>>> = LazyLock::new(Mutex::default);
-
-/// The nearest `flags.toml` in `start` or a folder above it.
+/// The nearest `flags.toml` in `start` or a folder above it. Searched every time, not
+/// remembered: it takes a few `stat`s, and a file added nearer while rust-analyzer's macro
+/// server keeps running is then found at once.
 pub(crate) fn search_upward(start: &Path) -> Result<PathBuf, LoadError> {
-    let mut found = FOUND.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(path) = found.get(start)
-        && path.is_file()
-    {
-        return Ok(path.clone());
-    }
-    let result = search_upward_uncached(start);
-    if let Ok(path) = &result {
-        found.insert(start.to_path_buf(), path.clone());
-    }
-    result
-}
-
-fn search_upward_uncached(start: &Path) -> Result<PathBuf, LoadError> {
     let start = start.canonicalize().unwrap_or_else(|_| start.to_path_buf());
     let mut searched = Vec::new();
     for dir in start.ancestors() {
@@ -296,6 +280,10 @@ mod tests {
         std::fs::create_dir_all(&nested).unwrap();
         std::fs::write(root.join("a/flags.toml"), VALID).unwrap();
         assert_eq!(search_upward(&nested).ok(), Some(root.join("a/flags.toml")));
+        // A file added nearer is found at once.
+        std::fs::write(nested.join("flags.toml"), VALID).unwrap();
+        assert_eq!(search_upward(&nested).ok(), Some(nested.join("flags.toml")));
+        std::fs::remove_file(nested.join("flags.toml")).unwrap();
         std::fs::remove_file(root.join("a/flags.toml")).unwrap();
         let Err(LoadError::NotFound(searched)) = search_upward(&nested) else {
             // Some folder above the temporary folder has a flags.toml: nothing to check.
