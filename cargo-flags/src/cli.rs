@@ -143,9 +143,16 @@ pub fn run(
                     "files"
                 },
             );
-            let checkout = std::env::var_os("GITHUB_WORKSPACE").map(std::path::PathBuf::from);
+            let checkout = std::env::var_os("GITHUB_WORKSPACE")
+                .map(std::path::PathBuf::from)
+                .map(|root| root.canonicalize().unwrap_or(root));
             let base = repository_base(&project.root, checkout.as_deref());
-            let _ = stdout.write_all(report::render(format, &findings, &summary, &base).as_bytes());
+            let checkout = report::Checkout {
+                base: &base,
+                root: checkout.as_deref(),
+            };
+            let _ =
+                stdout.write_all(report::render(format, &findings, &summary, checkout).as_bytes());
             let errors = report::count(&findings, Severity::Error);
             let warnings = report::count(&findings, Severity::Warning);
             if errors > 0 || (arguments.deny_warnings && warnings > 0) {

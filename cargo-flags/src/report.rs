@@ -19,21 +19,49 @@ pub enum Format {
     Sarif,
 }
 
+/// Where the workspace is in the repository checked out for CI, for the formats GitHub
+/// reads: its annotations and code scanning place files by their path in the repository.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Checkout<'a> {
+    /// The workspace root in the checkout (`backend/`), or empty.
+    pub base: &'a str,
+    /// The checkout, for files outside the workspace (reports give those absolute).
+    pub root: Option<&'a std::path::Path>,
+}
+
 /// Renders `findings`; `summary` describes what was checked (human format only). Paths are
-/// relative to the workspace root, which is `base` (`backend/`, or empty) in the repository:
-/// GitHub's annotations and code scanning place files by their path in the repository.
-pub fn render(format: Format, findings: &[Finding], summary: &str, base: &str) -> String {
+/// relative to the workspace root, except in the formats GitHub reads, which give them from
+/// the `checkout`.
+pub fn render(
+    format: Format,
+    findings: &[Finding],
+    summary: &str,
+    checkout: Checkout<'_>,
+) -> String {
     match format {
         Format::Human => human(findings, summary),
         Format::Json => format!("{}\n", json_text(&json!(findings))),
-        Format::Github => github(findings, base),
-        Format::Sarif => format!("{}\n", json_text(&sarif(findings, base))),
+        Format::Github => github(findings, checkout),
+        Format::Sarif => format!("{}\n", json_text(&sarif(findings, checkout))),
     }
 }
 
 /// A finding's path in the repository, with `/` between folders.
-fn in_repository(base: &str, path: &str) -> String {
-    format!("{base}{}", path.replace('\\', "/"))
+fn in_repository(checkout: Checkout<'_>, path: &str) -> String {
+    let written = std::path::Path::new(path);
+    let path = if written.is_absolute() {
+        // Outside the workspace: from the checkout if it is in it, else as it is.
+        match checkout
+            .root
+            .and_then(|root| written.strip_prefix(root).ok())
+        {
+            Some(inside) => inside.display().to_string(),
+            None => path.to_owned(),
+        }
+    } else {
+        format!("{}{path}", checkout.base)
+    };
+    path.replace('\\', "/")
 }
 
 /// A relative path as a URI reference (RFC 3986): every byte but the unreserved ones and
@@ -85,7 +113,7 @@ pub fn count(findings: &[Finding], severity: Severity) -> usize {
         .count()
 }
 
-fn github(findings: &[Finding], base: &str) -> String {
+fn github(findings: &[Finding], checkout: Checkout<'_>) -> String {
     let mut out = String::new();
     for finding in findings {
         let located = &finding.located;
@@ -100,7 +128,7 @@ fn github(findings: &[Finding], base: &str) -> String {
         }
         out.push_str(&format!(
             "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
-            escape_property(&in_repository(base, &located.path)),
+            escape_property(&in_repository(checkout, &located.path)),
             located.line,
             located.column,
             located.end_line,
@@ -124,7 +152,7 @@ fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
-fn sarif(findings: &[Finding], base: &str) -> serde_json::Value {
+fn sarif(findings: &[Finding], checkout: Checkout<'_>) -> serde_json::Value {
     let rules: Vec<serde_json::Value> = Kind::ALL
         .iter()
         .map(|kind| {
@@ -152,7 +180,7 @@ fn sarif(findings: &[Finding], base: &str) -> serde_json::Value {
                 "locations": [{
                     "physicalLocation": {
                         "artifactLocation": {
-                            "uri": uri(&in_repository(base, &located.path)),
+                            "uri": uri(&in_repository(checkout, &located.path)),
                             "uriBaseId": "%SRCROOT%",
                         },
                         "region": {
@@ -191,9 +219,18 @@ mod tests {
 
     #[test]
     fn paths_become_repository_uris() {
+        let checkout = Checkout {
+            base: "backend/",
+            root: Some(std::path::Path::new("/work/repo")),
+        };
+        assert_eq!(in_repository(checkout, "src\\lib.rs"), "backend/src/lib.rs");
         assert_eq!(
-            in_repository("backend/", "src\\lib.rs"),
-            "backend/src/lib.rs"
+            in_repository(checkout, "/work/repo/conf/flags.toml"),
+            "conf/flags.toml"
+        );
+        assert_eq!(
+            in_repository(checkout, "/etc/flags.toml"),
+            "/etc/flags.toml"
         );
         assert_eq!(uri("src/my file#1%.rs"), "src/my%20file%231%25.rs");
         assert_eq!(uri("src/\u{e9}t\u{e9}.rs"), "src/%C3%A9t%C3%A9.rs");

@@ -105,6 +105,50 @@ fn scheduled_launch_turns_on_at_the_minute_and_the_kill_switch_works() {
 /// Kills the service when the test ends, passed or failed.
 struct Service(Child);
 
+/// Starts the service example on a free port of loopback, serving `environment` and watching
+/// the file at `path`; returns it (stopped when dropped) and its address.
+fn start_service(path: &std::path::Path, environment: &str) -> (Service, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_service"))
+        .arg("127.0.0.1:0")
+        .env("FLAGS_FILE", path)
+        .env("FLAGS_FILE_POLL_MS", "20")
+        .env("FLAGS_ENV", environment)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let service = Service(child);
+    let mut first_line = String::new();
+    BufReader::new(stdout).read_line(&mut first_line).unwrap();
+    let address = first_line
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("unexpected first line: {first_line}"))
+        .to_owned();
+    (service, address)
+}
+
+#[test]
+fn the_environment_may_be_one_only_the_live_file_declares() {
+    let dir = std::env::temp_dir().join(format!("flags-canary-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("flags.toml");
+    let compiled = include_str!("../../flags.toml");
+    let live = compiled.replacen(
+        "environments = [\"development\", \"staging\", \"production\"]",
+        "environments = [\"development\", \"staging\", \"production\", \"canary\"]",
+        1,
+    ) + "\n[flags.search_page_size.environments.canary]\ndefault = 99\n";
+    assert_ne!(live, compiled);
+    std::fs::write(&path, live).unwrap();
+
+    let (_service, address) = start_service(&path, "canary");
+    let american = get(&address, &[("X-User-Id", "u-3001"), ("X-Country", "US")]);
+    assert!(american.contains("search_page_size: 99\n"), "{american}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 impl Drop for Service {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -133,24 +177,7 @@ fn service_answers_per_request_and_follows_the_live_file() {
     let compiled = include_str!("../../flags.toml");
     std::fs::write(&path, compiled).unwrap();
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_service"))
-        .arg("127.0.0.1:0")
-        .env("FLAGS_FILE", &path)
-        .env("FLAGS_FILE_POLL_MS", "20")
-        .env("FLAGS_ENV", "production")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let _service = Service(child);
-    let mut first_line = String::new();
-    BufReader::new(stdout).read_line(&mut first_line).unwrap();
-    let address = first_line
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap_or_else(|| panic!("unexpected first line: {first_line}"))
-        .to_owned();
+    let (_service, address) = start_service(&path, "production");
 
     let tester = get(&address, &[("X-User-Id", "u-1001"), ("X-Country", "DE")]);
     assert!(tester.starts_with("HTTP/1.1 200 OK\r\n"), "{tester}");

@@ -49,27 +49,53 @@ pub(crate) fn expired(flag: &Flag, expires: Date) -> String {
     )
 }
 
-/// A description as rustdoc should show it: a fenced block that names no language is marked
-/// `text`, as rustdoc would otherwise compile and run it as a doctest of the crate.
+/// A description as rustdoc should show it, with nothing rustdoc would run as a doctest of
+/// the user's crate: a fenced block (``` or ~~~) that names no language is marked `text`, and
+/// a line indented as code (four spaces, outside a fence) is not indented.
 pub(crate) fn prose(description: &str) -> String {
-    let mut inside = false;
+    // The open fence: its character and length.
+    let mut open: Option<(char, usize)> = None;
     description
         .lines()
-        .map(|line| {
-            let trimmed = line.trim_start();
-            if !trimmed.starts_with("```") {
-                return line.to_owned();
+        .map(|line| match (open, fence(line)) {
+            (None, Some((mark, length, info))) => {
+                open = Some((mark, length));
+                if info.is_empty() {
+                    format!("{line}text")
+                } else {
+                    line.to_owned()
+                }
             }
-            let opening = !inside;
-            inside = !inside;
-            if opening && trimmed.trim_start_matches('`').trim().is_empty() {
-                format!("{line}text")
-            } else {
+            (Some((mark, length)), Some((closing, count, "")))
+                if closing == mark && count >= length =>
+            {
+                open = None;
                 line.to_owned()
             }
+            (Some(_), _) => line.to_owned(),
+            (None, None) if line.starts_with("    ") || line.starts_with('\t') => {
+                line.trim_start().to_owned()
+            }
+            (None, None) => line.to_owned(),
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// A code fence (CommonMark): at most three spaces, then three or more backticks or tildes,
+/// then an info string (for backticks, one without backticks). Its character, length, info.
+fn fence(line: &str) -> Option<(char, usize, &str)> {
+    let trimmed = line.trim_start_matches(' ');
+    if line.len() - trimmed.len() > 3 {
+        return None;
+    }
+    let mark = trimmed
+        .chars()
+        .next()
+        .filter(|mark| matches!(mark, '`' | '~'))?;
+    let length = trimmed.chars().take_while(|c| *c == mark).count();
+    let info = trimmed[length..].trim();
+    (length >= 3 && !(mark == '`' && info.contains('`'))).then_some((mark, length, info))
 }
 
 #[cfg(test)]
@@ -77,11 +103,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn untagged_code_blocks_in_descriptions_are_text() {
-        let description = "Before.\n```\nnot rust\n```\n  ```sql\nselect 1\n  ```\nAfter.";
+    fn nothing_in_a_description_becomes_a_doctest() {
+        let description = "Before.\n```\nnot rust\n```\n  ```sql\nselect 1\n  ```\n\
+                           ~~~\ntilde\n~~~\n````\n```\n````\n```inline``` is code\n\
+                           \n    indented\nAfter.";
         assert_eq!(
             prose(description),
-            "Before.\n```text\nnot rust\n```\n  ```sql\nselect 1\n  ```\nAfter."
+            "Before.\n```text\nnot rust\n```\n  ```sql\nselect 1\n  ```\n\
+             ~~~text\ntilde\n~~~\n````text\n```\n````\n```inline``` is code\n\
+             \nindented\nAfter."
         );
     }
 }

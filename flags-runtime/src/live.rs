@@ -405,7 +405,9 @@ fn poll(store: &Store, path: &std::path::Path, seen: Seen) -> Seen {
         Err(error) => {
             let unreadable = Seen::Unreadable(error.to_string());
             if unreadable != acted {
-                let _ = store.load_file(path);
+                // Reported as read, not read again: a second read could catch the file
+                // half written, and apply it at once.
+                store.unreadable(path, &error);
             }
             unreadable
         }

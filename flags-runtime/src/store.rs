@@ -634,20 +634,23 @@ impl Store {
         let path = path.as_ref();
         match std::fs::read_to_string(path) {
             Ok(text) => self.apply_toml(&path.display().to_string(), &text),
-            Err(error) => {
-                let error = ReloadError::Unreadable {
-                    path: path.display().to_string(),
-                    message: error.to_string(),
-                };
-                let event = ReloadEvent::Rejected(error.clone());
-                live::log(&event);
-                let callbacks = self.state().reload_callbacks.clone();
-                for callback in &callbacks {
-                    callback(&event);
-                }
-                Err(error)
-            }
+            Err(error) => Err(self.unreadable(path, &error)),
         }
+    }
+
+    /// Reports that `path` could not be read, as a rejected reload.
+    pub(crate) fn unreadable(&self, path: &std::path::Path, error: &std::io::Error) -> ReloadError {
+        let error = ReloadError::Unreadable {
+            path: path.display().to_string(),
+            message: error.to_string(),
+        };
+        let event = ReloadEvent::Rejected(error.clone());
+        live::log(&event);
+        let callbacks = self.state().reload_callbacks.clone();
+        for callback in &callbacks {
+            callback(&event);
+        }
+        error
     }
 
     /// Applies `path` now, then again whenever its content changes (checked every
