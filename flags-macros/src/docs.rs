@@ -53,30 +53,41 @@ pub(crate) fn expired(flag: &Flag, expires: Date) -> String {
 /// the user's crate: a fenced block (``` or ~~~) that names no language is marked `text`, and
 /// a line indented as code (four spaces, outside a fence) is not indented.
 pub(crate) fn prose(description: &str) -> String {
-    // The open fence: its character and length.
-    let mut open: Option<(char, usize)> = None;
+    // The open fence: its character, its length, and whether its lines were indented (and
+    // so are not, here), its closing fence with them.
+    let mut open: Option<(char, usize, bool)> = None;
     description
         .lines()
-        .map(|line| match (open, fence(line)) {
-            (None, Some((mark, length, info))) => {
-                open = Some((mark, length));
-                if info.is_empty() {
-                    format!("{line}text")
-                } else {
-                    line.to_owned()
+        .map(|line| {
+            let indented = line.starts_with("    ") || line.starts_with('\t');
+            match open {
+                None => {
+                    // Outside a fence, a line indented as code is not indented (and may open
+                    // a fence).
+                    let line = if indented { line.trim_start() } else { line };
+                    match fence(line) {
+                        Some((mark, length, info)) => {
+                            open = Some((mark, length, indented));
+                            if info.is_empty() {
+                                format!("{line}text")
+                            } else {
+                                line.to_owned()
+                            }
+                        }
+                        None => line.to_owned(),
+                    }
+                }
+                Some((mark, length, flattened)) => {
+                    let candidate = if flattened { line.trim_start() } else { line };
+                    match fence(candidate) {
+                        Some((closing, count, "")) if closing == mark && count >= length => {
+                            open = None;
+                            candidate.to_owned()
+                        }
+                        _ => line.to_owned(),
+                    }
                 }
             }
-            (Some((mark, length)), Some((closing, count, "")))
-                if closing == mark && count >= length =>
-            {
-                open = None;
-                line.to_owned()
-            }
-            (Some(_), _) => line.to_owned(),
-            (None, None) if line.starts_with("    ") || line.starts_with('\t') => {
-                line.trim_start().to_owned()
-            }
-            (None, None) => line.to_owned(),
         })
         .collect::<Vec<_>>()
         .join("\n")
@@ -106,12 +117,12 @@ mod tests {
     fn nothing_in_a_description_becomes_a_doctest() {
         let description = "Before.\n```\nnot rust\n```\n  ```sql\nselect 1\n  ```\n\
                            ~~~\ntilde\n~~~\n````\n```\n````\n```inline``` is code\n\
-                           \n    indented\nAfter.";
+                           \n    indented\n    ```\n    select 1\n    ```\nAfter.";
         assert_eq!(
             prose(description),
             "Before.\n```text\nnot rust\n```\n  ```sql\nselect 1\n  ```\n\
              ~~~text\ntilde\n~~~\n````text\n```\n````\n```inline``` is code\n\
-             \nindented\nAfter."
+             \nindented\n```text\n    select 1\n```\nAfter."
         );
     }
 }
