@@ -325,46 +325,45 @@ pub(crate) fn resolve<'a>(schema: &'a Schema, mention: &Mention) -> Resolved<'a>
         Mention::Path { name, .. } if names::RESERVED.contains(&name.as_str()) => {
             Resolved::Generated
         }
+        // Any name in a file that imports `flags::*`: a flag's only if it is one.
         Mention::Path {
             imported: true,
             name,
-            next,
-        } => {
-            // Any name in a file that imports `flags::*`: a flag's only if it is one.
-            let spelt = Mention::Path {
-                name: name.clone(),
-                next: next.clone(),
-                imported: false,
-            };
-            match resolve(schema, &spelt) {
-                Resolved::Flag(flag) => Resolved::Flag(flag),
-                _ => Resolved::Generated,
-            }
-        }
-        Mention::Path { name, .. } => {
-            let first = name.chars().next().unwrap_or('_');
-            if first.is_ascii_uppercase() && name.chars().all(|c| !c.is_ascii_lowercase()) {
-                found(&name.to_ascii_lowercase())
-                    .unwrap_or_else(|| Resolved::Unknown(name.to_ascii_lowercase()))
-            } else if first.is_ascii_uppercase() {
-                schema
-                    .flags
-                    .iter()
-                    .find(|flag| {
-                        matches!(flag.kind, FlagKind::Variants(_)) && flag.enum_name() == *name
-                    })
-                    .map_or_else(
-                        || Resolved::Unknown(names::to_snake_case(name)),
-                        |flag| Resolved::Flag(flag.name.as_str()),
-                    )
-            } else if let Some(flag) = found(name) {
-                flag
-            } else if let Some(flag) = name.strip_suffix("_detail").and_then(found) {
-                flag
-            } else {
-                Resolved::Unknown(name.clone())
-            }
-        }
+            ..
+        } => match resolve_path(schema, name) {
+            Resolved::Unknown(_) => Resolved::Generated,
+            resolved => resolved,
+        },
+        Mention::Path { name, .. } => resolve_path(schema, name),
+    }
+}
+
+/// Which flag `flags::name` names: an accessor, detail accessor, key or enum.
+fn resolve_path<'a>(schema: &'a Schema, name: &str) -> Resolved<'a> {
+    let found = |name: &str| {
+        schema
+            .flag(name)
+            .map(|flag| Resolved::Flag(flag.name.as_str()))
+    };
+    let first = name.chars().next().unwrap_or('_');
+    if first.is_ascii_uppercase() && name.chars().all(|c| !c.is_ascii_lowercase()) {
+        found(&name.to_ascii_lowercase())
+            .unwrap_or_else(|| Resolved::Unknown(name.to_ascii_lowercase()))
+    } else if first.is_ascii_uppercase() {
+        schema
+            .flags
+            .iter()
+            .find(|flag| matches!(flag.kind, FlagKind::Variants(_)) && flag.enum_name() == *name)
+            .map_or_else(
+                || Resolved::Unknown(names::to_snake_case(name)),
+                |flag| Resolved::Flag(flag.name.as_str()),
+            )
+    } else if let Some(flag) = found(name) {
+        flag
+    } else if let Some(flag) = name.strip_suffix("_detail").and_then(found) {
+        flag
+    } else {
+        Resolved::Unknown(name.to_owned())
     }
 }
 

@@ -131,9 +131,8 @@ fn start_service(path: &std::path::Path, environment: &str) -> (Service, String)
 
 #[test]
 fn the_environment_may_be_one_only_the_live_file_declares() {
-    let dir = std::env::temp_dir().join(format!("flags-canary-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("flags.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flags.toml");
     let compiled = include_str!("../../flags.toml");
     let live = compiled.replacen(
         "environments = [\"development\", \"staging\", \"production\"]",
@@ -146,7 +145,6 @@ fn the_environment_may_be_one_only_the_live_file_declares() {
     let (_service, address) = start_service(&path, "canary");
     let american = get(&address, &[("X-User-Id", "u-3001"), ("X-Country", "US")]);
     assert!(american.contains("search_page_size: 99\n"), "{american}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 impl Drop for Service {
@@ -171,9 +169,8 @@ fn get(address: &str, headers: &[(&str, &str)]) -> String {
 
 #[test]
 fn service_answers_per_request_and_follows_the_live_file() {
-    let dir = std::env::temp_dir().join(format!("flags-service-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("flags.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flags.toml");
     let compiled = include_str!("../../flags.toml");
     std::fs::write(&path, compiled).unwrap();
 
@@ -214,7 +211,6 @@ fn service_answers_per_request_and_follows_the_live_file() {
     std::thread::sleep(Duration::from_millis(200));
     let swede = get(&address, &[("X-User-Id", "u-3001"), ("X-Country", "SE")]);
     assert!(swede.contains("search_page_size: 45\n"), "{swede}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Replaces the file at `path` in one step (a sibling, renamed over it), so that the service's
