@@ -15,6 +15,7 @@
 
 mod ctxt;
 mod docs;
+mod fallback;
 mod feature_flag;
 mod load;
 mod module;

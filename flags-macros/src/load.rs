@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use std::time::SystemTime;
 
-use flags_schema::{Date, Schema, SourceFile};
+use flags_schema::{Date, Partial, Schema, SourceFile};
 use proc_macro2::Span;
 
 /// A parsed `flags.toml`.
@@ -28,8 +28,9 @@ pub(crate) enum LoadError {
     NotFound(Vec<PathBuf>),
     /// The file given does not exist or cannot be read.
     Unreadable(PathBuf, std::io::Error),
-    /// The file is not valid: every error, each located.
-    Invalid(flags_schema::Diagnostics),
+    /// The file is not valid: every error, each located, and what could be read of it when
+    /// it is well-formed TOML.
+    Invalid(flags_schema::Diagnostics, Option<Box<Partial>>),
 }
 
 /// One parse per file and content, for the whole compilation (the macro library stays loaded
@@ -102,7 +103,8 @@ pub(crate) fn load(path: &Path, caller: Option<&Path>) -> Result<Arc<Loaded>, Lo
     let text = std::fs::read_to_string(path)
         .map_err(|error| LoadError::Unreadable(path.to_path_buf(), error))?;
     let source = Arc::new(SourceFile::new(display(path, caller), text));
-    let schema = Schema::from_source(Arc::clone(&source)).map_err(LoadError::Invalid)?;
+    let schema = Schema::parse_partial(Arc::clone(&source))
+        .map_err(|(diagnostics, partial)| LoadError::Invalid(diagnostics, partial))?;
     let mut hasher = DefaultHasher::new();
     path.hash(&mut hasher);
     source.text().hash(&mut hasher);
@@ -159,7 +161,7 @@ impl LoadError {
     /// The full report, for `flags!()`: every error with its source line.
     pub(crate) fn to_error(&self, span: Span) -> syn::Error {
         match self {
-            LoadError::Invalid(diagnostics) => {
+            LoadError::Invalid(diagnostics, _) => {
                 let mut errors = diagnostics.iter().map(|diagnostic| {
                     let located = diagnostic.locate(diagnostics.source());
                     let snippet = diagnostic.render_snippet(diagnostics.source());
@@ -186,7 +188,7 @@ impl LoadError {
     /// shown at `flags!()`.
     pub(crate) fn to_short_error(&self, span: Span) -> syn::Error {
         match self {
-            LoadError::Invalid(diagnostics) => {
+            LoadError::Invalid(diagnostics, _) => {
                 let lines: Vec<String> = diagnostics
                     .located()
                     .iter()
@@ -221,7 +223,7 @@ impl LoadError {
             LoadError::Unreadable(path, error) => {
                 format!("cannot read {}: {error}", path.display())
             }
-            LoadError::Invalid(diagnostics) => diagnostics.to_string(),
+            LoadError::Invalid(diagnostics, _) => diagnostics.to_string(),
         }
     }
 }
@@ -268,7 +270,7 @@ mod tests {
         let (_dir, folder) = scratch("errors");
         let path = folder.join("flags.toml");
         std::fs::write(&path, "[flags.beta]\n").unwrap();
-        assert!(matches!(load(&path, None), Err(LoadError::Invalid(_))));
+        assert!(matches!(load(&path, None), Err(LoadError::Invalid(..))));
         std::fs::write(&path, VALID).unwrap();
         assert!(load(&path, None).is_ok());
     }

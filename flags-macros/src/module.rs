@@ -8,8 +8,8 @@ use quote::quote;
 use syn::LitStr;
 use syn::parse::{Parse, ParseStream};
 
-use crate::load::{self, Loaded};
-use crate::{docs, names};
+use crate::load::{self, LoadError, Loaded};
+use crate::{docs, fallback, names};
 
 /// `flags!()` or `flags!("path/to/flags.toml")`.
 struct Input {
@@ -49,13 +49,26 @@ fn try_expand(input: TokenStream, caller: Option<&Path>) -> syn::Result<TokenStr
         .as_ref()
         .map_or_else(Span::call_site, LitStr::span);
     let explicit = input.path.as_ref().map(LitStr::value);
-    let loaded = load::locate(explicit.as_deref(), caller)
-        .and_then(|path| load::load(&path, caller))
-        .map_err(|error| error.to_error(span))?;
-    Ok(module(&loaded, caller))
+    let path = load::locate(explicit.as_deref(), caller).map_err(|error| error.to_error(span))?;
+    match load::load(&path, caller) {
+        Ok(loaded) => Ok(module(&loaded, caller, TokenStream::new())),
+        Err(error) => {
+            let mut tokens = error.to_error(span).to_compile_error();
+            if let LoadError::Invalid(diagnostics, Some(partial)) = &error {
+                tokens.extend(fallback::module(
+                    partial,
+                    &path,
+                    diagnostics.source().text(),
+                    caller,
+                ));
+            }
+            Ok(tokens)
+        }
+    }
 }
 
-fn module(loaded: &Loaded, caller: Option<&Path>) -> TokenStream {
+/// The module of `loaded`'s flags, with `extra` items.
+pub(crate) fn module(loaded: &Loaded, caller: Option<&Path>, extra: TokenStream) -> TokenStream {
     let today = load::today();
     let path = loaded.path.to_string_lossy().into_owned();
     let schema_id = loaded.schema_id;
@@ -105,6 +118,8 @@ fn module(loaded: &Loaded, caller: Option<&Path>) -> TokenStream {
             }
 
             #(#items)*
+
+            #extra
         }
     }
 }

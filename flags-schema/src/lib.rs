@@ -104,27 +104,80 @@ impl Schema {
             .iter()
             .all(|error| error.code == Some(parse::INCOMPLETE));
         match schema {
-            Some(schema) if all_incomplete => Ok((schema, Diagnostics::new(source, errors))),
+            Some((schema, _)) if all_incomplete => Ok((schema, Diagnostics::new(source, errors))),
             _ => Err(Diagnostics::new(source, errors)),
         }
     }
 
+    /// Like [`Schema::from_source`], but when the file has errors yet is well-formed TOML,
+    /// the error also holds what could be read of it: for tools that carry on past errors, as
+    /// `flags!()` does, so that the code using the flags of a broken file adds no errors of
+    /// its own to the file's.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use flags_schema::{Schema, SourceFile};
+    ///
+    /// let text = "[flags.beta]\ndescripton = \"Beta\"\nowner = \"web\"\npermanent = true\n\
+    ///             default = false\n\n[flags.gamma]\ndescription = \"Gamma\"\nowner = \"web\"\n\
+    ///             permanent = true\n";
+    /// let (errors, partial) = Schema::parse_partial(Arc::new(SourceFile::new("flags.toml", text)))
+    ///     .unwrap_err();
+    /// assert_eq!(errors.len(), 3); // `descripton`, no `description`, no `default`
+    /// let partial = partial.unwrap();
+    /// assert_eq!(partial.schema.flags[0].name, "beta");
+    /// assert_eq!(partial.untyped, ["gamma"]);
+    ///
+    /// let broken = Arc::new(SourceFile::new("flags.toml", "[flags.beta\n"));
+    /// assert!(Schema::parse_partial(broken).unwrap_err().1.is_none());
+    /// ```
+    pub fn parse_partial(
+        source: Arc<SourceFile>,
+    ) -> Result<Schema, (Diagnostics, Option<Box<Partial>>)> {
+        let (read, errors) = Schema::read(source.text());
+        let partial = match read {
+            Some((schema, _)) if errors.is_empty() => return Ok(schema),
+            Some((schema, damaged)) => {
+                let untyped = schema
+                    .flags
+                    .iter()
+                    .filter(|flag| damaged.kindless_flags.contains(&flag.name))
+                    .map(|flag| flag.name.clone())
+                    .collect();
+                Some(Box::new(Partial { schema, untyped }))
+            }
+            None => None,
+        };
+        Err((Diagnostics::new(source, errors), partial))
+    }
+
     fn check(text: &str) -> Result<Schema, Vec<Diagnostic>> {
         match Schema::read(text) {
-            (Some(schema), errors) if errors.is_empty() => Ok(schema),
+            (Some((schema, _)), errors) if errors.is_empty() => Ok(schema),
             (_, errors) => Err(errors),
         }
     }
 
     /// The schema as read (`None` when the TOML itself is malformed) and every error; the
     /// schema holds placeholders where there are errors.
-    fn read(text: &str) -> (Option<Schema>, Vec<Diagnostic>) {
+    fn read(text: &str) -> (Option<(Schema, parse::Damaged)>, Vec<Diagnostic>) {
         let parsed = parse::parse(text);
         let mut errors = parsed.errors;
         if parsed.syntax_failed {
             return (None, errors);
         }
         errors.extend(validate::validate(&parsed.schema, &parsed.damaged));
-        (Some(parsed.schema), errors)
+        (Some((parsed.schema, parsed.damaged)), errors)
     }
+}
+
+/// What could be read of a `flags.toml` with errors: see [`Schema::parse_partial`].
+#[derive(Debug, Clone)]
+pub struct Partial {
+    /// The segments and flags that could be read. Wherever there was an error, a placeholder
+    /// stands in: an empty string, `false`, a rule missing. A flag whose type could not be
+    /// read is a boolean flag here, and is listed in `untyped`.
+    pub schema: Schema,
+    /// The flags whose type could not be read, in declared order.
+    pub untyped: Vec<String>,
 }

@@ -107,6 +107,9 @@ pub(crate) struct Parsed {
 pub(crate) struct Damaged {
     /// Flags whose type could not be inferred: values compared with them are not checked.
     pub(crate) untyped_flags: HashSet<String>,
+    /// Flags whose kind could not be read (neither `variants` nor a readable `default`): in
+    /// the schema they are placeholder boolean flags.
+    pub(crate) kindless_flags: HashSet<String>,
     /// Flags and segments that could not be read at all (not a table, say): not in the
     /// schema, yet not unknown either.
     pub(crate) unreadable_flags: HashSet<String>,
@@ -385,6 +388,9 @@ impl Reader {
             .map(|value| self.flag_environments(value, &flag))
             .unwrap_or_default();
 
+        if kind.is_none() {
+            self.damaged.kindless_flags.insert(name.to_owned());
+        }
         if kind.is_none() || default.is_none() {
             self.damaged.untyped_flags.insert(name.to_owned());
         }
