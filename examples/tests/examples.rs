@@ -129,10 +129,9 @@ fn start_service(path: &std::path::Path, environment: &str) -> (Service, String)
     (service, address)
 }
 
-#[test]
-fn the_environment_may_be_one_only_the_live_file_declares() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("flags.toml");
+/// The root flags.toml with one more environment, `canary`, where the search page shows 99
+/// results.
+fn with_canary() -> String {
     let compiled = include_str!("../../flags.toml");
     let live = compiled.replacen(
         "environments = [\"development\", \"staging\", \"production\"]",
@@ -140,11 +139,45 @@ fn the_environment_may_be_one_only_the_live_file_declares() {
         1,
     ) + "\n[flags.search_page_size.environments.canary]\ndefault = 99\n";
     assert_ne!(live, compiled);
-    std::fs::write(&path, live).unwrap();
+    live
+}
+
+#[test]
+fn the_environment_may_be_one_only_the_live_file_declares() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flags.toml");
+    std::fs::write(&path, with_canary()).unwrap();
 
     let (_service, address) = start_service(&path, "canary");
     let american = get(&address, &[("X-User-Id", "u-3001"), ("X-Country", "US")]);
     assert!(american.contains("search_page_size: 99\n"), "{american}");
+}
+
+#[test]
+fn such_an_environment_applies_once_a_good_live_file_lands() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flags.toml");
+    let live = with_canary();
+    std::fs::write(&path, live.replace("serve = 30", "serve = \"many\"")).unwrap();
+
+    // The live file is rejected, so `canary` is unknown: the base definitions are served.
+    let (_service, address) = start_service(&path, "canary");
+    let american = get(&address, &[("X-User-Id", "u-3001"), ("X-Country", "US")]);
+    assert!(american.contains("search_page_size: 20\n"), "{american}");
+
+    replace(&path, &live);
+    let start = Instant::now();
+    loop {
+        let american = get(&address, &[("X-User-Id", "u-3001"), ("X-Country", "US")]);
+        if american.contains("search_page_size: 99\n") {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "never in `canary`: {american}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 impl Drop for Service {

@@ -2,13 +2,14 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use flags_schema::Schema;
 
-use crate::Store;
 pub use crate::value::Served;
+use crate::{ReloadEvent, Store};
 
 /// One store per `flags.toml` in the process, so that crates sharing a file share overrides,
 /// kill switches and live updates.
@@ -81,22 +82,44 @@ fn embedded_store(path: &str, source: &str, schema_id: u64) -> Store {
     }
 }
 
-fn configure_from_environment(store: &Store) {
+fn configure_from_environment(store: &'static Store) {
     let environment = std::env::var("FLAGS_ENV")
         .ok()
         .filter(|environment| !environment.is_empty());
     // The environment first, so that the live file is checked against it; if only the live
-    // file declares it, once that is read.
-    let declared = environment
-        .as_deref()
-        .map(|environment| store.set_environment(Some(environment)));
+    // file declares it, as soon as a version that declares it is applied, be it the first or
+    // one that comes after a rejected one.
+    let pending = match environment {
+        Some(environment) if store.set_environment(Some(&environment)).is_err() => {
+            let applied = Arc::new(AtomicBool::new(false));
+            let wanted = environment.clone();
+            let done = Arc::clone(&applied);
+            store.on_reload(move |event| {
+                if matches!(event, ReloadEvent::Applied(_))
+                    && !done.load(Ordering::Acquire)
+                    && store.set_environment(Some(&wanted)).is_ok()
+                {
+                    done.store(true, Ordering::Release);
+                    log::info!(target: "flags", "FLAGS_ENV: now in environment `{wanted}`");
+                }
+            });
+            Some((environment, applied))
+        }
+        _ => None,
+    };
     if let Some(path) = std::env::var_os("FLAGS_FILE").filter(|path| !path.is_empty()) {
         store.watch_file_forever(path, poll_interval());
     }
-    if let (Some(environment), Some(Err(_))) = (environment, declared)
-        && let Err(error) = store.set_environment(Some(&environment))
+    if let Some((environment, applied)) = pending
+        && !applied.load(Ordering::Acquire)
     {
-        log::error!(target: "flags", "FLAGS_ENV: {error}; serving the base definitions");
+        match store.set_environment(Some(&environment)) {
+            Ok(()) => applied.store(true, Ordering::Release),
+            Err(error) => log::error!(
+                target: "flags",
+                "FLAGS_ENV: {error}; serving the base definitions until a live file declares it"
+            ),
+        }
     }
 }
 
