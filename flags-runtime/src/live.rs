@@ -303,6 +303,9 @@ pub(crate) fn log(event: &ReloadEvent) {
 /// The shortest pause between two reads of a watched file.
 const MIN_INTERVAL: Duration = Duration::from_millis(10);
 
+/// The longest pause before a new version is read again to see that it is whole.
+const MAX_SETTLE: Duration = Duration::from_millis(250);
+
 /// Watches a live file until dropped.
 #[must_use = "the file is watched until the watcher is dropped"]
 pub struct Watcher {
@@ -317,7 +320,8 @@ impl fmt::Debug for Watcher {
 }
 
 /// What the watcher last acted on, so one bad version is reported once, not at every poll;
-/// and a new version read once, which it applies when the next poll reads it again.
+/// and a new version read once, which it applies when the next read, a short pause later,
+/// finds it again.
 #[derive(PartialEq)]
 enum Seen {
     Nothing,
@@ -331,6 +335,9 @@ impl Watcher {
     pub(crate) fn start(store: Store, path: PathBuf, interval: Duration) -> Watcher {
         // Polling with no pause would only burn a core.
         let interval = interval.max(MIN_INTERVAL);
+        // A new version is read again sooner than at the next poll, so that a file that a
+        // generator rewrites every poll interval or so is still applied.
+        let settle = (interval / 4).clamp(MIN_INTERVAL, MAX_SETTLE);
         let mut seen = poll(&store, &path, Seen::Nothing);
         let weak = store.downgrade();
         drop(store);
@@ -341,9 +348,13 @@ impl Watcher {
             .spawn(move || {
                 let (lock, wake) = &*stopped;
                 loop {
+                    let pause = match seen {
+                        Seen::Settling(..) => settle,
+                        _ => interval,
+                    };
                     let guard = lock.lock().unwrap_or_else(PoisonError::into_inner);
                     let (guard, _) = wake
-                        .wait_timeout_while(guard, interval, |stop| !*stop)
+                        .wait_timeout_while(guard, pause, |stop| !*stop)
                         .unwrap_or_else(PoisonError::into_inner);
                     if *guard {
                         return;
@@ -377,9 +388,10 @@ impl Drop for Watcher {
 }
 
 /// Reads the file and acts on a new version: at the first poll at once, later only once two
-/// polls in a row read the same content. A file written in place is empty, then partly
-/// written, for a moment; either may well be valid TOML, and applying it would drop the
-/// flags it no longer lists and end their overrides.
+/// reads in a row, a quarter of the poll interval apart (10 to 250 ms), find the same
+/// content. A file written in place is empty, then partly written, for a moment; either may
+/// well be valid TOML, and applying it would drop the flags it no longer lists and end their
+/// overrides.
 fn poll(store: &Store, path: &std::path::Path, seen: Seen) -> Seen {
     let (acted, settling) = match seen {
         Seen::Settling(acted, settling) => (*acted, Some(settling)),

@@ -479,3 +479,47 @@ fn a_watched_file_is_applied_when_it_changes_and_a_bad_version_is_skipped() {
         "no longer watched"
     );
 }
+
+#[test]
+fn a_file_rewritten_more_often_than_it_is_polled_is_still_applied() {
+    let dir = tempfile::Builder::new()
+        .prefix("flags-rewritten-")
+        .tempdir()
+        .unwrap();
+    let path = dir.path().join("flags.toml");
+    // A generator that stamps every version it writes, three times per poll interval.
+    let version = |stamp: u32, size: i64| {
+        format!(
+            "# generated: {stamp}\n[flags.page_size]\ndescription = \"x\"\nowner = \"y\"\n\
+             permanent = true\ndefault = {size}\n"
+        )
+    };
+    replace(&path, version(0, 30));
+    let store = store();
+    let ctx = Context::new("u");
+    let _watcher = store.watch_file(&path, Duration::from_millis(300));
+    assert_eq!(store.get_by_name::<i64>("page_size", &ctx), Some(30));
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let generator = {
+        let (stop, path) = (Arc::clone(&stop), path.clone());
+        thread::spawn(move || {
+            let mut stamp = 1;
+            while !stop.load(Ordering::Acquire) {
+                replace(&path, version(stamp, 45));
+                stamp += 1;
+                thread::sleep(Duration::from_millis(100));
+            }
+        })
+    };
+    let start = Instant::now();
+    while store.get_by_name::<i64>("page_size", &ctx) != Some(45) {
+        if start.elapsed() > Duration::from_secs(10) {
+            stop.store(true, Ordering::Release);
+            panic!("a file that never stays the same for a poll interval was never applied");
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+    stop.store(true, Ordering::Release);
+    generator.join().unwrap();
+}
