@@ -1,6 +1,6 @@
 //! `cargo flags check`: stale flags, each finding located.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use flags_schema::{Date, Flag, FlagKind, Located, Schema, Severity, Span, Value, names};
 use serde::Serialize;
@@ -147,6 +147,23 @@ pub fn check(project: &Project, settings: Settings) -> Vec<Finding> {
     for group in &project.groups {
         check_group(project, group, settings, &fallback_calls, &mut findings);
     }
+    // Every file counted as a use; only the selected packages' files, and the flags.toml
+    // files they use, are reported on.
+    let reported: HashSet<String> = project
+        .files
+        .iter()
+        .zip(&project.selected)
+        .filter(|(_, selected)| **selected)
+        .map(|(file, _)| project.display(&file.path))
+        .chain(
+            project
+                .groups
+                .iter()
+                .filter(|group| project.is_selected(group))
+                .map(|group| group.display.clone()),
+        )
+        .collect();
+    findings.retain(|finding| reported.contains(&finding.located.path));
     findings.sort_by(|a, b| {
         (&a.located.path, a.located.line, a.located.column, a.kind).cmp(&(
             &b.located.path,

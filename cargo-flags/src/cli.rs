@@ -42,7 +42,7 @@ Options:
     --today YYYY-MM-DD     judge expiry on this day (default: today, UTC)
     --warn-days N          warn this many days before expiry (default: 14)
     --manifest-path PATH   the workspace's Cargo.toml (default: the one above the current folder)
-    -p, --package NAME     only this package (repeatable; default: every member)
+    -p, --package NAME     report on this package only (repeatable; default: every member)
     --lenient              accept flags without owner, description or expiry, and report them
     -h, --help             this help
     -V, --version          the version

@@ -37,7 +37,11 @@ pub struct Row {
 /// The rows of every `flags.toml` in the project.
 pub fn rows(project: &Project) -> Vec<Row> {
     let mut rows = Vec::new();
-    for group in &project.groups {
+    for group in project
+        .groups
+        .iter()
+        .filter(|group| project.is_selected(group))
+    {
         let mut references: HashMap<&str, usize> = HashMap::new();
         for &index in &group.files {
             for found in &project.files[index].found {

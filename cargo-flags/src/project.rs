@@ -1,14 +1,14 @@
 //! The workspace as `check` and `list` see it: its packages' Rust files, scanned, grouped by
 //! the `flags.toml` each one uses (the one the macros would use).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use flags_schema::{Diagnostics, Located, Schema, SourceFile};
 
-use crate::scan::{self, FileScan};
+use crate::scan::{self, FileScan, ModuleDeclaration};
 
 /// Why the project cannot be checked (exit code 2).
 #[derive(Debug)]
@@ -51,12 +51,29 @@ pub struct Group {
 pub struct Project {
     /// The workspace root; reported paths are relative to it.
     pub root: PathBuf,
-    /// Every Rust file of the selected packages.
+    /// Every Rust file of the workspace's crates, sorted by path.
     pub files: Vec<FileScan>,
+    /// For each file, whether its package was selected (`--package`): findings are reported
+    /// for these files and the `flags.toml` files they use, while every file counts as a use.
+    pub selected: Vec<bool>,
     /// The `flags.toml` files in use.
     pub groups: Vec<Group>,
     /// Files with no `flags.toml` above them.
     pub ungrouped: Vec<usize>,
+}
+
+/// A package of the workspace.
+#[derive(Debug, Clone)]
+pub struct Package {
+    /// Its name.
+    pub name: String,
+    /// The folder of its `Cargo.toml`.
+    pub dir: PathBuf,
+    /// The root file of each of its crates: library, binaries, tests, benches, examples,
+    /// build script.
+    pub targets: Vec<PathBuf>,
+    /// Whether its findings are reported (`--package`).
+    pub selected: bool,
 }
 
 /// What to load.
@@ -99,46 +116,55 @@ impl Project {
                 )));
             }
         }
-        let selected: Vec<(String, PathBuf)> = members
+        let packages: Vec<Package> = members
             .iter()
-            .filter(|package| {
-                options.packages.is_empty()
+            .filter_map(|package| {
+                let dir = package.manifest_path.parent()?.as_std_path().to_path_buf();
+                let selected = options.packages.is_empty()
                     || options
                         .packages
                         .iter()
-                        .any(|name| name == package.name.as_str())
-            })
-            .filter_map(|package| {
-                let dir = package.manifest_path.parent()?.as_std_path().to_path_buf();
-                Some((package.name.to_string(), dir))
+                        .any(|name| name == package.name.as_str());
+                Some(Package {
+                    name: package.name.to_string(),
+                    dir,
+                    targets: package
+                        .targets
+                        .iter()
+                        .map(|target| target.src_path.as_std_path().to_path_buf())
+                        .collect(),
+                    selected,
+                })
             })
             .collect();
-        Project::from_packages(root, &selected, options.lenient)
+        Project::from_packages(root, &packages, options.lenient)
     }
 
-    /// Scans the given packages (name, folder) of the workspace at `root`.
+    /// Scans the given packages of the workspace at `root`.
     pub fn from_packages(
         root: PathBuf,
-        packages: &[(String, PathBuf)],
+        packages: &[Package],
         lenient: bool,
     ) -> Result<Project, LoadError> {
-        let mut paths = Vec::new();
-        let mut package_of = Vec::new();
-        for (index, (_, dir)) in packages.iter().enumerate() {
-            for path in rust_files(dir) {
-                paths.push(path);
-                package_of.push(index);
+        let (files, owners) = crate_files(packages)?;
+        let selected = owners
+            .iter()
+            .map(|owner| packages[owner.package].selected)
+            .collect();
+
+        // The macros read, per crate, the flags.toml named in `flags!("...")` or the nearest
+        // one upward; a crate whose `flags!()` names a file uses it in all its files.
+        let mut explicit: HashMap<usize, PathBuf> = HashMap::new();
+        for (file, owner) in files.iter().zip(&owners) {
+            if let (Some(path), Some(dir)) = (&file.explicit_flags_toml, file.path.parent()) {
+                explicit.insert(owner.target, dir.join(path));
             }
         }
-        let files = scan_all(&paths)?;
-
-        // The macros read, per file, the flags.toml named in `flags!("...")` or the nearest one
-        // upward; a package whose `flags!()` names a file uses it everywhere.
-        let mut explicit: HashMap<usize, PathBuf> = HashMap::new();
-        for (file, package) in files.iter().zip(&package_of) {
-            if let (Some(path), Some(dir)) = (&file.explicit_flags_toml, file.path.parent()) {
-                explicit.insert(*package, dir.join(path));
-            }
+        // A package that neither generates nor uses flags builds without the flags.toml a
+        // configured `FLAGS_TOML` names beside it: one missing there is no error.
+        let mut uses_flags = vec![false; packages.len()];
+        for (file, owner) in files.iter().zip(&owners) {
+            uses_flags[owner.package] |= file.defines_flags || !file.found.is_empty();
         }
         let mut nearest: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
         let mut group_of: HashMap<PathBuf, usize> = HashMap::new();
@@ -148,10 +174,10 @@ impl Project {
         let configured = std::env::current_dir()
             .ok()
             .and_then(|dir| configured_flags_toml(&dir));
-        for (index, (file, package)) in files.iter().zip(&package_of).enumerate() {
-            let flags_toml = match (explicit.get(package), &configured) {
+        for (index, (file, owner)) in files.iter().zip(&owners).enumerate() {
+            let flags_toml = match (explicit.get(&owner.target), &configured) {
                 (Some(path), _) => Some(path.clone()),
-                (None, Some(configured)) => Some(packages[*package].1.join(configured)),
+                (None, Some(configured)) => Some(packages[owner.package].dir.join(configured)),
                 (None, None) => {
                     let dir = file
                         .path
@@ -168,6 +194,9 @@ impl Project {
                 ungrouped.push(index);
                 continue;
             };
+            if !uses_flags[owner.package] && !flags_toml.is_file() {
+                continue;
+            }
             let flags_toml = flags_toml.canonicalize().unwrap_or(flags_toml);
             let group = match group_of.get(&flags_toml) {
                 Some(group) => *group,
@@ -182,9 +211,18 @@ impl Project {
         Ok(Project {
             root,
             files,
+            selected,
             groups,
             ungrouped,
         })
+    }
+
+    /// Whether findings on `group` are reported: some file of a selected package uses it.
+    pub fn is_selected(&self, group: &Group) -> bool {
+        group
+            .files
+            .iter()
+            .any(|&index| self.selected.get(index).copied().unwrap_or(false))
     }
 
     /// A path as reports show it: relative to the workspace root.
@@ -232,37 +270,74 @@ fn nearest_flags_toml(dir: &Path) -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-/// Every `.rs` file of a package: its folder, without `target` and hidden folders, and without
-/// folders that are packages of their own.
-pub fn rust_files(package_dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut pending = vec![package_dir.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        let mut entries: Vec<PathBuf> = entries
-            .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-            .collect();
-        entries.sort();
-        for path in entries {
-            let name = path
-                .file_name()
-                .and_then(|name| name.to_str())
-                .unwrap_or("");
-            if path.is_dir() {
-                let skipped =
-                    name == "target" || name.starts_with('.') || path.join("Cargo.toml").is_file();
-                if !skipped {
-                    pending.push(path);
-                }
-            } else if name.ends_with(".rs") {
-                files.push(path);
+/// Which package and which of its crates a file belongs to.
+#[derive(Debug, Clone, Copy)]
+struct Owner {
+    package: usize,
+    /// Numbered across the workspace.
+    target: usize,
+}
+
+/// The files of every crate of `packages`, scanned, sorted by path: each crate's root file and
+/// the files its `mod` declarations bring in, as the compiler finds them. A file no crate
+/// reaches (a trybuild case, a fixture, a snippet) is not code of the package.
+fn crate_files(packages: &[Package]) -> Result<(Vec<FileScan>, Vec<Owner>), LoadError> {
+    let canonical = |path: &Path| path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let mut seen = HashSet::new();
+    // Each file to read, who owns it, and whether its inner modules are in its own folder.
+    let mut pending: Vec<(PathBuf, Owner, bool)> = Vec::new();
+    let mut target = 0;
+    for (package, found) in packages.iter().enumerate() {
+        for root in &found.targets {
+            if seen.insert(canonical(root)) {
+                pending.push((root.clone(), Owner { package, target }, true));
             }
+            target += 1;
         }
     }
-    files.sort();
-    files
+    let mut scanned = Vec::new();
+    while !pending.is_empty() {
+        let paths: Vec<PathBuf> = pending.iter().map(|(path, ..)| path.clone()).collect();
+        let scans = scan_all(&paths)?;
+        let mut next = Vec::new();
+        for (scan, (path, owner, owns_folder)) in scans.into_iter().zip(pending) {
+            for declaration in &scan.modules {
+                if let Some(file) = module_file(&path, owns_folder, declaration)
+                    && seen.insert(canonical(&file))
+                {
+                    let owns_folder = declaration.path.is_some()
+                        || file.file_name().is_some_and(|name| name == "mod.rs");
+                    next.push((file, owner, owns_folder));
+                }
+            }
+            scanned.push((scan, owner));
+        }
+        pending = next;
+    }
+    scanned.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+    Ok(scanned.into_iter().unzip())
+}
+
+/// The file of `mod NAME;` declared in `file`, if it exists: `NAME.rs` or `NAME/mod.rs` in
+/// the file's folder when the file owns it (a crate root, a `mod.rs`, a file named by
+/// `#[path]`), else in a folder named after the file; inline modules add a folder each, and
+/// `#[path]` names the file itself.
+fn module_file(file: &Path, owns_folder: bool, declaration: &ModuleDeclaration) -> Option<PathBuf> {
+    let dir = file.parent()?;
+    let mut base = if owns_folder || (declaration.path.is_some() && declaration.inline.is_empty()) {
+        dir.to_path_buf()
+    } else {
+        dir.join(file.file_stem()?)
+    };
+    base.extend(&declaration.inline);
+    let candidates = match &declaration.path {
+        Some(path) => vec![base.join(path)],
+        None => vec![
+            base.join(format!("{}.rs", declaration.name)),
+            base.join(&declaration.name).join("mod.rs"),
+        ],
+    };
+    candidates.into_iter().find(|candidate| candidate.is_file())
 }
 
 /// Scans files on every core.

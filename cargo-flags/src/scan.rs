@@ -65,8 +65,9 @@ pub enum Mention {
         name: String,
         /// The segment after that, for `flags::Enum::Variant`.
         next: Option<String>,
-        /// Written without `flags::`, in a file that imports `flags::*`: it names a flag if
-        /// it is one, and is any other name if not.
+        /// Perhaps not the generated module's: written without `flags::` in a file that
+        /// imports `flags::*`, or through another module (`cli::flags::Args` may be any
+        /// module called `flags`). It names a flag if it is one, and is any other name if not.
         imported: bool,
     },
     /// `#[feature_flag(NAME [= VARIANT], fallback = PATH, ...)]`.
@@ -114,6 +115,24 @@ pub struct FileScan {
     pub names: HashMap<String, usize>,
     /// Why the file could not be parsed, if it could not.
     pub parse_error: Option<(String, Place)>,
+    /// Whether it calls `flags!()`.
+    pub defines_flags: bool,
+    /// Whether it builds a store of its own (`Store::from_toml`, `Store::new`): its by-name
+    /// calls are then taken to be about that store's flags.
+    pub builds_stores: bool,
+    /// Its `mod NAME;` declarations: the files of the crate it brings in.
+    pub modules: Vec<ModuleDeclaration>,
+}
+
+/// `mod NAME;` (the module is in another file), perhaps inside inline modules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleDeclaration {
+    /// The folders the inline modules around it add: their names, or their `#[path]`.
+    pub inline: Vec<String>,
+    /// The module's name.
+    pub name: String,
+    /// Its `#[path = "..."]`, if any.
+    pub path: Option<String>,
 }
 
 impl FileScan {
@@ -142,12 +161,19 @@ pub fn scan_text(path: PathBuf, text: String) -> FileScan {
                 scan: &mut scan,
                 modules,
                 glob,
+                inline: Vec::new(),
             };
             visitor.visit_file(&file);
         }
         Err(error) => {
             scan.parse_error = Some((error.to_string(), Place::of(error.span())));
         }
+    }
+    // A file that builds stores of its own (tests, tools) names their flags, not the
+    // flags.toml's.
+    if scan.builds_stores {
+        scan.found
+            .retain(|found| !matches!(found.mention, Mention::ByName { .. }));
     }
     scan.found.sort_by_key(|found| found.place);
     scan.text = text;
@@ -161,6 +187,8 @@ struct Visitor<'a> {
     modules: Vec<String>,
     /// Whether the module being read imports everything in it (`use crate::flags::*;`).
     glob: bool,
+    /// The folders of the inline modules being read, for the files they declare.
+    inline: Vec<String>,
 }
 
 /// How a module imports the generated module: under other names, and whole. Imports are a
@@ -246,7 +274,7 @@ impl Visitor<'_> {
                             Mention::Path {
                                 name: name_of(name),
                                 next,
-                                imported: false,
+                                imported: through_other_module(&tokens[..index]),
                             },
                             name.span(),
                         );
@@ -346,7 +374,13 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
     }
 
     fn visit_item_mod(&mut self, module: &'ast syn::ItemMod) {
+        let path = path_attribute(&module.attrs);
         let Some((_, items)) = &module.content else {
+            self.scan.modules.push(ModuleDeclaration {
+                inline: self.inline.clone(),
+                name: name_of(&module.ident),
+                path,
+            });
             return visit::visit_item_mod(self, module);
         };
         let (modules, glob) = Imports::scope(items);
@@ -354,7 +388,10 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
             std::mem::replace(&mut self.modules, modules),
             std::mem::replace(&mut self.glob, glob),
         );
+        self.inline
+            .push(path.unwrap_or_else(|| name_of(&module.ident)));
         visit::visit_item_mod(self, module);
+        self.inline.pop();
         (self.modules, self.glob) = outer;
     }
 
@@ -374,6 +411,12 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
 
     fn visit_path(&mut self, path: &'ast syn::Path) {
         let segments: Vec<&syn::PathSegment> = path.segments.iter().collect();
+        if let [.., store, constructor] = &segments[..]
+            && store.ident == "Store"
+            && (constructor.ident == "from_toml" || constructor.ident == "new")
+        {
+            self.scan.builds_stores = true;
+        }
         // After `use flags::*`, a key (`BETA`) or enum (`Layout::OnePage`); accessors are
         // found where they are called, as a variable may share their name.
         if self.glob
@@ -386,7 +429,11 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         }
         for (index, segment) in segments.iter().enumerate() {
             if self.is_module(&segment.ident) {
-                self.path_mention(&segments, index + 1, false);
+                let through_other_module = index
+                    .checked_sub(1)
+                    .and_then(|before| segments.get(before))
+                    .is_some_and(|before| !is_relative_root(&before.ident));
+                self.path_mention(&segments, index + 1, through_other_module);
             }
         }
         if let Some(last) = segments.last() {
@@ -419,6 +466,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
             .segments
             .last()
             .is_some_and(|segment| segment.ident == "flags");
+        self.scan.defines_flags |= is_flags_macro;
         if is_flags_macro && let Ok(path) = syn::parse2::<syn::LitStr>(mac.tokens.clone()) {
             self.scan.explicit_flags_toml = Some(path.value());
         } else {
@@ -426,6 +474,20 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         }
         visit::visit_macro(self, mac);
     }
+}
+
+/// The value of a `#[path = "..."]` attribute among `attrs`.
+fn path_attribute(attrs: &[syn::Attribute]) -> Option<String> {
+    attrs.iter().find_map(|attribute| match &attribute.meta {
+        Meta::NameValue(pair) if pair.path.is_ident("path") => match &pair.value {
+            Expr::Lit(literal) => match &literal.lit {
+                Lit::Str(path) => Some(path.value()),
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    })
 }
 
 impl Visitor<'_> {
@@ -551,6 +613,26 @@ fn is_type_or_key(ident: &Ident) -> bool {
 
 /// Whether the tokens before a name make it a method, a field, a later segment of a path or
 /// a function being declared: `x.beta(..)`, `a::beta`, `fn beta`.
+/// Whether a path goes on from here to the crate's own modules: `crate::flags`, `self::`,
+/// `super::`.
+fn is_relative_root(ident: &Ident) -> bool {
+    ident == "crate" || ident == "self" || ident == "super"
+}
+
+/// Whether the tokens before `flags` end with `other::`, a module not known to be the crate's
+/// root or one of its parents.
+fn through_other_module(before: &[TokenTree]) -> bool {
+    match before {
+        [
+            ..,
+            TokenTree::Ident(module),
+            TokenTree::Punct(first),
+            TokenTree::Punct(second),
+        ] if first.as_char() == ':' && second.as_char() == ':' => !is_relative_root(module),
+        _ => false,
+    }
+}
+
 fn follows_path_or_field(before: &[TokenTree]) -> bool {
     match before.last() {
         Some(TokenTree::Punct(punct)) => matches!(punct.as_char(), '.' | ':'),
@@ -695,6 +777,57 @@ fn main() {
                     39
                 ),
                 (path("CheckoutLayout", Some("OnePage")), 17, 22),
+            ]
+        );
+    }
+
+    #[test]
+    fn another_module_called_flags_may_be_any_module() {
+        let imported = |name: &str, next: Option<&str>| Mention::Path {
+            name: name.to_owned(),
+            next: next.map(str::to_owned),
+            imported: true,
+        };
+        let source = r#"
+fn main() {
+    let args = cli::flags::Args::parse();
+    let beta = crate::flags::beta(&ctx) || super::flags::gamma(&ctx) || flags::delta(&ctx);
+    println!("{}", app_flags::flags::epsilon(&ctx));
+}
+"#;
+        assert_eq!(
+            mentions(source),
+            [
+                (imported("Args", Some("parse")), 3, 28),
+                (path("beta", None), 4, 30),
+                (path("gamma", None), 4, 58),
+                (path("delta", None), 4, 80),
+                (imported("epsilon", None), 5, 38),
+            ]
+        );
+    }
+
+    #[test]
+    fn by_name_calls_on_a_files_own_stores_are_not_about_flags_toml() {
+        let own = r#"
+fn store_test() {
+    let store = Store::from_toml("t.toml", TEXT).unwrap();
+    store.kill_by_name("tmp").unwrap();
+}
+"#;
+        assert_eq!(mentions(own), []);
+        let shared = "fn admin() { flags::store().kill_by_name(\"beta\").unwrap(); }";
+        assert_eq!(
+            mentions(shared),
+            [
+                (path("store", None), 1, 21),
+                (
+                    Mention::ByName {
+                        flag: "beta".into()
+                    },
+                    1,
+                    42
+                )
             ]
         );
     }
@@ -851,6 +984,31 @@ mod elsewhere {
                 "{name} in {imported:?}"
             );
         }
+    }
+
+    #[test]
+    fn module_files_are_declared_with_their_folders() {
+        let scan = scan_text(
+            PathBuf::from("lib.rs"),
+            "mod a;\n#[path = \"../shared/b.rs\"] mod b;\nmod c { mod d; }\n\
+             #[path = \"e_dir\"] mod e { mod f; }\nmod inline { fn g() {} }"
+                .into(),
+        );
+        let declared = |inline: &[&str], name: &str, path: Option<&str>| ModuleDeclaration {
+            inline: inline.iter().map(|folder| (*folder).to_owned()).collect(),
+            name: name.to_owned(),
+            path: path.map(str::to_owned),
+        };
+        assert_eq!(
+            scan.modules,
+            [
+                declared(&[], "a", None),
+                declared(&[], "b", Some("../shared/b.rs")),
+                declared(&["c"], "d", None),
+                declared(&["e_dir"], "f", None),
+            ]
+        );
+        assert!(!scan.defines_flags);
     }
 
     #[test]
