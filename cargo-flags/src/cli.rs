@@ -96,6 +96,15 @@ pub fn run(
             return BAD_INPUT;
         }
     };
+    // Checked before the workspace is read, which takes a while and may fail for other
+    // reasons.
+    let output = match output(&arguments) {
+        Ok(output) => output,
+        Err(message) => {
+            let _ = writeln!(stderr, "error: {message}");
+            return BAD_INPUT;
+        }
+    };
     let project = match Project::load(&arguments.options) {
         Ok(project) => project,
         Err(error) => {
@@ -107,41 +116,31 @@ pub fn run(
             return BAD_INPUT;
         }
     };
-    match arguments.command {
-        Command::Check => {
-            let format = match arguments.format.as_deref().unwrap_or("human") {
-                "human" => Format::Human,
-                "json" => Format::Json,
-                "github" => Format::Github,
-                "sarif" => Format::Sarif,
-                other => {
-                    let _ = writeln!(
-                        stderr,
-                        "error: unknown format `{other}` for check; expected human, json, github or sarif"
-                    );
-                    return BAD_INPUT;
-                }
-            };
+    match output {
+        Output::Check(format) => {
             let settings = Settings {
                 today: arguments.today.unwrap_or_else(Date::today_utc),
                 warn_days: arguments.warn_days,
             };
             let findings = check::check(&project, settings);
-            let flags: usize = project
+            // What was reported on: with `--package`, the rest of the workspace was only
+            // read for its uses.
+            let groups: Vec<_> = project
                 .groups
                 .iter()
-                .map(|group| group.schema.flags.len())
-                .sum();
+                .filter(|group| project.is_selected(group))
+                .collect();
+            let flags: usize = groups.iter().map(|group| group.schema.flags.len()).sum();
+            let files = project
+                .selected
+                .iter()
+                .filter(|selected| **selected)
+                .count();
             let summary = format!(
-                "{flags} {} in {} flags.toml, {} Rust {}",
+                "{flags} {} in {} flags.toml, {files} Rust {}",
                 if flags == 1 { "flag" } else { "flags" },
-                project.groups.len(),
-                project.files.len(),
-                if project.files.len() == 1 {
-                    "file"
-                } else {
-                    "files"
-                },
+                groups.len(),
+                if files == 1 { "file" } else { "files" },
             );
             let checkout = std::env::var_os("GITHUB_WORKSPACE")
                 .map(std::path::PathBuf::from)
@@ -161,22 +160,35 @@ pub fn run(
                 CLEAN
             }
         }
-        Command::List => {
-            let format = match arguments.format.as_deref().unwrap_or("human") {
-                "human" => list::Format::Human,
-                "json" => list::Format::Json,
-                "markdown" => list::Format::Markdown,
-                other => {
-                    let _ = writeln!(
-                        stderr,
-                        "error: unknown format `{other}` for list; expected human, json or markdown"
-                    );
-                    return BAD_INPUT;
-                }
-            };
+        Output::List(format) => {
             let _ = stdout.write_all(list::render(format, &list::rows(&project)).as_bytes());
             CLEAN
         }
+    }
+}
+
+/// What the command prints, and how.
+enum Output {
+    Check(Format),
+    List(list::Format),
+}
+
+fn output(arguments: &Arguments) -> Result<Output, String> {
+    let format = arguments.format.as_deref().unwrap_or("human");
+    match (arguments.command, format) {
+        (Command::Check, "human") => Ok(Output::Check(Format::Human)),
+        (Command::Check, "json") => Ok(Output::Check(Format::Json)),
+        (Command::Check, "github") => Ok(Output::Check(Format::Github)),
+        (Command::Check, "sarif") => Ok(Output::Check(Format::Sarif)),
+        (Command::Check, other) => Err(format!(
+            "unknown format `{other}` for check; expected human, json, github or sarif"
+        )),
+        (Command::List, "human") => Ok(Output::List(list::Format::Human)),
+        (Command::List, "json") => Ok(Output::List(list::Format::Json)),
+        (Command::List, "markdown") => Ok(Output::List(list::Format::Markdown)),
+        (Command::List, other) => Err(format!(
+            "unknown format `{other}` for list; expected human, json or markdown"
+        )),
     }
 }
 

@@ -99,6 +99,15 @@ fn state(flag: &Flag, targeting: Targeting<'_>) -> String {
     if !flag.window.is_always() {
         return "scheduled".to_owned();
     }
+    // Its rules decide only when its prerequisites hold.
+    if !flag.requires.is_empty() {
+        let names: Vec<&str> = flag
+            .requires
+            .iter()
+            .map(|prerequisite| prerequisite.flag.value.as_str())
+            .collect();
+        return format!("requires {}", names.join(" and "));
+    }
     match targeting.rules {
         [rule] if rule.matches_everyone() => match &rule.outcome {
             Outcome::Serve(value) => short(&value.value),
@@ -213,7 +222,19 @@ fn cells(row: &Row) -> [String; 7] {
 }
 
 fn table(rows: &[Row], markdown: bool) -> String {
-    let cells: Vec<[String; 7]> = rows.iter().map(cells).collect();
+    // A cell is one line, and in Markdown holds no `|` of the table's own.
+    let clean = |cell: String| -> String {
+        let cell: String = cell
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        if markdown {
+            cell.replace('|', "\\|")
+        } else {
+            cell
+        }
+    };
+    let cells: Vec<[String; 7]> = rows.iter().map(|row| cells(row).map(clean)).collect();
     let mut widths = HEADERS.map(str::len);
     for row in &cells {
         for (width, cell) in widths.iter_mut().zip(row) {

@@ -120,6 +120,12 @@ fn exit_codes() {
         "strict by default"
     );
     assert_eq!(code("clean", &["check", "--format", "xml"]), "exit code: 2");
+    // A bad argument is reported as such, before the workspace (here invalid) is read.
+    let output = run(&fixtures().join("invalid"), &["list", "--format", "sarif"]);
+    assert!(
+        output.contains("error: unknown format `sarif` for list") && !output.contains("rollout"),
+        "{output}"
+    );
     assert_eq!(
         code("clean", &["check", "--today", "tomorrow"]),
         "exit code: 2"
@@ -138,7 +144,7 @@ fn exit_codes() {
 #[test]
 fn list_shows_every_flag_in_every_format() {
     let mut failures = Vec::new();
-    for fixture in ["released", "clean"] {
+    for fixture in ["released", "clean", "workspace"] {
         for format in ["human", "json", "markdown"] {
             let actual = run(&fixtures().join(fixture), &["list", "--format", format]);
             compare(
