@@ -107,9 +107,15 @@ pub(crate) fn module(loaded: &Loaded, caller: Option<&Path>, extra: TokenStream)
             pub fn store() -> &'static ::flags_runtime::Store {
                 static STORE: ::std::sync::OnceLock<&'static ::flags_runtime::Store> =
                     ::std::sync::OnceLock::new();
-                STORE.get_or_init(|| {
-                    ::flags_runtime::__private::shared_store(#path, __SOURCE, __SCHEMA)
-                })
+                // Not `get_or_init`: starting the store may log, and a logger that reads
+                // these flags calls back in here, where it must get the store as it is so
+                // far rather than wait for itself. `shared_store` makes one per file.
+                if let ::core::option::Option::Some(store) = STORE.get() {
+                    return store;
+                }
+                let store = ::flags_runtime::__private::shared_store(#path, __SOURCE, __SCHEMA);
+                let _ = STORE.set(store);
+                store
             }
 
             /// What `flags.toml` says about every flag, in declared order.
