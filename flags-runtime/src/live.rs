@@ -327,6 +327,8 @@ enum Seen {
     Nothing,
     Content(u64),
     Unreadable(String),
+    /// An empty file, taken as one being written.
+    Empty,
     /// What was acted on, and a new content read once since.
     Settling(Box<Seen>, u64),
 }
@@ -399,6 +401,19 @@ fn poll(store: &Store, path: &std::path::Path, seen: Seen) -> Seen {
     };
     let first = acted == Seen::Nothing;
     match std::fs::read_to_string(path) {
+        // Truncated to be written again (or by mistake): applied, it would drop every flag
+        // only the file defines, and end their kill switches. A file that means "no flags"
+        // can say so in a comment.
+        Ok(text) if text.is_empty() => {
+            if acted != Seen::Empty {
+                log::warn!(
+                    target: "flags",
+                    "{} is empty: taken as being written, and not applied",
+                    path.display()
+                );
+            }
+            Seen::Empty
+        }
         Ok(text) => {
             let mut hasher = DefaultHasher::new();
             text.hash(&mut hasher);
@@ -461,6 +476,8 @@ default = 1
         std::fs::write(&path, "").unwrap();
         let seen = poll(&store, &path, seen);
         assert_eq!(value(), Some(7), "an empty file read once is not applied");
+        let seen = poll(&store, &path, seen);
+        assert_eq!(value(), Some(7), "nor read twice: it is being written");
         std::fs::write(&path, FILE).unwrap();
         let seen = poll(&store, &path, seen);
         assert_eq!(value(), Some(7), "the override survives");
