@@ -769,7 +769,9 @@ impl ValueSet {
                 Some(items.iter().any(|item| set.contains(item)))
             }
             (ValueSet::Ints(set), Attribute::Int(number)) => Some(set.contains(number)),
-            (ValueSet::Ints(set), Attribute::Float(number)) if number.fract() == 0.0 => Some(
+            // Every number is compared, as `eq` compares it: 2.5 is simply in no list of
+            // integers (and so in `not_in`); NaN never matches.
+            (ValueSet::Ints(set), Attribute::Float(number)) if !number.is_nan() => Some(
                 set.iter()
                     .any(|item| int_against_float(*item, *number) == Some(Ordering::Equal)),
             ),

@@ -82,6 +82,14 @@ fn in_integers() {
     );
     assert!(!on(&store, &with("tenant", 2.5)));
     assert!(!on(&store, &with("tenant", 4)));
+    let outside = when(r#"{ attribute = "tenant", not_in = [1, 2, 3] }"#);
+    assert!(on(&outside, &with("tenant", 2.5)), "2.5 is not in the list");
+    assert!(on(&outside, &with("tenant", 4.0)));
+    assert!(!on(&outside, &with("tenant", 2.0)));
+    assert!(
+        !on(&outside, &with("tenant", f64::NAN)),
+        "NaN never matches"
+    );
     assert!(
         !on(&store, &with("tenant", "2")),
         "a string is not an integer"
