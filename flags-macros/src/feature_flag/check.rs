@@ -4,7 +4,7 @@ use std::path::Path;
 
 use flags_schema::{Flag, FlagKind, Value, names as schema_names};
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, quote, quote_spanned};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{FnArg, Ident, ItemFn, Pat, Type};
 
@@ -15,8 +15,12 @@ use crate::names;
 
 /// What the rewritten function branches on.
 pub(crate) enum Condition {
-    /// The flag is evaluated: `condition` is a `bool` expression over `context`.
-    Evaluated { condition: TokenStream },
+    /// The flag is evaluated: `condition` is a `bool` expression over `context`, after the
+    /// statements `setup`.
+    Evaluated {
+        setup: TokenStream,
+        condition: TokenStream,
+    },
     /// The flag is pinned: the branch is decided now. `key` names the flag's key, so that
     /// using an expired flag still warns.
     Pinned { new_path: bool, key: TokenStream },
@@ -75,16 +79,29 @@ pub(crate) fn plan(args: &mut Args, function: &ItemFn, caller: Option<&Path>) ->
             let flag_span = args.flag.span();
             let accessor = names::accessor(flag, flag_span);
             let call = quote_spanned!(flag_span=> #module::#accessor(&(#context)));
-            let condition = match &variant {
-                None => call,
+            match &variant {
+                None => Condition::Evaluated {
+                    setup: TokenStream::new(),
+                    condition: call,
+                },
                 Some(variant) => {
                     let enum_name = names::enum_name(flag, flag_span);
                     let variant_span = args.variant.as_ref().map_or(flag_span, Ident::span);
                     let variant = names::variant(variant, variant_span);
-                    quote_spanned!(variant_span=> #call == #module::#enum_name::#variant)
+                    let served = format_ident!("__flags_served", span = Span::mixed_site());
+                    let on = format_ident!("__flags_on", span = Span::mixed_site());
+                    // An expired flag warns once, at the accessor: its enum and variant are
+                    // deprecated too, but they are the same mistake.
+                    Condition::Evaluated {
+                        setup: quote_spanned! {variant_span=>
+                            let #served = #call;
+                            #[allow(deprecated)]
+                            let #on = #served == #module::#enum_name::#variant;
+                        },
+                        condition: quote!(#on),
+                    }
                 }
-            };
-            Condition::Evaluated { condition }
+            }
         }),
         None => None,
     };

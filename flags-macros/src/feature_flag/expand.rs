@@ -2,11 +2,11 @@
 //! written and the body is wrapped, so `self`, generics, lifetimes, `async` and attributes
 //! keep working; no second function is created.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::visit::Visit;
-use syn::{FnArg, ItemFn, Pat, PatIdent};
+use syn::{AttrStyle, Attribute, FnArg, ItemFn, Pat, PatIdent};
 
 use super::check::{Condition, Plan};
 
@@ -19,43 +19,63 @@ pub(crate) fn function(mut function: ItemFn, plan: Plan) -> TokenStream {
     for (position, input) in function.sig.inputs.iter_mut().enumerate() {
         match input {
             FnArg::Receiver(_) => receiver = true,
-            FnArg::Typed(typed) => match &*typed.pat {
-                Pat::Ident(PatIdent {
-                    by_ref: None,
-                    subpat: None,
-                    ident,
-                    ..
-                }) => passed.push(quote!(#ident)),
-                pattern => {
-                    let name = format_ident!("__flags_argument_{}", position);
-                    let pattern = pattern.clone();
-                    // `ref mut` in the pattern borrows the argument mutably.
-                    let mutability = borrows_mutably(&pattern).then(Default::default);
-                    rebinds.push(quote!(let #pattern = #name;));
-                    passed.push(quote!(#name));
-                    *typed.pat = Pat::Ident(PatIdent {
-                        attrs: Vec::new(),
+            FnArg::Typed(typed) => {
+                // An argument that is configured out is not passed on either.
+                let cfgs: Vec<&Attribute> = typed
+                    .attrs
+                    .iter()
+                    .filter(|attribute| attribute.path().is_ident("cfg"))
+                    .collect();
+                let cfgs = quote!(#(#cfgs)*);
+                match &*typed.pat {
+                    Pat::Ident(PatIdent {
                         by_ref: None,
-                        mutability,
-                        ident: name,
                         subpat: None,
-                    });
+                        ident,
+                        ..
+                    }) => passed.push(quote!(#cfgs #ident)),
+                    pattern => {
+                        let name = format_ident!("__flags_argument_{}", position);
+                        let pattern = pattern.clone();
+                        // `ref mut` in the pattern borrows the argument mutably.
+                        let mutability = borrows_mutably(&pattern).then(Default::default);
+                        rebinds.push(quote!(#cfgs let #pattern = #name;));
+                        passed.push(quote!(#cfgs #name));
+                        *typed.pat = Pat::Ident(PatIdent {
+                            attrs: Vec::new(),
+                            by_ref: None,
+                            mutability,
+                            ident: name,
+                            subpat: None,
+                        });
+                    }
                 }
-            },
+            }
         }
     }
 
     let fallback = &plan.fallback;
     let span = fallback.span();
-    // In a method, a fallback named by one identifier is a method of `Self`.
-    let callee = match (receiver, fallback.get_ident()) {
-        (true, Some(name)) => quote_spanned!(span=> Self::#name),
-        _ => quote_spanned!(span=> #fallback),
+    // In a method, a fallback named by one segment (`old`, `old::<T>`) is a method of `Self`.
+    let callee = if receiver && fallback.leading_colon.is_none() && fallback.segments.len() == 1 {
+        quote_spanned!(span=> Self::#fallback)
+    } else {
+        quote_spanned!(span=> #fallback)
     };
     let receiver_argument = receiver.then(|| quote_spanned!(span=> self,));
     let mut fallback_call = quote_spanned!(span=> #callee(#receiver_argument #(#passed),*));
     if function.sig.asyncness.is_some() {
         fallback_call = quote_spanned!(span=> #fallback_call.await);
+    }
+    // In an `unsafe fn`, calling an unsafe fallback takes an `unsafe` block (edition 2024
+    // warns otherwise), which a safe fallback does not need.
+    if matches!(function.sig.safety, syn::Safety::Unsafe(_)) {
+        let value = format_ident!("__flags_fallback", span = Span::mixed_site());
+        fallback_call = quote_spanned! {span=>
+            #[allow(unused_unsafe)]
+            let #value = unsafe { #fallback_call };
+            #value
+        };
     }
 
     let body = &function.block;
@@ -64,7 +84,8 @@ pub(crate) fn function(mut function: ItemFn, plan: Plan) -> TokenStream {
         #body
     });
     let branched = match plan.condition {
-        Condition::Evaluated { condition } => quote! {
+        Condition::Evaluated { setup, condition } => quote! {
+            #setup
             if #condition #new_path else { #fallback_call }
         },
         // The flag is pinned: the chosen path is called directly, and the other one, still
@@ -88,9 +109,14 @@ pub(crate) fn function(mut function: ItemFn, plan: Plan) -> TokenStream {
     let ItemFn {
         attrs, vis, sig, ..
     } = &function;
+    // Inner attributes (`#![allow(...)]` atop the body) stay atop the body.
+    let (inner, outer): (Vec<&Attribute>, Vec<&Attribute>) = attrs
+        .iter()
+        .partition(|attribute| matches!(attribute.style, AttrStyle::Inner(_)));
     quote! {
-        #(#attrs)*
+        #(#outer)*
         #vis #sig {
+            #(#inner)*
             #branched
         }
     }
