@@ -59,7 +59,7 @@ pub(crate) fn prose(description: &str) -> String {
     description
         .lines()
         .map(|line| {
-            let indented = line.starts_with("    ") || line.starts_with('\t');
+            let indented = indentation(line) >= 4;
             match open {
                 None => {
                     // Outside a fence, a line indented as code is not indented (and may open
@@ -68,8 +68,9 @@ pub(crate) fn prose(description: &str) -> String {
                     match fence(line) {
                         Some((mark, length, info)) => {
                             open = Some((mark, length, indented));
-                            if info.is_empty() {
-                                format!("{line}text")
+                            if is_rust(info) {
+                                let fence_end = line.len() - line.trim_start().len() + length;
+                                format!("{}text", &line[..fence_end])
                             } else {
                                 line.to_owned()
                             }
@@ -91,6 +92,40 @@ pub(crate) fn prose(description: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// How far a line is indented, a tab reaching the next multiple of four (CommonMark).
+fn indentation(line: &str) -> usize {
+    let mut width = 0;
+    for c in line.chars() {
+        match c {
+            ' ' => width += 1,
+            '\t' => width += 4 - width % 4,
+            _ => break,
+        }
+    }
+    width
+}
+
+/// Whether rustdoc runs a fenced block with this info string: one that names no language
+/// but Rust, whatever test attributes it has (`rust`, `no_run`, `should_panic`, `edition2021`).
+fn is_rust(info: &str) -> bool {
+    const ATTRIBUTES: &[&str] = &[
+        "rust",
+        "ignore",
+        "should_panic",
+        "no_run",
+        "compile_fail",
+        "test_harness",
+        "standalone_crate",
+    ];
+    info.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|token| !token.is_empty())
+        .all(|token| {
+            ATTRIBUTES.contains(&token)
+                || token.starts_with("edition")
+                || token.starts_with("ignore-")
+        })
 }
 
 /// A code fence (CommonMark): at most three spaces, then three or more backticks or tildes,
@@ -117,12 +152,14 @@ mod tests {
     fn nothing_in_a_description_becomes_a_doctest() {
         let description = "Before.\n```\nnot rust\n```\n  ```sql\nselect 1\n  ```\n\
                            ~~~\ntilde\n~~~\n````\n```\n````\n```inline``` is code\n\
-                           \n    indented\n    ```\n    select 1\n    ```\nAfter.";
+                           \n    indented\n    ```\n    select 1\n    ```\n```rust\nlet a = 1;\n```\n\
+                           ```no_run,edition2021\nlet b = 2;\n```\n  \t```\nc\n```\nAfter.";
         assert_eq!(
             prose(description),
             "Before.\n```text\nnot rust\n```\n  ```sql\nselect 1\n  ```\n\
              ~~~text\ntilde\n~~~\n````text\n```\n````\n```inline``` is code\n\
-             \nindented\n```text\n    select 1\n```\nAfter."
+             \nindented\n```text\n    select 1\n```\n```text\nlet a = 1;\n```\n\
+             ```text\nlet b = 2;\n```\n```text\nc\n```\nAfter."
         );
     }
 }

@@ -177,6 +177,8 @@ default = "gold"
 [flags.modes]
 variants = ["fast", "self", "fast"]
 default = "fast"
+[flags.speed]
+variants = ["fast", "slow"]
 [flags.theme]
 description = "no default"
 [flags.theme_detail]
@@ -194,6 +196,10 @@ default = true
                 "LAYOUT",
                 "layout",
                 "layout_detail",
+                "Speed[\"Fast\", \"Slow\"]",
+                "SPEED",
+                "speed",
+                "speed_detail",
                 "modes",
                 "modes_detail",
                 "theme",

@@ -188,6 +188,17 @@ impl LoadError {
     /// shown at `flags!()`.
     pub(crate) fn to_short_error(&self, span: Span) -> syn::Error {
         match self {
+            // `#[feature_flag]` takes no path: only `FLAGS_TOML` names a file elsewhere.
+            LoadError::NotFound(searched) => syn::Error::new(
+                span,
+                format!(
+                    "no flags.toml found; searched these folders:\n{}\n\
+                     help: create flags.toml next to Cargo.toml, or name it in `FLAGS_TOML` \
+                     (`.cargo/config.toml`: `[env] FLAGS_TOML = \"config/flags.toml\"`, \
+                     relative to the crate), as `#[feature_flag]` reads no `flags!(\"...\")` path",
+                    folder_list(searched)
+                ),
+            ),
             LoadError::Invalid(diagnostics, _) => {
                 let lines: Vec<String> = diagnostics
                     .located()
@@ -208,24 +219,27 @@ impl LoadError {
 
     fn summary(&self) -> String {
         match self {
-            LoadError::NotFound(searched) => {
-                let folders: Vec<String> = searched
-                    .iter()
-                    .map(|dir| format!("  {}", dir.display()))
-                    .collect();
-                format!(
-                    "no flags.toml found; searched these folders:\n{}\n\
-                     help: create flags.toml next to Cargo.toml, or name it: \
-                     `flags!(\"path/to/flags.toml\")`",
-                    folders.join("\n")
-                )
-            }
+            LoadError::NotFound(searched) => format!(
+                "no flags.toml found; searched these folders:\n{}\n\
+                 help: create flags.toml next to Cargo.toml, or name it: \
+                 `flags!(\"path/to/flags.toml\")`",
+                folder_list(searched)
+            ),
             LoadError::Unreadable(path, error) => {
                 format!("cannot read {}: {error}", path.display())
             }
             LoadError::Invalid(diagnostics, _) => diagnostics.to_string(),
         }
     }
+}
+
+/// The folders searched, a line each.
+fn folder_list(searched: &[PathBuf]) -> String {
+    searched
+        .iter()
+        .map(|dir| format!("  {}", dir.display()))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]

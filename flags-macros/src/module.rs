@@ -83,9 +83,10 @@ pub(crate) fn module(loaded: &Loaded, caller: Option<&Path>, extra: TokenStream)
     let module_doc = module_doc(loaded, caller);
     let source = loaded.source.as_str();
     quote! {
-        #[doc = #module_doc]
         #[allow(dead_code)]
         pub mod flags {
+            // Inner, so that its links (`[beta](beta())`) resolve inside the module.
+            #![doc = #module_doc]
             // Items of expired flags are deprecated, so that *users* are warned; here, where
             // they are defined and wired together, that is expected.
             #![allow(deprecated)]
@@ -189,10 +190,18 @@ fn flag_items(index: usize, flag: &Flag, today: flags_schema::Date) -> TokenStre
         "The value of [`{}`]({}()) with the reason it was served.",
         flag.name, flag.name
     );
-    let key_doc = format!(
-        "The key of [`{}`]({}()), to override it, kill it or clear it through [`store()`].",
-        flag.name, flag.name
-    );
+    let key_doc = if flag.pinned {
+        format!(
+            "The key of [`{}`]({}()), which is pinned: fixed at compile time, it refuses \
+             overrides and kill switches (`SetError::Pinned`).",
+            flag.name, flag.name
+        )
+    } else {
+        format!(
+            "The key of [`{}`]({}()), to override it, kill it or clear it through [`store()`].",
+            flag.name, flag.name
+        )
+    };
     let deprecated = match &flag.expires {
         Some(expires) if flag.is_expired(today) => {
             let note = docs::expired(flag, expires.value);

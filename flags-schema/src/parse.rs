@@ -358,6 +358,12 @@ impl Reader {
 
         let kind = self.flag_kind(table, name_span, &context);
         let default = match (table.get("default"), &kind) {
+            // Reported with the kind: a variant flag's default must be a string.
+            (Some(value), Some(FlagKind::Variants(_)))
+                if !matches!(value.get_ref(), tree::Value::String(_)) =>
+            {
+                None
+            }
             (Some(value), Some(_)) => {
                 let flag = FlagContext {
                     name,
@@ -466,12 +472,14 @@ impl Reader {
                          flag's type: `default = false`",
                 ),
             );
-            return None;
+            // The variants still give the type, for the checks of the rest and for the
+            // macros, which define the enum beside this error.
+            return variants.flatten().map(FlagKind::Variants);
         };
         match (default.get_ref(), variants) {
             (_, Some(None)) => None,
             (tree::Value::String(_), Some(Some(variants))) => Some(FlagKind::Variants(variants)),
-            (_, Some(Some(_))) => {
+            (_, Some(Some(variants))) => {
                 self.push(
                     Diagnostic::error(
                         default.span(),
@@ -483,7 +491,7 @@ impl Reader {
                     )
                     .with_help("write the variant's name as a string: `default = \"classic\"`"),
                 );
-                None
+                Some(FlagKind::Variants(variants))
             }
             (tree::Value::Boolean(_), None) => Some(FlagKind::Bool),
             (tree::Value::Integer(_), None) => Some(FlagKind::Int),

@@ -27,6 +27,19 @@ impl Parse for Args {
                 "expected the flag: `#[feature_flag(new_registration_flow, fallback = old_fn)]`",
             ));
         }
+        // `#[feature_flag(fallback = old)]`: the flag was left out, not called `fallback`.
+        if let Ok(first) = input.fork().parse::<Ident>()
+            && KEYS.contains(&first.to_string().as_str())
+            && input.peek2(Token![=])
+        {
+            return Err(syn::Error::new(
+                first.span(),
+                format!(
+                    "expected the flag's name first, before `{first} = ...`\n\
+                     help: `#[feature_flag(new_registration_flow, fallback = old_fn)]`"
+                ),
+            ));
+        }
         let flag: Ident = input.parse()?;
         let variant = if input.peek(Token![=]) {
             input.parse::<Token![=]>()?;

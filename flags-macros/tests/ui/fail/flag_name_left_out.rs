@@ -1,0 +1,11 @@
+flags_runtime::flags!();
+use flags_runtime::{feature_flag, Context};
+
+#[feature_flag(fallback = register_legacy)]
+fn register(ctx: &Context) {}
+
+fn register_legacy(_ctx: &Context) {}
+
+fn main() {
+    register(&Context::new("u-1"));
+}
