@@ -16,6 +16,8 @@ use crate::store::{Store, WeakStore};
 /// The live file in force.
 pub(crate) struct LiveFile {
     pub(crate) path: String,
+    /// The environments it declares: when it declares any, it serves only those.
+    pub(crate) environments: Vec<String>,
 }
 
 /// Why a new configuration was not applied. The last good one stays in force.
@@ -100,6 +102,8 @@ impl fmt::Display for ReloadReport {
 /// A checked file merged into the compiled-in flags.
 pub(crate) struct Prepared {
     pub(crate) merged: Schema,
+    /// The environments the file declares.
+    pub(crate) environments: Vec<String>,
     unknown: Vec<String>,
     pinned: Vec<String>,
     missing: Vec<String>,
@@ -193,6 +197,11 @@ pub(crate) fn prepare(
     }
     Ok(Prepared {
         merged,
+        environments: file
+            .environments
+            .iter()
+            .map(|environment| environment.value.clone())
+            .collect(),
         unknown,
         pinned,
         missing,

@@ -58,6 +58,14 @@ pub enum SetError {
     Pinned(String),
     /// No environment of this name is declared.
     UnknownEnvironment(String),
+    /// The live file in force declares environments, and not this one: it is not meant for
+    /// it (a file for this environment would be refused as well).
+    NotInLiveFile {
+        /// The environment asked for.
+        environment: String,
+        /// The live file.
+        path: String,
+    },
 }
 
 impl fmt::Display for SetError {
@@ -72,6 +80,10 @@ impl fmt::Display for SetError {
                 "flag `{flag}` is pinned at compile time and cannot be changed at run time"
             ),
             SetError::UnknownEnvironment(name) => write!(f, "unknown environment `{name}`"),
+            SetError::NotInLiveFile { environment, path } => write!(
+                f,
+                "the live file {path} declares environments, and not `{environment}`"
+            ),
         }
     }
 }
@@ -555,6 +567,16 @@ impl Store {
         {
             return Err(SetError::UnknownEnvironment(name.to_owned()));
         }
+        // As a live file that does not declare the environment served is refused.
+        if let (Some(name), Some(live)) = (environment, &state.live)
+            && !live.environments.is_empty()
+            && !live.environments.iter().any(|declared| declared == name)
+        {
+            return Err(SetError::NotInLiveFile {
+                environment: name.to_owned(),
+                path: live.path.clone(),
+            });
+        }
         state.environment = environment.map(str::to_owned);
         // Environments change defaults and rules, never types, variants or pins: every
         // override still applies.
@@ -608,6 +630,7 @@ impl Store {
                 state.merged = Arc::new(prepared.merged);
                 state.live = Some(LiveFile {
                     path: path.to_owned(),
+                    environments: prepared.environments,
                 });
                 report.cleared = self.recompile(&mut state);
                 ReloadEvent::Applied(report)

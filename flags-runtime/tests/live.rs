@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use flags_runtime::{Context, ReloadError, ReloadEvent, Store};
+use flags_runtime::{Context, ReloadError, ReloadEvent, SetError, Store};
 
 const COMPILED: &str = r#"
 environments = ["staging", "production"]
@@ -269,6 +269,26 @@ fn the_environment_served_must_exist_in_the_file() {
         ),
         "{error}"
     );
+}
+
+#[test]
+fn nor_may_an_environment_the_live_file_does_not_declare_be_chosen_later() {
+    let store = store();
+    store
+        .apply_toml("live.toml", "environments = [\"staging\"]\n")
+        .unwrap();
+    assert_eq!(
+        store.set_environment(Some("production")),
+        Err(SetError::NotInLiveFile {
+            environment: "production".into(),
+            path: "live.toml".into()
+        }),
+        "the same file would be refused when served in production"
+    );
+    store.set_environment(Some("staging")).unwrap();
+    store
+        .apply_toml("live.toml", "environments = [\"staging\"]\n")
+        .unwrap();
 }
 
 #[test]
