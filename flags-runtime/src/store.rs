@@ -24,6 +24,7 @@ use crate::value::{Detail, FlagValue, Reason, Served, Value};
 
 /// A callback told of every evaluation.
 type Listener = Arc<dyn Fn(&Evaluation<'_>) + Send + Sync>;
+type WeakListener = std::sync::Weak<dyn Fn(&Evaluation<'_>) + Send + Sync>;
 /// A callback told of every reload, applied or rejected.
 type ReloadCallback = Arc<dyn Fn(&ReloadEvent) + Send + Sync>;
 
@@ -96,7 +97,9 @@ pub(crate) struct Snapshot {
     /// Per flag, its answer when that does not depend on the context (overrides included).
     pub(crate) fixed: Box<[Option<(Served, Why)>]>,
     pub(crate) frozen_now: Option<i64>,
-    pub(crate) listeners: Arc<[Listener]>,
+    /// Weak: threads keep snapshots in their caches after the store is dropped, and its
+    /// listeners (and what they own: a channel's sender, say) go with the store.
+    pub(crate) listeners: Arc<[WeakListener]>,
     pub(crate) schema_id: u64,
 }
 
@@ -121,22 +124,19 @@ impl Snapshot {
     /// What the listeners are to hear of an evaluation, if there are listeners; taken from
     /// the snapshot that evaluated, and told once the thread's snapshot cache is released.
     #[inline]
-    fn notice<T: FlagValue>(
-        &self,
-        index: Option<usize>,
-        detail: Option<&Detail<T>>,
-    ) -> Option<Notice> {
+    fn notice(&self, index: Option<usize>, served: Option<Served>) -> Option<Notice> {
         if self.listeners.is_empty() {
             return None;
         }
-        self.notice_of(index?, detail?.value)
+        self.notice_of(index?, served?)
     }
 
+    /// From the answer as served: turning a typed value back would intern a string, under a
+    /// process-wide lock, at every evaluation.
     #[cold]
     #[inline(never)]
-    fn notice_of<T: FlagValue>(&self, index: usize, value: T) -> Option<Notice> {
+    fn notice_of(&self, index: usize, served: Served) -> Option<Notice> {
         let flag = self.definitions.flags.get(index)?;
-        let served = value.__into_served(&flag.variants)?;
         Some(Notice {
             listeners: Arc::clone(&self.listeners),
             flag: flag.name,
@@ -152,14 +152,19 @@ impl Snapshot {
         })
     }
 
-    /// The typed value of the flag at `index`, with the reason.
+    /// The typed value of the flag at `index`, with the reason, and the answer as served.
     #[inline]
-    fn detail<T: FlagValue>(&self, index: Option<usize>, ctx: &Context<'_>) -> Option<Detail<T>> {
+    fn detail<T: FlagValue>(
+        &self,
+        index: Option<usize>,
+        ctx: &Context<'_>,
+    ) -> Option<(Detail<T>, Served)> {
         self.answer(index, ctx, |flag, (served, why): (Served, Why)| {
-            Some(Detail {
+            let detail = Detail {
                 value: T::__from_served(served, &flag.variants)?,
                 reason: why.reason(&self.definitions),
-            })
+            };
+            Some((detail, served))
         })
     }
 
@@ -187,7 +192,7 @@ impl Snapshot {
 
 /// An evaluation to tell the listeners of.
 struct Notice {
-    listeners: Arc<[Listener]>,
+    listeners: Arc<[WeakListener]>,
     flag: &'static str,
     value: Value,
 }
@@ -200,7 +205,7 @@ impl Notice {
             reason,
             context,
         };
-        for listener in self.listeners.iter() {
+        for listener in self.listeners.iter().filter_map(std::sync::Weak::upgrade) {
             listener(&evaluation);
         }
     }
@@ -383,9 +388,9 @@ impl Store {
     pub fn detail<T: FlagValue>(&self, key: FlagKey<T>, ctx: &Context<'_>) -> Detail<T> {
         let (detail, notice) = self.with_snapshot(|snapshot| {
             let index = snapshot.position(&key);
-            let detail = snapshot.detail(index, ctx);
-            let notice = snapshot.notice(index, detail.as_ref());
-            (detail, notice)
+            let answer = snapshot.detail(index, ctx);
+            let notice = snapshot.notice(index, answer.map(|(_, served)| served));
+            (answer.map(|(detail, _)| detail), notice)
         });
         let detail = detail.unwrap_or(Detail {
             value: key.default_value(),
@@ -417,9 +422,9 @@ impl Store {
     pub fn detail_by_name<T: FlagValue>(&self, name: &str, ctx: &Context<'_>) -> Option<Detail<T>> {
         let (detail, notice) = self.with_snapshot(|snapshot| {
             let index = snapshot.definitions.by_name.get(name).copied();
-            let detail = snapshot.detail::<T>(index, ctx);
-            let notice = snapshot.notice(index, detail.as_ref());
-            (detail, notice)
+            let answer = snapshot.detail::<T>(index, ctx);
+            let notice = snapshot.notice(index, answer.map(|(_, served)| served));
+            (answer.map(|(detail, _)| detail), notice)
         });
         if let (Some(detail), Some(notice)) = (&detail, notice) {
             notice.tell(detail.reason, ctx);
@@ -771,7 +776,7 @@ impl Store {
             definitions: Arc::clone(&state.definitions),
             fixed,
             frozen_now: state.frozen_now,
-            listeners: state.listeners.iter().cloned().collect(),
+            listeners: state.listeners.iter().map(Arc::downgrade).collect(),
             schema_id,
         }
     }

@@ -240,6 +240,24 @@ fn pinned_flags_serve_their_base_default_in_every_environment() {
 }
 
 #[test]
+fn listeners_go_with_their_store() {
+    let store = store();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    store.on_evaluation(move |evaluation| {
+        let _ = sender.send(evaluation.flag);
+    });
+    // This thread now keeps the store's snapshot in its cache.
+    store.get_by_name::<bool>("new_checkout", &Context::new("u-1"));
+    drop(store);
+    assert_eq!(receiver.try_recv(), Ok("new_checkout"));
+    assert_eq!(
+        receiver.try_recv(),
+        Err(std::sync::mpsc::TryRecvError::Disconnected),
+        "the listener, and its sender, were dropped with the store"
+    );
+}
+
+#[test]
 fn listeners_hear_every_evaluation_and_may_evaluate_flags() {
     let store = store();
     let heard = Arc::new(Mutex::new(Vec::new()));
