@@ -50,6 +50,29 @@ impl From<&'static str> for Value {
     }
 }
 
+/// A string from elsewhere (an admin request, say), kept for the life of the process: once
+/// per distinct string, however often it is set.
+///
+/// ```
+/// use flags_runtime::{Context, Store};
+///
+/// let store = Store::from_toml("flags.toml", r#"
+/// [flags.greeting]
+/// description = "The greeting"
+/// owner = "web"
+/// permanent = true
+/// default = "Hello"
+/// "#).unwrap();
+/// let from_request: String = "Tere".to_owned();
+/// store.set_by_name("greeting", from_request).unwrap();
+/// assert_eq!(store.get_by_name::<&str>("greeting", &Context::new("u-1")), Some("Tere"));
+/// ```
+impl From<String> for Value {
+    fn from(value: String) -> Self {
+        Value::Str(crate::intern::intern(&value))
+    }
+}
+
 /// A value as the evaluator holds it: variants by position, strings interned.
 ///
 /// Sixteen bytes: strings are thin pointers, so values move in registers.
