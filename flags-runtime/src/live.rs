@@ -60,8 +60,12 @@ pub enum ReloadEvent {
 pub struct ReloadReport {
     /// Where it came from.
     pub path: String,
-    /// Flags whose targeting changed (directly, or through a segment they use).
+    /// Flags whose targeting changed (directly, or through a segment they use); a new
+    /// description, owner or expiry alone is no change to what is served.
     pub changed: Vec<String>,
+    /// Flags the previous live file defined, this binary was not compiled with, and this
+    /// file no longer defines: they are gone.
+    pub removed: Vec<String>,
     /// Flags in the file that this binary was not compiled with: they are evaluable by name
     /// only, and no code reads them yet.
     pub unknown: Vec<String>,
@@ -85,6 +89,9 @@ impl fmt::Display for ReloadReport {
             f.write_str("no flag changed")?;
         } else {
             write!(f, "changed {}", self.changed.join(", "))?;
+        }
+        if !self.removed.is_empty() {
+            write!(f, "; removed: {}", self.removed.join(", "))?;
         }
         if !self.unknown.is_empty() {
             write!(f, "; not in this binary: {}", self.unknown.join(", "))?;
@@ -208,6 +215,19 @@ pub(crate) fn prepare(
     })
 }
 
+/// Whether two definitions of a flag serve the same, whatever their description, owner and
+/// expiry.
+fn same_targeting(a: &Flag, b: &Flag) -> bool {
+    a.kind == b.kind
+        && a.default == b.default
+        && a.pinned == b.pinned
+        && a.requires == b.requires
+        && a.window == b.window
+        && a.salt == b.salt
+        && a.rules == b.rules
+        && a.environments == b.environments
+}
+
 fn by_name(schema: &Schema) -> HashMap<&str, &Flag> {
     schema
         .flags
@@ -278,7 +298,9 @@ pub(crate) fn report(previous: &Schema, prepared: &Prepared, path: &str) -> Relo
         .flags
         .iter()
         .filter(|flag| {
-            previous_flags.get(flag.name.as_str()) != Some(flag)
+            !previous_flags
+                .get(flag.name.as_str())
+                .is_some_and(|before| same_targeting(before, flag))
                 || flag.all_rules().any(|(_, rule)| {
                     rule.segments
                         .iter()
@@ -287,9 +309,17 @@ pub(crate) fn report(previous: &Schema, prepared: &Prepared, path: &str) -> Relo
         })
         .map(|flag| flag.name.clone())
         .collect();
+    let next_flags = by_name(next);
+    let removed = previous
+        .flags
+        .iter()
+        .filter(|flag| !next_flags.contains_key(flag.name.as_str()))
+        .map(|flag| flag.name.clone())
+        .collect();
     ReloadReport {
         path: path.to_owned(),
         changed,
+        removed,
         unknown: prepared.unknown.clone(),
         pinned: prepared.pinned.clone(),
         missing: prepared.missing.clone(),

@@ -43,10 +43,7 @@ fn store() -> Store {
 #[test]
 fn a_valid_file_changes_flags_without_a_restart() {
     let store = store();
-    let report = store
-        .apply_toml(
-            "live.toml",
-            r#"
+    const LIVE: &str = r#"
 [segments.testers]
 users = ["t-1", "t-2"]
 
@@ -67,9 +64,8 @@ description = "Not in this binary yet"
 owner = "web"
 expires = 2099-01-01
 default = true
-"#,
-        )
-        .unwrap();
+"#;
+    let report = store.apply_toml("live.toml", LIVE).unwrap();
     assert_eq!(report.path, "live.toml");
     assert_eq!(report.changed, ["new_checkout", "page_size", "brand_new"]);
     assert_eq!(report.unknown, ["brand_new"]);
@@ -100,9 +96,23 @@ default = true
     );
     assert_eq!(store.live_file().as_deref(), Some("live.toml"));
 
+    // A new owner is no change to what is served.
+    let owner_only = store
+        .apply_toml(
+            "live.toml",
+            &LIVE.replace("owner = \"search\"", "owner = \"discovery\""),
+        )
+        .unwrap();
+    assert!(owner_only.changed.is_empty(), "{owner_only}");
+
     // An empty file brings back the compiled-in definitions.
     let again = store.apply_toml("live.toml", "").unwrap();
     assert_eq!(again.changed, ["new_checkout", "page_size"]);
+    assert_eq!(again.removed, ["brand_new"]);
+    assert!(
+        again.to_string().contains("; removed: brand_new"),
+        "{again}"
+    );
     assert_eq!(store.get_by_name::<i64>("page_size", &ctx), Some(20));
 }
 
