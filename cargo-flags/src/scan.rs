@@ -156,7 +156,7 @@ pub fn scan_text(path: PathBuf, text: String) -> FileScan {
     };
     match syn::parse_file(&text) {
         Ok(file) => {
-            let (modules, glob) = Imports::scope(&file.items);
+            let (modules, glob) = Imports::scope(&file.items, None);
             let mut visitor = Visitor {
                 scan: &mut scan,
                 modules,
@@ -197,19 +197,32 @@ struct Visitor<'a> {
 struct Imports {
     renames: Vec<String>,
     glob: bool,
+    /// `use super::*;`: the parent's imports are this module's too (a `tests` module's, say).
+    parents: bool,
 }
 
 impl Imports {
     /// The names of the generated module, and whether it is imported whole, in a module of
-    /// these items.
-    fn scope(items: &[syn::Item]) -> (Vec<String>, bool) {
+    /// these items; `outer` is its parent's, which `use super::*` brings in.
+    fn scope(items: &[syn::Item], outer: Option<(&[String], bool)>) -> (Vec<String>, bool) {
         let mut imports = Imports::default();
         for item in items {
             imports.visit_item(item);
         }
         let mut modules = vec!["flags".to_owned()];
         modules.extend(imports.renames);
-        (modules, imports.glob)
+        let mut glob = imports.glob;
+        if imports.parents
+            && let Some((parent_modules, parent_glob)) = outer
+        {
+            for name in parent_modules {
+                if !modules.contains(name) {
+                    modules.push(name.clone());
+                }
+            }
+            glob |= parent_glob;
+        }
+        (modules, glob)
     }
 }
 
@@ -225,6 +238,11 @@ impl<'ast> Visit<'ast> for Imports {
                 self.glob |= matches!(&*path.tree, syn::UseTree::Glob(_))
                     || matches!(&*path.tree, syn::UseTree::Group(group)
                         if group.items.iter().any(|item| matches!(item, syn::UseTree::Glob(_))));
+            }
+            syn::UseTree::Path(path)
+                if path.ident == "super" && matches!(&*path.tree, syn::UseTree::Glob(_)) =>
+            {
+                self.parents = true;
             }
             _ => {}
         }
@@ -383,7 +401,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
             });
             return visit::visit_item_mod(self, module);
         };
-        let (modules, glob) = Imports::scope(items);
+        let (modules, glob) = Imports::scope(items, Some((&self.modules, self.glob)));
         let outer = (
             std::mem::replace(&mut self.modules, modules),
             std::mem::replace(&mut self.glob, glob),
@@ -778,6 +796,30 @@ fn main() {
                 ),
                 (path("CheckoutLayout", Some("OnePage")), 17, 22),
             ]
+        );
+    }
+
+    #[test]
+    fn use_super_glob_brings_the_parents_imports() {
+        let imported = |name: &str| Mention::Path {
+            name: name.to_owned(),
+            next: None,
+            imported: true,
+        };
+        let source = r#"
+use crate::flags::*;
+use crate::flags as f;
+mod tests {
+    use super::*;
+    fn t() { let _ = beta(&ctx); let _ = f::gamma(&ctx); }
+}
+mod unrelated {
+    fn u() { let _ = delta(&ctx); }
+}
+"#;
+        assert_eq!(
+            mentions(source),
+            [(imported("beta"), 6, 22), (path("gamma", None), 6, 45)]
         );
     }
 
