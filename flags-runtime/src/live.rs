@@ -202,6 +202,21 @@ pub(crate) fn prepare(
             merged.environments.push(environment.clone());
         }
     }
+    // The file passed these checks alone; a compiled flag it leaves alone may need a flag it
+    // redefines, and so nest deeper or fan out further than either file does.
+    if let Some(problem) = flags_schema::check_prerequisites(&merged).first() {
+        // The merged flags come from two files: no one place in this one shows it.
+        let source = Arc::new(SourceFile::new(path, text));
+        let error = Diagnostic::error(
+            0..0,
+            format!(
+                "with the flags compiled into this binary, {}",
+                problem.message
+            ),
+        )
+        .with_help("redefine the compiled flags that need these in the file too, or need less");
+        return Err(ReloadError::Invalid(Diagnostics::new(source, vec![error])));
+    }
     Ok(Prepared {
         merged,
         environments: file

@@ -282,6 +282,35 @@ fn the_environment_served_must_exist_in_the_file() {
 }
 
 #[test]
+fn prerequisites_are_checked_with_the_compiled_flags_the_file_leaves_alone() {
+    let compiled = Store::from_toml(
+        "flags.toml",
+        "[flags.a0]\ndescription = \"d\"\nowner = \"o\"\npermanent = true\ndefault = false\n\
+         [flags.checkout]\ndescription = \"d\"\nowner = \"o\"\npermanent = true\n\
+         default = false\nrequires = { a0 = true }\n",
+    )
+    .unwrap();
+    // 32 flags deep: the most the file may nest alone; under `checkout`, 33.
+    let mut file = String::new();
+    for link in 0..=32 {
+        file += &format!(
+            "[flags.a{link}]\ndescription = \"d\"\nowner = \"o\"\npermanent = true\ndefault = true\n"
+        );
+        if link < 32 {
+            file += &format!("requires = {{ a{} = true }}\n", link + 1);
+        }
+    }
+    assert!(flags_runtime::Store::from_toml("live.toml", &file).is_ok());
+    let error = compiled.apply_toml("live.toml", &file).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("with the flags compiled into this binary, flag `checkout`: prerequisites nested 33 deep"),
+        "{error}"
+    );
+}
+
+#[test]
 fn nor_may_an_environment_the_live_file_does_not_declare_be_chosen_later() {
     let store = store();
     store

@@ -54,7 +54,7 @@ pub use diagnostic::{Diagnostic, Diagnostics, Located, Severity, Span};
 pub use model::*;
 pub use names::suggest;
 pub use source::{Position, SourceFile};
-pub use validate::{MAX_PREREQUISITE_DEPTH, MAX_PREREQUISITE_EVALUATIONS};
+pub use validate::{MAX_PREREQUISITE_DEPTH, MAX_PREREQUISITE_EVALUATIONS, check_prerequisites};
 
 /// The crates a schema's values are built from, for code that matches on them.
 pub mod reexports {

@@ -330,6 +330,20 @@ fn dependencies<'a>(schema: &'a Schema, flag: &'a Flag) -> Vec<Dependency<'a>> {
     found
 }
 
+/// The checks of prerequisites across a set of flags: cycles, and nesting or fan-out past
+/// the limits. For flags put together from several files, as the runtime puts a live file
+/// together with the flags compiled into the binary; [`Schema::parse`] runs them on a file.
+///
+/// ```
+/// let schema = flags_schema::Schema::parse("flags.toml", "").unwrap();
+/// assert!(flags_schema::check_prerequisites(&schema).is_empty());
+/// ```
+pub fn check_prerequisites(schema: &Schema) -> Vec<Diagnostic> {
+    let mut errors = Vec::new();
+    check_cycles(schema, &mut errors);
+    errors
+}
+
 /// A flag a flag needs (its position), where it is named, the segment it is needed through,
 /// and the targeting that needs it (see [`Dependency`]).
 type Edge<'a> = (usize, Span, Option<&'a str>, usize);
