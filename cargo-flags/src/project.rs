@@ -147,7 +147,7 @@ impl Project {
         lenient: bool,
     ) -> Result<Project, LoadError> {
         let (files, owners) = crate_files(packages)?;
-        let selected = owners
+        let selected: Vec<bool> = owners
             .iter()
             .map(|owner| packages[owner.package].selected)
             .collect();
@@ -167,8 +167,9 @@ impl Project {
             uses_flags[owner.package] |= file.defines_flags || !file.found.is_empty();
         }
         let mut nearest: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
-        let mut group_of: HashMap<PathBuf, usize> = HashMap::new();
-        let mut groups: Vec<Group> = Vec::new();
+        // Each flags.toml in use, its files, and whether a selected package uses it.
+        let mut uses: Vec<(PathBuf, Vec<usize>, bool)> = Vec::new();
+        let mut use_of: HashMap<PathBuf, usize> = HashMap::new();
         let mut ungrouped = Vec::new();
         // As the macros do: `FLAGS_TOML`, relative to the package, before the nearest file.
         let configured = std::env::current_dir()
@@ -179,10 +180,12 @@ impl Project {
                 (Some(path), _) => Some(path.clone()),
                 (None, Some(configured)) => Some(packages[owner.package].dir.join(configured)),
                 (None, None) => {
+                    // Canonical, so that the folders above a file reached by a `#[path]`
+                    // with `..` are its real ones.
                     let dir = file
                         .path
                         .parent()
-                        .map(Path::to_path_buf)
+                        .map(|dir| dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()))
                         .unwrap_or_default();
                     nearest
                         .entry(dir.clone())
@@ -198,15 +201,22 @@ impl Project {
                 continue;
             }
             let flags_toml = flags_toml.canonicalize().unwrap_or(flags_toml);
-            let group = match group_of.get(&flags_toml) {
-                Some(group) => *group,
-                None => {
-                    groups.push(load_group(&root, &flags_toml, lenient)?);
-                    group_of.insert(flags_toml, groups.len() - 1);
-                    groups.len() - 1
-                }
-            };
-            groups[group].files.push(index);
+            let position = *use_of.entry(flags_toml.clone()).or_insert_with(|| {
+                uses.push((flags_toml, Vec::new(), false));
+                uses.len() - 1
+            });
+            uses[position].1.push(index);
+            uses[position].2 |= selected[index];
+        }
+        // Only the files the selected packages use are read: another package's broken file
+        // is that package's business.
+        let mut groups: Vec<Group> = Vec::new();
+        for (flags_toml, used_by, selected) in uses {
+            if selected {
+                let mut group = load_group(&root, &flags_toml, lenient)?;
+                group.files = used_by;
+                groups.push(group);
+            }
         }
         Ok(Project {
             root,
@@ -310,6 +320,15 @@ fn crate_files(packages: &[Package]) -> Result<(Vec<FileScan>, Vec<Owner>), Load
                     next.push((file, owner, owns_folder));
                 }
             }
+            // An included file is part of the including one, and declares modules as it would.
+            for included in &scan.includes {
+                let file = path.parent().map(|dir| dir.join(included));
+                if let Some(file) = file.filter(|file| file.is_file())
+                    && seen.insert(canonical(&file))
+                {
+                    next.push((file, owner, owns_folder));
+                }
+            }
             scanned.push((scan, owner));
         }
         pending = next;
@@ -324,7 +343,12 @@ fn crate_files(packages: &[Package]) -> Result<(Vec<FileScan>, Vec<Owner>), Load
 /// `#[path]` names the file itself.
 fn module_file(file: &Path, owns_folder: bool, declaration: &ModuleDeclaration) -> Option<PathBuf> {
     let dir = file.parent()?;
-    let mut base = if owns_folder || (declaration.path.is_some() && declaration.inline.is_empty()) {
+    let from_own_folder = if declaration.inline.is_empty() {
+        declaration.path.is_some()
+    } else {
+        declaration.inline_path
+    };
+    let mut base = if owns_folder || from_own_folder {
         dir.to_path_buf()
     } else {
         dir.join(file.file_stem()?)

@@ -117,11 +117,10 @@ pub struct FileScan {
     pub parse_error: Option<(String, Place)>,
     /// Whether it calls `flags!()`.
     pub defines_flags: bool,
-    /// Whether it builds a store of its own (`Store::from_toml`, `Store::new`): its by-name
-    /// calls are then taken to be about that store's flags.
-    pub builds_stores: bool,
     /// Its `mod NAME;` declarations: the files of the crate it brings in.
     pub modules: Vec<ModuleDeclaration>,
+    /// The files it `include!`s, as written (relative to its folder).
+    pub includes: Vec<String>,
 }
 
 /// `mod NAME;` (the module is in another file), perhaps inside inline modules.
@@ -129,6 +128,9 @@ pub struct FileScan {
 pub struct ModuleDeclaration {
     /// The folders the inline modules around it add: their names, or their `#[path]`.
     pub inline: Vec<String>,
+    /// Whether the outermost of those has a `#[path]`: its folder is then taken from the
+    /// file's own folder, even in a file that is not a `mod.rs`.
+    pub inline_path: bool,
     /// The module's name.
     pub name: String,
     /// Its `#[path = "..."]`, if any.
@@ -162,18 +164,20 @@ pub fn scan_text(path: PathBuf, text: String) -> FileScan {
                 modules,
                 glob,
                 inline: Vec::new(),
+                inline_path: false,
+                use_through_other_module: false,
+                module_start: 0,
+                builds_stores: false,
             };
             visitor.visit_file(&file);
+            visitor.forget_own_stores_names();
         }
         Err(error) => {
             scan.parse_error = Some((error.to_string(), Place::of(error.span())));
+            // Its modules are still the crate's: a syntax error in the crate root must not
+            // hide every other file.
+            scan.modules = declared_in_text(&text);
         }
-    }
-    // A file that builds stores of its own (tests, tools) names their flags, not the
-    // flags.toml's.
-    if scan.builds_stores {
-        scan.found
-            .retain(|found| !matches!(found.mention, Mention::ByName { .. }));
     }
     scan.found.sort_by_key(|found| found.place);
     scan.text = text;
@@ -187,8 +191,18 @@ struct Visitor<'a> {
     modules: Vec<String>,
     /// Whether the module being read imports everything in it (`use crate::flags::*;`).
     glob: bool,
-    /// The folders of the inline modules being read, for the files they declare.
+    /// The folders of the inline modules being read, for the files they declare, and
+    /// whether the outermost has a `#[path]`.
     inline: Vec<String>,
+    inline_path: bool,
+    /// In a `use` item, whether the path so far goes through a module other than the
+    /// crate's root or a parent.
+    use_through_other_module: bool,
+    /// Where the mentions of the module being read start, and whether it builds a store of
+    /// its own (`Store::from_toml`, `Store::new`: tests, tools), whose flags its by-name
+    /// calls then name rather than the flags.toml's.
+    module_start: usize,
+    builds_stores: bool,
 }
 
 /// How a module imports the generated module: under other names, and whole. Imports are a
@@ -319,6 +333,20 @@ impl Visitor<'_> {
                     );
                     self.count(ident);
                 }
+                // `mod NAME;` in a macro's tokens (`cfg_if!`): a file of the crate too.
+                TokenTree::Ident(ident) if ident == "mod" => {
+                    if let (Some(TokenTree::Ident(name)), Some(TokenTree::Punct(end))) =
+                        (tokens.get(index + 1), tokens.get(index + 2))
+                        && end.as_char() == ';'
+                    {
+                        self.scan.modules.push(ModuleDeclaration {
+                            inline: self.inline.clone(),
+                            inline_path: self.inline_path,
+                            name: name_of(name),
+                            path: None,
+                        });
+                    }
+                }
                 TokenTree::Ident(ident) if BY_NAME.contains(&ident.to_string().as_str()) => {
                     if let Some(TokenTree::Group(arguments)) = arguments_after(&tokens[index + 1..])
                         && arguments.delimiter() == Delimiter::Parenthesis
@@ -396,19 +424,30 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         let Some((_, items)) = &module.content else {
             self.scan.modules.push(ModuleDeclaration {
                 inline: self.inline.clone(),
+                inline_path: self.inline_path,
                 name: name_of(&module.ident),
                 path,
             });
             return visit::visit_item_mod(self, module);
         };
+        let outermost = self.inline.is_empty();
         let (modules, glob) = Imports::scope(items, Some((&self.modules, self.glob)));
         let outer = (
             std::mem::replace(&mut self.modules, modules),
             std::mem::replace(&mut self.glob, glob),
         );
+        if outermost {
+            self.inline_path = path.is_some();
+        }
         self.inline
             .push(path.unwrap_or_else(|| name_of(&module.ident)));
+        let stores = (
+            std::mem::replace(&mut self.module_start, self.scan.found.len()),
+            std::mem::take(&mut self.builds_stores),
+        );
         visit::visit_item_mod(self, module);
+        self.forget_own_stores_names();
+        (self.module_start, self.builds_stores) = stores;
         self.inline.pop();
         (self.modules, self.glob) = outer;
     }
@@ -433,7 +472,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
             && store.ident == "Store"
             && (constructor.ident == "from_toml" || constructor.ident == "new")
         {
-            self.scan.builds_stores = true;
+            self.builds_stores = true;
         }
         // After `use flags::*`, a key (`BETA`) or enum (`Layout::OnePage`); accessors are
         // found where they are called, as a variable may share their name.
@@ -460,9 +499,18 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         visit::visit_path(self, path);
     }
 
+    fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
+        self.use_through_other_module = false;
+        visit::visit_item_use(self, item);
+    }
+
     fn visit_use_path(&mut self, path: &'ast syn::UsePath) {
         if self.is_module(&path.ident) {
-            self.use_tree(&path.tree);
+            // `use other::flags::Args`: perhaps another module called `flags`.
+            let imported = std::mem::take(&mut self.use_through_other_module);
+            self.use_tree(&path.tree, imported);
+        } else {
+            self.use_through_other_module = !is_relative_root(&path.ident);
         }
         visit::visit_use_path(self, path);
     }
@@ -485,6 +533,11 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
             .last()
             .is_some_and(|segment| segment.ident == "flags");
         self.scan.defines_flags |= is_flags_macro;
+        if mac.path.is_ident("include")
+            && let Ok(path) = syn::parse2::<syn::LitStr>(mac.tokens.clone())
+        {
+            self.scan.includes.push(path.value());
+        }
         if is_flags_macro && let Ok(path) = syn::parse2::<syn::LitStr>(mac.tokens.clone()) {
             self.scan.explicit_flags_toml = Some(path.value());
         } else {
@@ -492,6 +545,33 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         }
         visit::visit_macro(self, mac);
     }
+}
+
+/// The `mod NAME;` lines of a file `syn` cannot parse.
+fn declared_in_text(text: &str) -> Vec<ModuleDeclaration> {
+    text.lines()
+        .filter_map(|line| {
+            let mut rest = line.trim_start();
+            if let Some(after) = rest.strip_prefix("pub") {
+                rest = after.trim_start();
+                if rest.starts_with('(') {
+                    rest = rest[rest.find(')')? + 1..].trim_start();
+                }
+            }
+            let declared = rest.strip_prefix("mod")?;
+            let name = declared.trim_start().strip_suffix(';')?.trim_end();
+            let name = name.strip_prefix("r#").unwrap_or(name);
+            let identifier = !name.is_empty()
+                && declared.starts_with(char::is_whitespace)
+                && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+            identifier.then(|| ModuleDeclaration {
+                inline: Vec::new(),
+                inline_path: false,
+                name: name.to_owned(),
+                path: None,
+            })
+        })
+        .collect()
 }
 
 /// The value of a `#[path = "..."]` attribute among `attrs`.
@@ -509,6 +589,21 @@ fn path_attribute(attrs: &[syn::Attribute]) -> Option<String> {
 }
 
 impl Visitor<'_> {
+    /// In a module that builds stores of its own, its by-name calls are about those.
+    fn forget_own_stores_names(&mut self) {
+        if self.builds_stores
+            && let Some(own) = self.scan.found.get_mut(self.module_start..)
+        {
+            let kept: Vec<Found> = own
+                .iter()
+                .filter(|found| !matches!(found.mention, Mention::ByName { .. }))
+                .cloned()
+                .collect();
+            self.scan.found.truncate(self.module_start);
+            self.scan.found.extend(kept);
+        }
+    }
+
     /// The segment at `at` of a path (and the one after it), as a mention.
     fn path_mention(&mut self, segments: &[&syn::PathSegment], at: usize, imported: bool) {
         let Some(name) = segments.get(at) else {
@@ -531,10 +626,10 @@ impl Visitor<'_> {
         self.modules.contains(&name)
     }
 
-    fn use_tree(&mut self, tree: &syn::UseTree) {
+    fn use_tree(&mut self, tree: &syn::UseTree, imported: bool) {
         match tree {
-            syn::UseTree::Name(name) => self.use_name(&name.ident),
-            syn::UseTree::Rename(rename) => self.use_name(&rename.ident),
+            syn::UseTree::Name(name) => self.use_name(&name.ident, imported),
+            syn::UseTree::Rename(rename) => self.use_name(&rename.ident, imported),
             syn::UseTree::Path(path) => {
                 let next = match &*path.tree {
                     syn::UseTree::Name(name) => Some(name_of(&name.ident)),
@@ -544,27 +639,27 @@ impl Visitor<'_> {
                     Mention::Path {
                         name: name_of(&path.ident),
                         next,
-                        imported: false,
+                        imported,
                     },
                     path.ident.span(),
                 );
             }
             syn::UseTree::Group(group) => {
                 for item in &group.items {
-                    self.use_tree(item);
+                    self.use_tree(item, imported);
                 }
             }
             syn::UseTree::Glob(_) => {}
         }
     }
 
-    fn use_name(&mut self, ident: &Ident) {
+    fn use_name(&mut self, ident: &Ident, imported: bool) {
         if ident != "self" {
             self.push(
                 Mention::Path {
                     name: name_of(ident),
                     next: None,
-                    imported: false,
+                    imported,
                 },
                 ident.span(),
             );
@@ -858,6 +953,26 @@ fn store_test() {
 }
 "#;
         assert_eq!(mentions(own), []);
+        // Only the module that builds a store: a test module's store is not the admin's.
+        let mixed = r#"
+fn admin() { flags::store().kill_by_name("maintenance").unwrap(); }
+mod tests {
+    fn t() { Store::from_toml("t.toml", TEXT).unwrap().kill_by_name("tmp").unwrap(); }
+}
+"#;
+        assert_eq!(
+            mentions(mixed)
+                .into_iter()
+                .filter(|(mention, ..)| matches!(mention, Mention::ByName { .. }))
+                .collect::<Vec<_>>(),
+            [(
+                Mention::ByName {
+                    flag: "maintenance".into()
+                },
+                2,
+                42
+            )]
+        );
         let shared = "fn admin() { flags::store().kill_by_name(\"beta\").unwrap(); }";
         assert_eq!(
             mentions(shared),
@@ -1038,6 +1153,7 @@ mod elsewhere {
         );
         let declared = |inline: &[&str], name: &str, path: Option<&str>| ModuleDeclaration {
             inline: inline.iter().map(|folder| (*folder).to_owned()).collect(),
+            inline_path: inline.first() == Some(&"e_dir"),
             name: name.to_owned(),
             path: path.map(str::to_owned),
         };
