@@ -110,13 +110,8 @@ pub(crate) fn module(loaded: &Loaded, caller: Option<&Path>, extra: TokenStream)
                     ::std::sync::OnceLock::new();
                 // Not `get_or_init`: starting the store may log, and a logger that reads
                 // these flags calls back in here, where it must get the store as it is so
-                // far rather than wait for itself. `shared_store` makes one per file.
-                if let ::core::option::Option::Some(store) = STORE.get() {
-                    return store;
-                }
-                let store = ::flags_runtime::__private::shared_store(#path, __SOURCE, __SCHEMA);
-                let _ = STORE.set(store);
-                store
+                // far rather than wait for itself.
+                ::flags_runtime::__private::cached_store(&STORE, #path, __SOURCE, __SCHEMA)
             }
 
             /// What `flags.toml` says about every flag, in declared order.

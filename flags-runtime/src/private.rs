@@ -26,6 +26,34 @@ thread_local! {
 /// The store of the `flags.toml` at `path`, compiled in as `source`, created on first use:
 /// in the environment `FLAGS_ENV` names, watching the file `FLAGS_FILE` names.
 pub fn shared_store(path: &'static str, source: &'static str, schema_id: u64) -> &'static Store {
+    started_store(path, source, schema_id).0
+}
+
+/// [`shared_store`], remembered in `cache` (a `flags!()` module's) once it is configured.
+/// A call back from the thread starting it (a logger reading these flags) gets the store as
+/// it is so far, and does not remember it: other threads must wait for its start.
+pub fn cached_store(
+    cache: &OnceLock<&'static Store>,
+    path: &'static str,
+    source: &'static str,
+    schema_id: u64,
+) -> &'static Store {
+    if let Some(store) = cache.get() {
+        return store;
+    }
+    let (store, configured) = started_store(path, source, schema_id);
+    if configured {
+        let _ = cache.set(store);
+    }
+    store
+}
+
+/// The store, and whether it is configured (not still starting on this thread).
+fn started_store(
+    path: &'static str,
+    source: &'static str,
+    schema_id: u64,
+) -> (&'static Store, bool) {
     let starting = STARTING.with_borrow(|starting| {
         starting
             .iter()
@@ -33,7 +61,7 @@ pub fn shared_store(path: &'static str, source: &'static str, schema_id: u64) ->
             .map(|(_, store)| *store)
     });
     if let Some(store) = starting {
-        return store;
+        return (store, false);
     }
     let cell = Arc::clone(
         STORES
@@ -46,12 +74,13 @@ pub fn shared_store(path: &'static str, source: &'static str, schema_id: u64) ->
     // the base definitions while the environment and the live file are still to come; and
     // without the registry's lock, so that stores of other files (a logger's, say) can be
     // had meanwhile.
-    cell.get_or_init(|| {
+    let store = cell.get_or_init(|| {
         let store: &'static Store = Box::leak(Box::new(embedded_store(path, source, schema_id)));
         let _starting = Starting::new(path, store);
         configure_from_environment(store);
         store
-    })
+    });
+    (store, true)
 }
 
 /// Lists a store as being started by this thread, until dropped (even by a panic).
@@ -139,5 +168,24 @@ fn poll_interval() -> Duration {
                 DEFAULT
             }
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_store_still_starting_is_handed_out_but_not_remembered() {
+        let path = "private-tests/flags.toml";
+        let store: &'static Store = Box::leak(Box::new(embedded_store(path, "", 7)));
+        let cache = OnceLock::new();
+        {
+            let _starting = Starting::new(path, store);
+            assert!(std::ptr::eq(cached_store(&cache, path, "", 7), store));
+            assert!(cache.get().is_none(), "other threads must wait for its start");
+        }
+        let configured = cached_store(&cache, path, "", 7);
+        assert!(cache.get().is_some_and(|cached| std::ptr::eq(*cached, configured)));
     }
 }
