@@ -183,9 +183,16 @@ mod tests {
         {
             let _starting = Starting::new(path, store);
             assert!(std::ptr::eq(cached_store(&cache, path, "", 7), store));
-            assert!(cache.get().is_none(), "other threads must wait for its start");
+            assert!(
+                cache.get().is_none(),
+                "other threads must wait for its start"
+            );
         }
         let configured = cached_store(&cache, path, "", 7);
-        assert!(cache.get().is_some_and(|cached| std::ptr::eq(*cached, configured)));
+        assert!(
+            cache
+                .get()
+                .is_some_and(|cached| std::ptr::eq(*cached, configured))
+        );
     }
 }

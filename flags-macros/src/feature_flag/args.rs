@@ -6,7 +6,7 @@ use syn::{Expr, Ident, Path, Token};
 
 use crate::ctxt::Ctxt;
 
-const KEYS: &[&str] = &["fallback", "context", "module"];
+pub(crate) const KEYS: &[&str] = &["fallback", "context", "module"];
 
 pub(crate) struct Args {
     pub(crate) flag: Ident,
@@ -25,19 +25,6 @@ impl Parse for Args {
         if input.is_empty() {
             return Err(input.error(
                 "expected the flag: `#[feature_flag(new_registration_flow, fallback = old_fn)]`",
-            ));
-        }
-        // `#[feature_flag(fallback = old)]`: the flag was left out, not called `fallback`.
-        if let Ok(first) = input.fork().parse::<Ident>()
-            && KEYS.contains(&first.to_string().as_str())
-            && input.peek2(Token![=])
-        {
-            return Err(syn::Error::new(
-                first.span(),
-                format!(
-                    "expected the flag's name first, before `{first} = ...`\n\
-                     help: `#[feature_flag(new_registration_flow, fallback = old_fn)]`"
-                ),
             ));
         }
         let flag: Ident = input.parse()?;

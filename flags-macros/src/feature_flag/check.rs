@@ -8,7 +8,7 @@ use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{FnArg, Ident, ItemFn, Pat, Type};
 
-use super::args::Args;
+use super::args::{Args, KEYS};
 use crate::ctxt::Ctxt;
 use crate::load;
 use crate::names;
@@ -44,14 +44,29 @@ pub(crate) fn plan(args: &mut Args, function: &ItemFn, caller: Option<&Path>) ->
             None
         }
     };
+    let name = args.flag.to_string();
+    // `#[feature_flag(fallback = old)]`: the flag was left out (a flag may be called
+    // `fallback`, so only when there is none).
+    let left_out = KEYS.contains(&name.as_str())
+        && loaded
+            .as_ref()
+            .is_some_and(|loaded| loaded.schema.flag(&name).is_none());
     let flag = loaded.as_ref().and_then(|loaded| {
-        let found = loaded.schema.flag(&args.flag.to_string());
-        if found.is_none() {
-            ctxt.syn_error(unknown_flag(&args.flag, loaded, caller));
+        let found = loaded.schema.flag(&name);
+        match found {
+            Some(_) => {}
+            None if left_out => ctxt.error_spanned_by(
+                &args.flag,
+                format!(
+                    "expected the flag's name first, before `{name} = ...`\n\
+                     help: `#[feature_flag(new_registration_flow, fallback = old_fn)]`"
+                ),
+            ),
+            None => ctxt.syn_error(unknown_flag(&args.flag, loaded, caller)),
         }
         found
     });
-    if args.fallback.is_none() && !args.misspelt_fallback {
+    if args.fallback.is_none() && !args.misspelt_fallback && !left_out {
         ctxt.syn_error(syn::Error::new(
             Span::call_site(),
             format!(

@@ -1,6 +1,6 @@
 //! Inner attributes atop the body, arguments behind `#[cfg]`, `unsafe fn` with an unsafe
 //! fallback (no warning in edition 2024), a generic fallback named by one segment in a
-//! method, and a variant flag, all warning-free under `-D warnings`.
+//! method, and variant flags (one called `context`), all warning-free under `-D warnings`.
 #![deny(warnings)]
 
 flags_runtime::flags!();
@@ -77,6 +77,16 @@ fn classic_checkout(_ctx: &Context) -> &'static str {
     "classic"
 }
 
+// A variant flag may be called `context`, like the argument.
+#[feature_flag(context = mobile, fallback = web_page)]
+fn mobile_page(ctx: &Context) -> &'static str {
+    "mobile"
+}
+
+fn web_page(_ctx: &Context) -> &'static str {
+    "web"
+}
+
 fn main() {
     let tester = Context::new("tester");
     let visitor = Context::new("visitor");
@@ -92,4 +102,6 @@ fn main() {
     assert_eq!(Factory.make::<u8>(&visitor), "old 0");
     assert_eq!(one_page_checkout(&Context::new("one-page-user")), "one page");
     assert_eq!(one_page_checkout(&visitor), "classic");
+    assert_eq!(mobile_page(&Context::new("mobile-user")), "mobile");
+    assert_eq!(mobile_page(&visitor), "web");
 }

@@ -76,7 +76,7 @@ fn main() {
     let info = flags::NEW_REGISTRATION_FLOW.info();
     assert_eq!(info.owner, "growth-team");
     assert_eq!(info.expires, Some("2099-03-01"));
-    assert_eq!(flags::all().len(), 11);
+    assert_eq!(flags::all().len(), 12);
     assert_eq!(flags::all()[1].variants, ["classic", "one_page", "express"]);
     assert!(
         flags::all()
