@@ -101,10 +101,13 @@ fn state(flag: &Flag, targeting: Targeting<'_>) -> String {
     }
     // Its rules decide only when its prerequisites hold.
     if !flag.requires.is_empty() {
-        let names: Vec<&str> = flag
+        let names: Vec<String> = flag
             .requires
             .iter()
-            .map(|prerequisite| prerequisite.flag.value.as_str())
+            .map(|prerequisite| match &prerequisite.is.value {
+                Value::Bool(true) => prerequisite.flag.value.clone(),
+                other => format!("{} = {}", prerequisite.flag.value, short(other)),
+            })
             .collect();
         return format!("requires {}", names.join(" and "));
     }

@@ -107,25 +107,34 @@ fn indentation(line: &str) -> usize {
     width
 }
 
-/// Whether rustdoc runs a fenced block with this info string: one that names no language
-/// but Rust, whatever test attributes it has (`rust`, `no_run`, `should_panic`, `edition2021`).
+/// Whether rustdoc takes a fenced block with this info string for Rust (and so runs it), by
+/// its own rule: a `rust` tag, or a test attribute (`no_run`, `edition2021`, `E0277`...)
+/// before any other language, or no other language at all.
 fn is_rust(info: &str) -> bool {
-    const ATTRIBUTES: &[&str] = &[
-        "rust",
-        "ignore",
-        "should_panic",
-        "no_run",
-        "compile_fail",
-        "test_harness",
-        "standalone_crate",
-    ];
-    info.split(|c: char| c == ',' || c.is_whitespace())
+    let mut rust_tags = false;
+    let mut other_tags = false;
+    for token in info
+        .split(|c: char| c == ',' || c.is_whitespace())
         .filter(|token| !token.is_empty())
-        .all(|token| {
-            ATTRIBUTES.contains(&token)
-                || token.starts_with("edition")
-                || token.starts_with("ignore-")
-        })
+    {
+        let error_code = token.len() == 5
+            && token.starts_with('E')
+            && token[1..].chars().all(|c| c.is_ascii_digit());
+        match token {
+            "rust" => rust_tags = true,
+            "should_panic" | "no_run" | "ignore" => rust_tags = !other_tags,
+            "test_harness" | "compile_fail" | "standalone_crate" => {
+                rust_tags = !other_tags || rust_tags;
+            }
+            _ if token.starts_with("edition") || token.starts_with("ignore-") || error_code => {
+                rust_tags = !other_tags || rust_tags;
+            }
+            // Classes and attributes (`{.class}`, `class=...`) say nothing of the language.
+            _ if token.starts_with('{') || token.starts_with('.') || token.contains('=') => {}
+            _ => other_tags = true,
+        }
+    }
+    rust_tags || !other_tags
 }
 
 /// A code fence (CommonMark): at most three spaces, then three or more backticks or tildes,
@@ -153,13 +162,15 @@ mod tests {
         let description = "Before.\n```\nnot rust\n```\n  ```sql\nselect 1\n  ```\n\
                            ~~~\ntilde\n~~~\n````\n```\n````\n```inline``` is code\n\
                            \n    indented\n    ```\n    select 1\n    ```\n```rust\nlet a = 1;\n```\n\
-                           ```no_run,edition2021\nlet b = 2;\n```\n  \t```\nc\n```\nAfter.";
+                           ```no_run,edition2021\nlet b = 2;\n```\n  \t```\nc\n```\n```rust,foo\nd\n```\n\
+                           ```toml,no_run\ne = 1\n```\nAfter.";
         assert_eq!(
             prose(description),
             "Before.\n```text\nnot rust\n```\n  ```sql\nselect 1\n  ```\n\
              ~~~text\ntilde\n~~~\n````text\n```\n````\n```inline``` is code\n\
              \nindented\n```text\n    select 1\n```\n```text\nlet a = 1;\n```\n\
-             ```text\nlet b = 2;\n```\n```text\nc\n```\nAfter."
+             ```text\nlet b = 2;\n```\n```text\nc\n```\n```text\nd\n```\n\
+             ```toml,no_run\ne = 1\n```\nAfter."
         );
     }
 }

@@ -381,8 +381,8 @@ enum Seen {
     Nothing,
     Content(u64),
     Unreadable(String),
-    /// An empty file, taken as one being written.
-    Empty,
+    /// An empty file, taken as one being written, and what was acted on before it.
+    Empty(Box<Seen>),
     /// What was acted on, and a new content read once since.
     Settling(Box<Seen>, u64),
 }
@@ -449,9 +449,11 @@ impl Drop for Watcher {
 /// well be valid TOML, and applying it would drop the flags it no longer lists and end their
 /// overrides.
 fn poll(store: &Store, path: &std::path::Path, seen: Seen) -> Seen {
-    let (acted, settling) = match seen {
-        Seen::Settling(acted, settling) => (*acted, Some(settling)),
-        acted => (acted, None),
+    let (acted, settling, was_empty) = match seen {
+        Seen::Settling(acted, settling) => (*acted, Some(settling), false),
+        // The version acted on is still the last: the same one written back is no news.
+        Seen::Empty(acted) => (*acted, None, true),
+        acted => (acted, None, false),
     };
     let first = acted == Seen::Nothing;
     match std::fs::read_to_string(path) {
@@ -459,14 +461,14 @@ fn poll(store: &Store, path: &std::path::Path, seen: Seen) -> Seen {
         // only the file defines, and end their kill switches. A file that means "no flags"
         // can say so in a comment.
         Ok(text) if text.is_empty() => {
-            if acted != Seen::Empty {
+            if !was_empty {
                 log::warn!(
                     target: "flags",
                     "{} is empty: taken as being written, and not applied",
                     path.display()
                 );
             }
-            Seen::Empty
+            Seen::Empty(Box::new(acted))
         }
         Ok(text) => {
             let mut hasher = DefaultHasher::new();
@@ -532,9 +534,14 @@ default = 1
         assert_eq!(value(), Some(7), "an empty file read once is not applied");
         let seen = poll(&store, &path, seen);
         assert_eq!(value(), Some(7), "nor read twice: it is being written");
+        assert!(matches!(&seen, Seen::Empty(acted) if matches!(**acted, Seen::Content(_))));
         std::fs::write(&path, FILE).unwrap();
         let seen = poll(&store, &path, seen);
         assert_eq!(value(), Some(7), "the override survives");
+        assert!(
+            matches!(seen, Seen::Content(_)),
+            "the version acted on, written back, is no news"
+        );
 
         // A new version, read twice.
         std::fs::write(&path, FILE.replace("default = 1", "default = 2")).unwrap();

@@ -466,11 +466,20 @@ impl Reader {
             .get("variants")
             .map(|value| self.variants(value, context));
         let Some(default) = table.get("default") else {
-            self.push(
-                Diagnostic::error(name_span, format!("{context} has no `default`")).with_help(
-                    "the default is served when no rule matches, and its type is the \
-                         flag's type: `default = false`",
+            let help = match &variants {
+                Some(Some(variants)) => format!(
+                    "the default is served when no rule matches: one of the variants, \
+                     `default = \"{}\"`",
+                    variants
+                        .first()
+                        .map_or("", |variant| variant.value.as_str())
                 ),
+                _ => "the default is served when no rule matches, and its type is the \
+                      flag's type: `default = false`"
+                    .to_owned(),
+            };
+            self.push(
+                Diagnostic::error(name_span, format!("{context} has no `default`")).with_help(help),
             );
             // The variants still give the type, for the checks of the rest and for the
             // macros, which define the enum beside this error.
