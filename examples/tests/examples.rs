@@ -166,15 +166,24 @@ fn such_an_environment_applies_once_a_good_live_file_lands() {
     assert!(american.contains("search_page_size: 20\n"), "{american}");
 
     replace(&path, &live);
+    answers_soon(
+        &address,
+        &[("X-User-Id", "u-3001"), ("X-Country", "US")],
+        "search_page_size: 99\n",
+    );
+}
+
+/// Asks the service until its answer contains `expected`, for ten seconds at most.
+fn answers_soon(address: &str, headers: &[(&str, &str)], expected: &str) {
     let start = Instant::now();
     loop {
-        let american = get(&address, &[("X-User-Id", "u-3001"), ("X-Country", "US")]);
-        if american.contains("search_page_size: 99\n") {
-            break;
+        let answer = get(address, headers);
+        if answer.contains(expected) {
+            return;
         }
         assert!(
             start.elapsed() < Duration::from_secs(10),
-            "never in `canary`: {american}"
+            "never answered {expected:?}: {answer}"
         );
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -226,18 +235,11 @@ fn service_answers_per_request_and_follows_the_live_file() {
 
     // Search asks for 45 results in the Nordics: a file change, no restart.
     replace(&path, &compiled.replace("serve = 30", "serve = 45"));
-    let start = Instant::now();
-    loop {
-        let swede = get(&address, &[("X-User-Id", "u-3001"), ("X-Country", "SE")]);
-        if swede.contains("search_page_size: 45\n") {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "never reloaded: {swede}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    answers_soon(
+        &address,
+        &[("X-User-Id", "u-3001"), ("X-Country", "SE")],
+        "search_page_size: 45\n",
+    );
 
     // A broken file changes nothing.
     replace(&path, &compiled.replace("serve = 30", "serve = \"many\""));
