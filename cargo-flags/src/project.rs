@@ -320,13 +320,13 @@ fn crate_files(packages: &[Package]) -> Result<(Vec<FileScan>, Vec<Owner>), Load
                     next.push((file, owner, owns_folder));
                 }
             }
-            // An included file is part of the including one, and declares modules as it would.
+            // An included file is part of the including one; its modules are in its folder.
             for included in &scan.includes {
                 let file = path.parent().map(|dir| dir.join(included));
                 if let Some(file) = file.filter(|file| file.is_file())
                     && seen.insert(canonical(&file))
                 {
-                    next.push((file, owner, owns_folder));
+                    next.push((file, owner, true));
                 }
             }
             scanned.push((scan, owner));

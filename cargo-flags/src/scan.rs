@@ -165,18 +165,28 @@ pub fn scan_text(path: PathBuf, text: String) -> FileScan {
                 glob,
                 inline: Vec::new(),
                 inline_path: false,
-                use_through_other_module: false,
                 module_start: 0,
                 builds_stores: false,
+                settled: Vec::new(),
             };
             visitor.visit_file(&file);
             visitor.forget_own_stores_names();
+            let settled = std::mem::take(&mut visitor.settled);
+            scan.found.extend(settled);
         }
         Err(error) => {
             scan.parse_error = Some((error.to_string(), Place::of(error.span())));
-            // Its modules are still the crate's: a syntax error in the crate root must not
-            // hide every other file.
-            scan.modules = declared_in_text(&text);
+            // Its modules are still the crate's: a syntax error in the crate root (or syntax
+            // newer than `syn`) must not hide every other file.
+            scan.modules = match text.parse::<TokenStream>() {
+                Ok(tokens) => {
+                    let mut modules = Vec::new();
+                    declared_in_tokens(tokens, &mut Vec::new(), &mut false, &mut modules);
+                    modules
+                }
+                // Unbalanced delimiters: line by line.
+                Err(_) => declared_in_text(&text),
+            };
         }
     }
     scan.found.sort_by_key(|found| found.place);
@@ -195,14 +205,13 @@ struct Visitor<'a> {
     /// whether the outermost has a `#[path]`.
     inline: Vec<String>,
     inline_path: bool,
-    /// In a `use` item, whether the path so far goes through a module other than the
-    /// crate's root or a parent.
-    use_through_other_module: bool,
     /// Where the mentions of the module being read start, and whether it builds a store of
     /// its own (`Store::from_toml`, `Store::new`: tests, tools), whose flags its by-name
     /// calls then name rather than the flags.toml's.
     module_start: usize,
     builds_stores: bool,
+    /// The mentions of inner modules already read, set apart from their parents'.
+    settled: Vec<Found>,
 }
 
 /// How a module imports the generated module: under other names, and whole. Imports are a
@@ -333,20 +342,6 @@ impl Visitor<'_> {
                     );
                     self.count(ident);
                 }
-                // `mod NAME;` in a macro's tokens (`cfg_if!`): a file of the crate too.
-                TokenTree::Ident(ident) if ident == "mod" => {
-                    if let (Some(TokenTree::Ident(name)), Some(TokenTree::Punct(end))) =
-                        (tokens.get(index + 1), tokens.get(index + 2))
-                        && end.as_char() == ';'
-                    {
-                        self.scan.modules.push(ModuleDeclaration {
-                            inline: self.inline.clone(),
-                            inline_path: self.inline_path,
-                            name: name_of(name),
-                            path: None,
-                        });
-                    }
-                }
                 TokenTree::Ident(ident) if BY_NAME.contains(&ident.to_string().as_str()) => {
                     if let Some(TokenTree::Group(arguments)) = arguments_after(&tokens[index + 1..])
                         && arguments.delimiter() == Delimiter::Parenthesis
@@ -447,6 +442,9 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         );
         visit::visit_item_mod(self, module);
         self.forget_own_stores_names();
+        // Settled: whether the parent builds stores says nothing of this module's calls.
+        let own: Vec<Found> = self.scan.found.drain(self.module_start..).collect();
+        self.settled.extend(own);
         (self.module_start, self.builds_stores) = stores;
         self.inline.pop();
         (self.modules, self.glob) = outer;
@@ -499,20 +497,24 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         visit::visit_path(self, path);
     }
 
-    fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
-        self.use_through_other_module = false;
-        visit::visit_item_use(self, item);
+    fn visit_item_macro(&mut self, item: &'ast syn::ItemMacro) {
+        // An included file in an item's place holds items (in an expression's place, an
+        // expression: not a file of the crate's modules).
+        if item
+            .mac
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "include")
+            && let Ok(path) = syn::parse2::<syn::LitStr>(item.mac.tokens.clone())
+        {
+            self.scan.includes.push(path.value());
+        }
+        visit::visit_item_macro(self, item);
     }
 
-    fn visit_use_path(&mut self, path: &'ast syn::UsePath) {
-        if self.is_module(&path.ident) {
-            // `use other::flags::Args`: perhaps another module called `flags`.
-            let imported = std::mem::take(&mut self.use_through_other_module);
-            self.use_tree(&path.tree, imported);
-        } else {
-            self.use_through_other_module = !is_relative_root(&path.ident);
-        }
-        visit::visit_use_path(self, path);
+    fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
+        self.walk_use(&item.tree, false);
     }
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
@@ -533,11 +535,14 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
             .last()
             .is_some_and(|segment| segment.ident == "flags");
         self.scan.defines_flags |= is_flags_macro;
-        if mac.path.is_ident("include")
-            && let Ok(path) = syn::parse2::<syn::LitStr>(mac.tokens.clone())
-        {
-            self.scan.includes.push(path.value());
-        }
+        // `mod NAME;` in a macro's tokens (`cfg_if!`) declares a file of the crate too.
+        let (mut inline, mut inline_path) = (self.inline.clone(), self.inline_path);
+        declared_in_tokens(
+            mac.tokens.clone(),
+            &mut inline,
+            &mut inline_path,
+            &mut self.scan.modules,
+        );
         if is_flags_macro && let Ok(path) = syn::parse2::<syn::LitStr>(mac.tokens.clone()) {
             self.scan.explicit_flags_toml = Some(path.value());
         } else {
@@ -547,11 +552,114 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
     }
 }
 
-/// The `mod NAME;` lines of a file `syn` cannot parse.
+/// The `mod NAME;` declarations in `tokens` (a macro's, or a file `syn` cannot parse), with
+/// their `#[path]`, inside inline modules as they nest.
+fn declared_in_tokens(
+    tokens: TokenStream,
+    inline: &mut Vec<String>,
+    inline_path: &mut bool,
+    modules: &mut Vec<ModuleDeclaration>,
+) {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut index = 0;
+    while let Some(token) = tokens.get(index) {
+        if let TokenTree::Ident(keyword) = token
+            && keyword == "mod"
+            && let Some(TokenTree::Ident(name)) = tokens.get(index + 1)
+        {
+            let path = path_before(&tokens[..index]);
+            match tokens.get(index + 2) {
+                Some(TokenTree::Punct(end)) if end.as_char() == ';' => {
+                    modules.push(ModuleDeclaration {
+                        inline: inline.clone(),
+                        inline_path: *inline_path,
+                        name: name_of(name),
+                        path,
+                    });
+                }
+                Some(TokenTree::Group(body)) if body.delimiter() == Delimiter::Brace => {
+                    let outer_path = *inline_path;
+                    if inline.is_empty() {
+                        *inline_path = path.is_some();
+                    }
+                    inline.push(path.unwrap_or_else(|| name_of(name)));
+                    declared_in_tokens(body.stream(), inline, inline_path, modules);
+                    inline.pop();
+                    *inline_path = outer_path;
+                    index += 3;
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        if let TokenTree::Group(group) = token {
+            declared_in_tokens(group.stream(), inline, inline_path, modules);
+        }
+        index += 1;
+    }
+}
+
+/// The `#[path = "..."]` among the attributes before a `mod` (and its `pub(...)`).
+fn path_before(before: &[TokenTree]) -> Option<String> {
+    let mut end = before.len();
+    // `pub`, `pub(crate)`.
+    if let Some(TokenTree::Group(group)) = before.get(end.wrapping_sub(1))
+        && group.delimiter() == Delimiter::Parenthesis
+        && matches!(before.get(end.wrapping_sub(2)), Some(TokenTree::Ident(word)) if word == "pub")
+    {
+        end -= 2;
+    } else if matches!(before.get(end.wrapping_sub(1)), Some(TokenTree::Ident(word)) if word == "pub")
+    {
+        end -= 1;
+    }
+    while end >= 2 {
+        let (TokenTree::Punct(hash), TokenTree::Group(body)) = (&before[end - 2], &before[end - 1])
+        else {
+            return None;
+        };
+        if hash.as_char() != '#' || body.delimiter() != Delimiter::Bracket {
+            return None;
+        }
+        if let Ok(Meta::NameValue(pair)) = syn::parse2::<Meta>(body.stream())
+            && pair.path.is_ident("path")
+            && let Expr::Lit(literal) = &pair.value
+            && let Lit::Str(path) = &literal.lit
+        {
+            return Some(path.value());
+        }
+        end -= 2;
+    }
+    None
+}
+
+/// The `mod NAME;` lines of a file that cannot even be split into tokens (a delimiter left
+/// open mid-edit): outside comments, after any attributes on the line.
 fn declared_in_text(text: &str) -> Vec<ModuleDeclaration> {
+    let mut in_block_comment = false;
     text.lines()
         .filter_map(|line| {
             let mut rest = line.trim_start();
+            if in_block_comment {
+                let (_, after) = rest.split_once("*/").unwrap_or(("", ""));
+                in_block_comment = !rest.contains("*/");
+                rest = after.trim_start();
+            }
+            if let Some((before, _)) = rest.split_once("//") {
+                rest = before;
+            }
+            if let Some((before, after)) = rest.split_once("/*") {
+                in_block_comment = !after.contains("*/");
+                rest = before;
+            }
+            let mut path = None;
+            while let Some(attribute) = rest.strip_prefix("#[") {
+                let (body, after) = attribute.split_once(']')?;
+                if let Some(value) = body.trim().strip_prefix("path") {
+                    let value = value.trim_start().strip_prefix('=')?.trim();
+                    path = Some(value.trim_matches('"').to_owned());
+                }
+                rest = after.trim_start();
+            }
             if let Some(after) = rest.strip_prefix("pub") {
                 rest = after.trim_start();
                 if rest.starts_with('(') {
@@ -559,7 +667,11 @@ fn declared_in_text(text: &str) -> Vec<ModuleDeclaration> {
                 }
             }
             let declared = rest.strip_prefix("mod")?;
-            let name = declared.trim_start().strip_suffix(';')?.trim_end();
+            let name = declared
+                .trim_start()
+                .trim_end()
+                .strip_suffix(';')?
+                .trim_end();
             let name = name.strip_prefix("r#").unwrap_or(name);
             let identifier = !name.is_empty()
                 && declared.starts_with(char::is_whitespace)
@@ -568,7 +680,7 @@ fn declared_in_text(text: &str) -> Vec<ModuleDeclaration> {
                 inline: Vec::new(),
                 inline_path: false,
                 name: name.to_owned(),
-                path: None,
+                path,
             })
         })
         .collect()
@@ -624,6 +736,26 @@ impl Visitor<'_> {
     fn is_module(&self, ident: &Ident) -> bool {
         let name = name_of(ident);
         self.modules.contains(&name)
+    }
+
+    /// A `use` tree down to the generated module's segment; `through_other` says whether
+    /// the path so far goes through a module other than the crate's root or a parent
+    /// (`use other::flags::Args`: perhaps another module called `flags`).
+    fn walk_use(&mut self, tree: &syn::UseTree, through_other: bool) {
+        match tree {
+            syn::UseTree::Path(path) if self.is_module(&path.ident) => {
+                self.use_tree(&path.tree, through_other);
+            }
+            syn::UseTree::Path(path) => {
+                self.walk_use(&path.tree, !is_relative_root(&path.ident));
+            }
+            syn::UseTree::Group(group) => {
+                for item in &group.items {
+                    self.walk_use(item, through_other);
+                }
+            }
+            syn::UseTree::Name(_) | syn::UseTree::Rename(_) | syn::UseTree::Glob(_) => {}
+        }
     }
 
     fn use_tree(&mut self, tree: &syn::UseTree, imported: bool) {
@@ -953,6 +1085,16 @@ fn store_test() {
 }
 "#;
         assert_eq!(mentions(own), []);
+        // Nor does a store built around an inner module change that module's calls.
+        let outer = r#"
+fn scratch() -> Store { Store::new(schema) }
+pub mod admin {
+    pub fn off() { crate::flags::store().kill_by_name("maintenance").unwrap(); }
+}
+"#;
+        assert!(mentions(outer).iter().any(
+            |(mention, ..)| matches!(mention, Mention::ByName { flag } if flag == "maintenance")
+        ));
         // Only the module that builds a store: a test module's store is not the admin's.
         let mixed = r#"
 fn admin() { flags::store().kill_by_name("maintenance").unwrap(); }
@@ -1167,6 +1309,82 @@ mod elsewhere {
             ]
         );
         assert!(!scan.defines_flags);
+    }
+
+    #[test]
+    fn modules_in_macros_and_in_files_syn_cannot_parse_are_declared() {
+        let declared = |inline: &[&str], inline_path: bool, name: &str, path: Option<&str>| {
+            ModuleDeclaration {
+                inline: inline.iter().map(|folder| (*folder).to_owned()).collect(),
+                inline_path,
+                name: name.to_owned(),
+                path: path.map(str::to_owned),
+            }
+        };
+        let in_macro = r#"
+cfg_if::cfg_if! {
+    if #[cfg(unix)] { #[cfg(unix)] #[path = "sys/unix.rs"] pub(crate) mod imp; }
+    else { mod fallback { mod deep; } }
+}
+static TABLE: [u8; 3] = include!("table.in");
+include!("items.rs");
+std::include!("more_items.rs");
+"#;
+        let scan = scan_text(PathBuf::from("lib.rs"), in_macro.into());
+        assert_eq!(
+            scan.modules,
+            [
+                declared(&[], false, "imp", Some("sys/unix.rs")),
+                declared(&["fallback"], false, "deep", None),
+            ]
+        );
+        assert_eq!(scan.includes, ["items.rs", "more_items.rs"], "items only");
+
+        // Syntax newer than syn, say: the tokens still show the modules.
+        let unparsable = "mod a;\n#[path = \"b_file.rs\"] mod b;\nfn f() { let x = ; }";
+        let scan = scan_text(PathBuf::from("lib.rs"), unparsable.into());
+        assert!(scan.parse_error.is_some());
+        assert_eq!(
+            scan.modules,
+            [
+                declared(&[], false, "a", None),
+                declared(&[], false, "b", Some("b_file.rs"))
+            ]
+        );
+
+        // A delimiter left open: line by line, outside comments.
+        let open = "#[cfg(test)] mod tests;\nmod a; // note\n/*\nmod legacy;\n*/\n\
+                    #[path = \"x.rs\"] pub(in crate::y) mod c;\nfn half( {";
+        let scan = scan_text(PathBuf::from("lib.rs"), open.into());
+        assert_eq!(
+            scan.modules,
+            [
+                declared(&[], false, "tests", None),
+                declared(&[], false, "a", None),
+                declared(&[], false, "c", Some("x.rs")),
+            ]
+        );
+    }
+
+    #[test]
+    fn use_groups_keep_each_paths_own_origin() {
+        let source = "use crate::{config::Settings, flags::NEW_FLOW_TYPO};\n\
+                      use clap_app::{flags::Args, other::Thing};";
+        assert_eq!(
+            mentions(source),
+            [
+                (path("NEW_FLOW_TYPO", None), 1, 38),
+                (
+                    Mention::Path {
+                        name: "Args".into(),
+                        next: None,
+                        imported: true
+                    },
+                    2,
+                    23
+                ),
+            ]
+        );
     }
 
     #[test]

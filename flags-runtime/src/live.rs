@@ -455,7 +455,8 @@ fn poll(store: &Store, path: &std::path::Path, seen: Seen) -> Seen {
         Seen::Empty(acted) => (*acted, None, true),
         acted => (acted, None, false),
     };
-    let first = acted == Seen::Nothing;
+    // Only a first read applies at once: a file seen empty first is being written.
+    let first = acted == Seen::Nothing && !was_empty;
     match std::fs::read_to_string(path) {
         // Truncated to be written again (or by mistake): applied, it would drop every flag
         // only the file defines, and end their kill switches. A file that means "no flags"
@@ -522,10 +523,22 @@ default = 1
         let path = dir.path().join("flags.toml");
         let store = Store::from_toml("flags.toml", "").unwrap();
         let value = || store.get_by_name::<i64>("only_in_the_file", &Context::new("u"));
-        std::fs::write(&path, FILE).unwrap();
 
+        // Empty at the first poll: being written, so what comes next is read twice too.
+        std::fs::write(&path, "").unwrap();
         let seen = poll(&store, &path, Seen::Nothing);
-        assert_eq!(value(), Some(1), "the first poll applies at once");
+        std::fs::write(&path, FILE).unwrap();
+        let seen = poll(&store, &path, seen);
+        assert_eq!(value(), None, "read once after an empty file: not yet");
+        let seen = poll(&store, &path, seen);
+        assert_eq!(value(), Some(1), "read twice: applied");
+        let fresh = Store::from_toml("flags.toml", "").unwrap();
+        poll(&fresh, &path, Seen::Nothing);
+        assert_eq!(
+            fresh.get_by_name::<i64>("only_in_the_file", &Context::new("u")),
+            Some(1),
+            "a first poll of a whole file applies at once"
+        );
         store.set_by_name("only_in_the_file", 7).unwrap();
 
         // Written in place: empty for a moment, then whole again.

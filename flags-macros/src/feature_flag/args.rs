@@ -27,6 +27,22 @@ impl Parse for Args {
                 "expected the flag: `#[feature_flag(new_registration_flow, fallback = old_fn)]`",
             ));
         }
+        // `#[feature_flag(fallback = a::b)]`: the flag was left out, as a flag's variant is
+        // one name. (`fallback = old` may be a variant flag called `fallback`: the check
+        // against flags.toml tells.)
+        if let Ok(first) = input.fork().parse::<Ident>()
+            && KEYS.contains(&first.to_string().as_str())
+            && input.peek2(Token![=])
+        {
+            let fork = input.fork();
+            let one_name = fork.parse::<Ident>().is_ok()
+                && fork.parse::<Token![=]>().is_ok()
+                && fork.parse::<Ident>().is_ok()
+                && (fork.is_empty() || fork.peek(Token![,]));
+            if !one_name {
+                return Err(left_out(&first));
+            }
+        }
         let flag: Ident = input.parse()?;
         let variant = if input.peek(Token![=]) {
             input.parse::<Token![=]>()?;
@@ -62,6 +78,17 @@ impl Parse for Args {
         }
         Ok(args)
     }
+}
+
+/// The error for arguments that start with `KEY = ...`: the flag's name is missing.
+pub(crate) fn left_out(key: &Ident) -> syn::Error {
+    syn::Error::new(
+        key.span(),
+        format!(
+            "expected the flag's name first, before `{key} = ...`\n\
+             help: `#[feature_flag(new_registration_flow, fallback = old_fn)]`"
+        ),
+    )
 }
 
 impl Args {

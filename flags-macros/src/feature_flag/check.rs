@@ -8,7 +8,7 @@ use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{FnArg, Ident, ItemFn, Pat, Type};
 
-use super::args::{Args, KEYS};
+use super::args::{self, Args, KEYS};
 use crate::ctxt::Ctxt;
 use crate::load;
 use crate::names;
@@ -55,13 +55,7 @@ pub(crate) fn plan(args: &mut Args, function: &ItemFn, caller: Option<&Path>) ->
         let found = loaded.schema.flag(&name);
         match found {
             Some(_) => {}
-            None if left_out => ctxt.error_spanned_by(
-                &args.flag,
-                format!(
-                    "expected the flag's name first, before `{name} = ...`\n\
-                     help: `#[feature_flag(new_registration_flow, fallback = old_fn)]`"
-                ),
-            ),
+            None if left_out => ctxt.syn_error(args::left_out(&args.flag)),
             None => ctxt.syn_error(unknown_flag(&args.flag, loaded, caller)),
         }
         found
