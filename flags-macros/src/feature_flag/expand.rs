@@ -33,7 +33,13 @@ pub(crate) fn function(mut function: ItemFn, plan: Plan) -> TokenStream {
                         subpat: None,
                         ident,
                         ..
-                    }) => passed.push(quote!(#cfgs #ident)),
+                    }) => {
+                        // At the attribute, not the signature: rustc would otherwise suggest
+                        // edits to the signature when the fallback takes other arguments.
+                        let mut forwarded = ident.clone();
+                        forwarded.set_span(Span::call_site());
+                        passed.push(quote!(#cfgs #forwarded));
+                    }
                     pattern => {
                         let name = format_ident!("__flags_argument_{}", position);
                         let pattern = pattern.clone();
