@@ -230,19 +230,6 @@ pub(crate) fn prepare(
     })
 }
 
-/// Whether two definitions of a flag serve the same, whatever their description, owner and
-/// expiry.
-fn same_targeting(a: &Flag, b: &Flag) -> bool {
-    a.kind == b.kind
-        && a.default == b.default
-        && a.pinned == b.pinned
-        && a.requires == b.requires
-        && a.window == b.window
-        && a.salt == b.salt
-        && a.rules == b.rules
-        && a.environments == b.environments
-}
-
 fn by_name(schema: &Schema) -> HashMap<&str, &Flag> {
     schema
         .flags
@@ -315,7 +302,7 @@ pub(crate) fn report(previous: &Schema, prepared: &Prepared, path: &str) -> Relo
         .filter(|flag| {
             !previous_flags
                 .get(flag.name.as_str())
-                .is_some_and(|before| same_targeting(before, flag))
+                .is_some_and(|before| before.serves_as(flag))
                 || flag.all_rules().any(|(_, rule)| {
                     rule.segments
                         .iter()

@@ -639,7 +639,25 @@ impl PartialEq for Flag {
             && self.owner == other.owner
             && self.expires == other.expires
             && self.permanent == other.permanent
-            && self.pinned == other.pinned
+            && self.serves_as(other)
+    }
+}
+
+impl Flag {
+    /// Whether `other` serves what this definition serves, to every context in every
+    /// environment, whatever its description, owner and expiry.
+    ///
+    /// ```
+    /// let text = |owner: &str| format!(
+    ///     "[flags.beta]\ndescription = \"d\"\nowner = \"{owner}\"\npermanent = true\ndefault = false\n"
+    /// );
+    /// let web = flags_schema::Schema::parse("a.toml", &text("web")).unwrap();
+    /// let ops = flags_schema::Schema::parse("b.toml", &text("ops")).unwrap();
+    /// assert!(web.flags[0].serves_as(&ops.flags[0]));
+    /// assert_ne!(web.flags[0], ops.flags[0]);
+    /// ```
+    pub fn serves_as(&self, other: &Flag) -> bool {
+        self.pinned == other.pinned
             && self.kind == other.kind
             && self.default == other.default
             && self.requires == other.requires
