@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use foldhash::HashMap;
+use foldhash::{HashMap, HashSet};
 
 use crate::diagnostic::{Diagnostic, Span};
 use crate::model::*;
@@ -278,18 +278,23 @@ fn check_prerequisite(
     }
 }
 
-/// A flag that another flag's evaluation needs, the segment it is needed through, if any, and
-/// the targeting that needs it: 0 for `requires`, which every evaluation checks, 1 for the
-/// base rules, 2 and on for each environment's own rules; one evaluation runs one of those.
+/// A flag that another flag's evaluation needs, the segment it is needed through, if any, the
+/// targeting that needs it (0 for `requires`, which every evaluation checks, 1 for the base
+/// rules, 2 and on for each environment's own rules; one evaluation runs one of those), and
+/// how many times that targeting may evaluate it there: once per rule using the segment.
 struct Dependency<'a> {
     flag: &'a Spanned<String>,
     segment: Option<&'a str>,
     targeting: usize,
+    times: u64,
 }
 
 /// Every flag another flag's evaluation needs: `requires`, flag conditions in its rules (in
-/// every environment), and flag conditions in the segments its rules use.
-fn dependencies<'a>(schema: &'a Schema, flag: &'a Flag) -> Vec<Dependency<'a>> {
+/// every environment), and flag conditions in the segments its rules use. A segment's
+/// conditions are listed once per targeting with the number of rules using it, not once per
+/// rule: rules that each list many segments would otherwise multiply into more entries than
+/// the file has bytes.
+fn dependencies<'a>(segments: &HashMap<&str, &'a Segment>, flag: &'a Flag) -> Vec<Dependency<'a>> {
     let mut found: Vec<Dependency<'a>> = flag
         .requires
         .iter()
@@ -297,6 +302,7 @@ fn dependencies<'a>(schema: &'a Schema, flag: &'a Flag) -> Vec<Dependency<'a>> {
             flag: &prerequisite.flag,
             segment: None,
             targeting: 0,
+            times: 1,
         })
         .collect();
     let overlays = flag
@@ -304,24 +310,42 @@ fn dependencies<'a>(schema: &'a Schema, flag: &'a Flag) -> Vec<Dependency<'a>> {
         .iter()
         .filter_map(|environment| environment.rules.as_deref());
     for (targeting, rules) in std::iter::once(&flag.rules[..]).chain(overlays).enumerate() {
+        let targeting = targeting + 1;
+        // Segments in the order rules first use them, and how many rules use each.
+        let mut used: Vec<(&'a Segment, u64)> = Vec::new();
+        let mut position: HashMap<&str, usize> = HashMap::default();
         for rule in rules {
-            let own = rule.when.iter().map(|condition| (condition, None));
-            let through_segments = rule
-                .segments
-                .iter()
-                .filter_map(|name| schema.segment(&name.value))
-                .flat_map(|segment| {
-                    segment
-                        .when
-                        .iter()
-                        .map(move |condition| (condition, Some(segment.name.as_str())))
-                });
-            for (condition, segment) in own.chain(through_segments) {
+            for condition in &rule.when {
                 if let Test::Flag(prerequisite) = &condition.test {
                     found.push(Dependency {
                         flag: &prerequisite.flag,
-                        segment,
-                        targeting: targeting + 1,
+                        segment: None,
+                        targeting,
+                        times: 1,
+                    });
+                }
+            }
+            for name in &rule.segments {
+                let Some(&segment) = segments.get(name.value.as_str()) else {
+                    continue;
+                };
+                match position.get(segment.name.as_str()) {
+                    Some(&at) => used[at].1 = used[at].1.saturating_add(1),
+                    None => {
+                        position.insert(segment.name.as_str(), used.len());
+                        used.push((segment, 1));
+                    }
+                }
+            }
+        }
+        for (segment, times) in used {
+            for condition in &segment.when {
+                if let Test::Flag(prerequisite) = &condition.test {
+                    found.push(Dependency {
+                        flag: &prerequisite.flag,
+                        segment: Some(segment.name.as_str()),
+                        targeting,
+                        times,
                     });
                 }
             }
@@ -345,8 +369,8 @@ pub fn check_prerequisites(schema: &Schema) -> Vec<Diagnostic> {
 }
 
 /// A flag a flag needs (its position), where it is named, the segment it is needed through,
-/// and the targeting that needs it (see [`Dependency`]).
-type Edge<'a> = (usize, Span, Option<&'a str>, usize);
+/// the targeting that needs it, and how many times (see [`Dependency`]).
+type Edge<'a> = (usize, Span, Option<&'a str>, usize, u64);
 
 /// Rejects flags that need themselves, through other flags or segments: none of them could be
 /// evaluated first. (A flag naming itself directly is reported where it does.)
@@ -358,14 +382,18 @@ fn check_cycles(schema: &Schema, errors: &mut Vec<Diagnostic>) {
         .enumerate()
         .map(|(position, flag)| (flag.name.as_str(), position))
         .collect();
-    // Per flag, the flags it needs, once for each time an evaluation may evaluate them: a
-    // segment that two rules use counts twice.
+    let segments: HashMap<&str, &Segment> = schema
+        .segments
+        .iter()
+        .map(|segment| (segment.name.as_str(), segment))
+        .collect();
+    // Per flag, the flags it needs, with how many times an evaluation may evaluate each.
     let needs: Vec<Vec<Edge<'_>>> = schema
         .flags
         .iter()
         .enumerate()
         .map(|(position, flag)| {
-            dependencies(schema, flag)
+            dependencies(&segments, flag)
                 .into_iter()
                 .filter_map(|dependency| {
                     let target = *index.get(dependency.flag.value.as_str())?;
@@ -376,23 +404,23 @@ fn check_cycles(schema: &Schema, errors: &mut Vec<Diagnostic>) {
                         dependency.flag.span,
                         dependency.segment,
                         dependency.targeting,
+                        dependency.times,
                     ))
                 })
                 .collect()
         })
         .collect();
-    // For cycles, each place once: rules that share a segment would otherwise report its
-    // cycle once each.
+    // For cycles, each place once: environments that use the same segment would otherwise
+    // report its cycle once each.
     let edges: Vec<Vec<Edge<'_>>> = needs
         .iter()
         .map(|needs| {
-            let mut edges: Vec<Edge<'_>> = Vec::new();
-            for &edge @ (target, span, _, _) in needs {
-                if !edges.iter().any(|&(t, s, _, _)| t == target && s == span) {
-                    edges.push(edge);
-                }
-            }
-            edges
+            let mut seen: HashSet<(usize, Span)> = HashSet::default();
+            needs
+                .iter()
+                .filter(|&&(target, span, ..)| seen.insert((target, span)))
+                .copied()
+                .collect()
         })
         .collect();
 
@@ -413,7 +441,7 @@ fn check_cycles(schema: &Schema, errors: &mut Vec<Diagnostic>) {
         path.push((start, 0));
         marks[start] = Mark::OnPath;
         while let Some(&mut (node, ref mut next_edge)) = path.last_mut() {
-            let Some(&(target, span, _, _)) = edges[node].get(*next_edge) else {
+            let Some(&(target, span, ..)) = edges[node].get(*next_edge) else {
                 marks[node] = Mark::Done;
                 path.pop();
                 continue;
@@ -436,7 +464,7 @@ fn check_cycles(schema: &Schema, errors: &mut Vec<Diagnostic>) {
                         let via = taken
                             .checked_sub(1)
                             .and_then(|edge| edges[flag].get(edge))
-                            .and_then(|&(_, _, segment, _)| segment);
+                            .and_then(|&(_, _, segment, ..)| segment);
                         match via {
                             Some(segment) => {
                                 chain.push_str(&format!(
@@ -501,7 +529,7 @@ fn check_nesting(schema: &Schema, edges: &[Vec<Edge<'_>>], errors: &mut Vec<Diag
             // Per targeting, the evaluations it may take: `requires` and then the rules of
             // one environment.
             let mut per_targeting: Vec<u64> = Vec::new();
-            for &(target, _, _, targeting) in &edges[flag] {
+            for &(target, _, _, targeting, times) in &edges[flag] {
                 let Some(below) = costs[target] else { continue };
                 if below.depth + 1 > cost.depth {
                     cost.depth = below.depth + 1;
@@ -510,8 +538,8 @@ fn check_nesting(schema: &Schema, edges: &[Vec<Edge<'_>>], errors: &mut Vec<Diag
                 if per_targeting.len() <= targeting {
                     per_targeting.resize(targeting + 1, 0);
                 }
-                per_targeting[targeting] =
-                    per_targeting[targeting].saturating_add(below.evaluations.saturating_add(1));
+                let evaluations = below.evaluations.saturating_add(1).saturating_mul(times);
+                per_targeting[targeting] = per_targeting[targeting].saturating_add(evaluations);
             }
             let always = per_targeting.first().copied().unwrap_or(0);
             let rules = per_targeting.iter().skip(1).copied().max().unwrap_or(0);

@@ -214,3 +214,48 @@ proptest! {
         check(&text);
     }
 }
+
+/// Rules that list many segments, each testing many flags, fan out to rules × segments ×
+/// conditions evaluations; the check counts them without walking each one, so a small
+/// crafted file is checked at once and the count is exact.
+#[test]
+fn prerequisite_fan_out_is_counted_not_walked() {
+    const SEGMENTS: usize = 100;
+    const CONDITIONS: usize = 20;
+    const FLAGS: usize = 1;
+    const RULES: usize = 100;
+    let mut text = String::from(
+        "[flags.base]\ndescription = \"d\"\nowner = \"o\"\npermanent = true\ndefault = false\n",
+    );
+    let conditions = vec!["{ flag = { name = \"base\", is = true } }"; CONDITIONS].join(", ");
+    for segment in 0..SEGMENTS {
+        text.push_str(&format!("[segments.s{segment}]\nwhen = [{conditions}]\n"));
+    }
+    let segments: Vec<String> = (0..SEGMENTS)
+        .map(|segment| format!("\"s{segment}\""))
+        .collect();
+    let segments = segments.join(",");
+    for flag in 0..FLAGS {
+        text.push_str(&format!(
+            "[flags.f{flag}]\ndescription = \"d\"\nowner = \"o\"\npermanent = true\n\
+             default = false\n"
+        ));
+        for _ in 0..RULES {
+            text.push_str(&format!(
+                "[[flags.f{flag}.rules]]\nsegment = [{segments}]\nserve = true\n"
+            ));
+        }
+    }
+    assert!(text.len() < 150_000, "{}", text.len());
+    let errors =
+        Schema::parse("flags.toml", &text).expect_err("each flag evaluates `base` too often");
+    let rendered = errors.to_string();
+    let evaluations = RULES * SEGMENTS * CONDITIONS;
+    assert_eq!(errors.len(), FLAGS, "{rendered}");
+    assert!(
+        rendered.contains(&format!(
+            "flag `f0`: one evaluation may evaluate its prerequisites {evaluations} times"
+        )),
+        "{rendered}"
+    );
+}
