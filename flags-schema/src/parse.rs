@@ -114,6 +114,9 @@ pub(crate) struct Damaged {
     /// schema, yet not unknown either.
     pub(crate) unreadable_flags: HashSet<String>,
     pub(crate) unreadable_segments: HashSet<String>,
+    /// The top-level `environments` or `segments` could not be read: no name is unknown.
+    pub(crate) unreadable_environments: bool,
+    pub(crate) unreadable_segment_table: bool,
 }
 
 pub(crate) fn parse(text: &str) -> Parsed {
@@ -228,7 +231,13 @@ impl Reader {
         self.check_keys(root, ROOT_KEYS, &"the top level of flags.toml");
         let mut schema = Schema::default();
         if let Some(value) = root.get("environments") {
+            self.damaged.unreadable_environments =
+                !matches!(value.get_ref(), tree::Value::Array(_));
             schema.environments = self.environments(value);
+        }
+        if let Some(value) = root.get("segments") {
+            self.damaged.unreadable_segment_table =
+                !matches!(value.get_ref(), tree::Value::Table(_));
         }
         if let Some(value) = root.get("segments")
             && let Some(table) = self.table(value, &"`segments`")
@@ -294,7 +303,8 @@ impl Reader {
         let users = self.string_list(table, "users", &context);
         let exclude = self.string_list(table, "exclude", &context);
         let when = self.conditions(table, &context);
-        if users.is_empty() && when.is_empty() {
+        // A `users` or `when` that is there but unreadable has its own error already.
+        if table.get("users").is_none() && table.get("when").is_none() {
             self.push(
                 Diagnostic::error(key.span(), format!("{context} has no members"))
                     .with_help("list keys with `users = [...]`, or conditions with `when = [...]`"),
@@ -337,8 +347,12 @@ impl Reader {
         let expires = table
             .get("expires")
             .and_then(|value| self.date(value, &format_args!("{context}: `expires`"), "expires"));
+        // A `permanent` that is there but not a boolean has its own error already.
+        let permanent_read = table
+            .get("permanent")
+            .is_none_or(|value| matches!(value.get_ref(), tree::Value::Boolean(_)));
         match (&expires, permanent) {
-            (None, false) if table.get("expires").is_none() => self.push(
+            (None, false) if table.get("expires").is_none() && permanent_read => self.push(
                 Diagnostic::error(name_span, format!("{context} has no `expires` date"))
                     .with_help(
                         "add `expires = YYYY-MM-DD` (the day it becomes stale), or \
@@ -1574,10 +1588,14 @@ impl Reader {
         match value.get_ref() {
             tree::Value::Array(items) => Some(&items[..]),
             other => {
-                self.error(
+                let error = Diagnostic::error(
                     value.span(),
                     format!("{what} must be an array, found {}", describe(other)),
                 );
+                self.push(match other {
+                    tree::Value::Table(_) => error,
+                    _ => error.with_help("a list of one is written in brackets: `[value]`"),
+                });
                 None
             }
         }

@@ -80,7 +80,7 @@ pub(crate) fn validate(schema: &Schema, damaged: &Damaged) -> Vec<Diagnostic> {
     for flag in &schema.flags {
         let context = format_args!("flag `{}`", flag.name);
         for env in &flag.environments {
-            if !schema.has_environment(&env.name.value) {
+            if !schema.has_environment(&env.name.value) && !damaged.unreadable_environments {
                 errors.push(unknown_environment(schema, &context, &env.name));
             }
         }
@@ -115,6 +115,7 @@ pub(crate) fn validate(schema: &Schema, damaged: &Damaged) -> Vec<Diagnostic> {
             };
             for segment in &rule.segments {
                 if schema.segment(&segment.value).is_none()
+                    && !damaged.unreadable_segment_table
                     && !damaged.unreadable_segments.contains(&segment.value)
                 {
                     errors.push(unknown_segment(schema, &rule_context(), segment));
