@@ -171,13 +171,52 @@ fn syntax_errors_of(text: &str, errors: &[SyntaxError]) -> Vec<Diagnostic> {
     let lines: Vec<&str> = text.lines().collect();
     let mut duplicated_tables = Vec::new();
     let mut diagnostics = Vec::new();
+    // A string left open before `\r\n` is reported at the `\r` and again at the `\n`: one
+    // error, at the line's end as with `\n` alone.
+    let at_line_end =
+        |start: usize| bytes.get(start) == Some(&b'\n') && start > 0 && bytes[start - 1] == b'\r';
+    let reported_at = |start: usize| {
+        errors
+            .iter()
+            .any(|error| error.span.as_ref().is_some_and(|span| span.start == start))
+    };
     for error in errors {
-        let span = error.span.clone().unwrap_or(0..0);
+        let mut span = error.span.clone().unwrap_or(0..0);
+        if bytes.get(span.start) == Some(&b'\r') && at_line_end(span.start + 1) {
+            if reported_at(span.start + 1) {
+                continue;
+            }
+        } else if at_line_end(span.start) && reported_at(span.start - 1) {
+            span = span.start - 1..span.start;
+        }
         if error.message != "duplicate key" {
-            diagnostics.push(Diagnostic::error(
-                span,
-                format!("invalid TOML: {}", error.message),
-            ));
+            let message = match error.message.as_str() {
+                "recursion limit" => format!(
+                    "a dotted key of more than {} parts is not read",
+                    tree::NESTING_LIMIT
+                ),
+                "cannot recurse further; max recursion depth met" => format!(
+                    "arrays and inline tables nested more than {} deep are not read",
+                    tree::NESTING_LIMIT
+                ),
+                message => format!("invalid TOML: {message}"),
+            };
+            let open_string = match error.message.as_str() {
+                "invalid basic string, expected `\"`" => Some(("\"", "\"\"\"")),
+                "invalid literal string, expected `'`" => Some(("'", "'''")),
+                _ => None,
+            };
+            let diagnostic = match open_string {
+                Some((quote, multiline)) => Diagnostic::error(
+                    span,
+                    "invalid TOML: this string is not closed before the end of its line",
+                )
+                .with_help(format!(
+                    "close it with `{quote}`; text over several lines goes between `{multiline}`"
+                )),
+                None => Diagnostic::error(span, message),
+            };
+            diagnostics.push(diagnostic);
             continue;
         }
         let line = line_of(span.start);

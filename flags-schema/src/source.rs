@@ -6,6 +6,8 @@ use serde::Serialize;
 
 use crate::diagnostic::Span;
 
+const BYTE_ORDER_MARK: char = '\u{feff}';
+
 /// The text of a `flags.toml` and the path it is reported under.
 ///
 /// Byte offsets are turned into `line:column` here, and only here, so every error
@@ -84,6 +86,11 @@ impl SourceFile {
             .partition_point(|&start| start <= offset)
             .saturating_sub(1);
         let line_start = self.line_starts.get(line_index).copied().unwrap_or(0);
+        // A byte order mark is not a column: editors do not show it.
+        let line_start = match line_index {
+            0 if self.text[..offset].starts_with(BYTE_ORDER_MARK) => BYTE_ORDER_MARK.len_utf8(),
+            _ => line_start,
+        };
         let column = self.text[line_start..offset].chars().count() + 1;
         Position {
             line: line_index + 1,
@@ -101,7 +108,11 @@ impl SourceFile {
             .get(line)
             .copied()
             .unwrap_or(self.text.len());
-        self.text[start..end].trim_end_matches(['\n', '\r'])
+        let text = self.text[start..end].trim_end_matches(['\n', '\r']);
+        match line {
+            1 => text.strip_prefix(BYTE_ORDER_MARK).unwrap_or(text),
+            _ => text,
+        }
     }
 
     /// The text covered by a span (clamped to the text).

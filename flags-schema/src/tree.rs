@@ -25,7 +25,7 @@ use toml_parser::{ErrorSink, Expected, ParseError, Raw, Source, Span};
 
 /// How deep arrays, inline tables and dotted keys may nest, as in `toml`: a file cannot make
 /// the reader recurse without bound.
-const NESTING_LIMIT: u32 = 80;
+pub(crate) const NESTING_LIMIT: u32 = 80;
 
 /// A table of the bytes for which the predicate holds, built at compile time.
 macro_rules! byte_set {
@@ -531,7 +531,15 @@ impl<'b> Builder<'b> {
         }
         // As in `toml`: the dotted path before the last key may hold fewer than the limit.
         if parts > NESTING_LIMIT as usize {
-            errors.report_error(ParseError::new("recursion limit"));
+            // Located at the keys past the limit: the file has no better place.
+            let past = &self.keys[start + NESTING_LIMIT as usize..];
+            let span = match (past.first(), past.last()) {
+                (Some(first), Some(last)) => {
+                    Span::new_unchecked(first.span().start, last.span().end)
+                }
+                _ => Span::new_unchecked(0, 0),
+            };
+            errors.report_error(ParseError::new("recursion limit").with_unexpected(span));
             self.stopped = true;
             self.keys.truncate(start);
             self.reading_from = start;
@@ -1172,9 +1180,14 @@ mod tests {
         let bump = Bump::new();
         let (our_root, our_errors) = parse(text, &bump);
         let (their_root, their_errors) = DeTable::parse_recoverable(text);
+        // `toml` gives a dotted key past the nesting limit no place; the tree gives it the
+        // keys past the limit (checked in `keys_past_the_nesting_limit_are_located`).
         let our_errors: Vec<_> = our_errors
             .into_iter()
-            .map(|error| (error.message, error.span))
+            .map(|error| {
+                let span = error.span.filter(|_| error.message != "recursion limit");
+                (error.message, span)
+            })
             .collect();
         let their_errors: Vec<_> = their_errors
             .iter()
@@ -1327,6 +1340,25 @@ mod tests {
         assert_same(&format!("{} = 1\na = 1\na = 2", vec!["k"; 81].join(".")));
         assert_same(&format!("{} = 1\n[a]\n[a]", vec!["k"; 81].join(".")));
         assert_same("[a\nb = 1\nb = 2");
+    }
+
+    #[test]
+    fn keys_past_the_nesting_limit_are_located() {
+        for text in [
+            format!("{} = 1", vec!["k"; 100].join(".")),
+            format!("[{}]", vec!["k"; 100].join(".")),
+        ] {
+            let bump = Bump::new();
+            let (_, errors) = parse(&text, &bump);
+            let spans: Vec<_> = errors
+                .iter()
+                .filter(|error| error.message == "recursion limit")
+                .map(|error| error.span.clone())
+                .collect();
+            let offset = text.starts_with('[') as usize;
+            let past = offset + 2 * NESTING_LIMIT as usize..offset + 2 * 100 - 1;
+            assert_eq!(spans, [Some(past)], "{text}");
+        }
     }
 
     /// Tables of more than `Table::SCANNED` entries are searched through the index: with
