@@ -422,7 +422,7 @@ impl Reader {
                     name,
                     kind: kind.as_ref(),
                 };
-                self.flag_value(value, &flag, &"`default`")
+                self.flag_value(value, &flag, &context, &"`default`")
             }
             _ => None,
         };
@@ -440,7 +440,7 @@ impl Reader {
             .map(|salt| salt.value);
         let rules = table
             .get("rules")
-            .map(|value| self.rules(value, &flag))
+            .map(|value| self.rules(value, &flag, None))
             .unwrap_or_default();
         let environments = table
             .get("environments")
@@ -629,14 +629,16 @@ impl Reader {
         ok.then_some(variants)
     }
 
-    /// A value of the flag being read, checked against its kind.
+    /// A value of the flag being read, checked against its kind; `context` says where it is
+    /// (the flag, an environment of it, a rule).
     fn flag_value(
         &mut self,
         value: &TomlValue<'_>,
         flag: &FlagContext<'_>,
+        context: &dyn fmt::Display,
         what: &dyn fmt::Display,
     ) -> Option<Spanned<Value>> {
-        let scalar = self.scalar(value, &format_args!("flag `{}`: {what}", flag.name))?;
+        let scalar = self.scalar(value, &format_args!("{context}: {what}"))?;
         let kind = flag.kind?;
         if kind.accepts(&scalar.value) {
             return Some(scalar);
@@ -651,7 +653,7 @@ impl Reader {
                 self.push(
                     Diagnostic::error(
                         scalar.span,
-                        format!("flag `{}`: `{name}` is not one of its variants", flag.name),
+                        format!("{context}: `{name}` is not a variant of the flag"),
                     )
                     .with_help(help),
                 );
@@ -660,8 +662,7 @@ impl Reader {
                 let mut diagnostic = Diagnostic::error(
                     scalar.span,
                     format!(
-                        "flag `{}`: {what} is {}, but the flag's `default` is {}",
-                        flag.name,
+                        "{context}: {what} is {}, but the flag's `default` is {}",
                         found.describe(),
                         kind.describe()
                     ),
@@ -716,15 +717,24 @@ impl Reader {
         Window { from, until }
     }
 
-    fn rules(&mut self, value: &TomlValue<'_>, flag: &FlagContext<'_>) -> Vec<Rule> {
-        let context = format_args!("flag `{}`", flag.name);
+    /// The rules of a flag, or of one of its environments (named in every message).
+    fn rules(
+        &mut self,
+        value: &TomlValue<'_>,
+        flag: &FlagContext<'_>,
+        environment: Option<&str>,
+    ) -> Vec<Rule> {
+        let context = match environment {
+            None => format!("flag `{}`", flag.name),
+            Some(environment) => format!("flag `{}`, environment `{environment}`", flag.name),
+        };
         let Some(items) = self.array(value, &format_args!("`rules` of {context}")) else {
             return Vec::new();
         };
         items
             .iter()
             .enumerate()
-            .filter_map(|(index, item)| self.rule(item, flag, index))
+            .filter_map(|(index, item)| self.rule(item, flag, &context, index))
             .collect()
     }
 
@@ -732,9 +742,10 @@ impl Reader {
         &mut self,
         value: &TomlValue<'_>,
         flag: &FlagContext<'_>,
+        targeting: &str,
         index: usize,
     ) -> Option<Rule> {
-        let context = format_args!("flag `{}`, rule {}", flag.name, index + 1);
+        let context = format_args!("{targeting}, rule {}", index + 1);
         let table = self.table(value, &context)?;
         self.check_keys(table, RULE_KEYS, &context);
         let span = Span::from(value.span());
@@ -835,12 +846,12 @@ impl Reader {
                 None
             }
             (_, _, Some(split)) => self.split(split, flag, context).map(Outcome::Split),
-            (Some(serve), None, None) => {
-                self.flag_value(serve, flag, &"`serve`").map(Outcome::Serve)
-            }
+            (Some(serve), None, None) => self
+                .flag_value(serve, flag, context, &"`serve`")
+                .map(Outcome::Serve),
             (Some(serve), Some(rollout), None) => {
                 let percent = self.percent(rollout, context, &"rollout");
-                let serve = self.flag_value(serve, flag, &"`serve`");
+                let serve = self.flag_value(serve, flag, context, &"`serve`");
                 Some(Outcome::Rollout {
                     percent: percent?,
                     serve: serve?,
@@ -981,7 +992,7 @@ impl Reader {
         self.push(
             Diagnostic::error(
                 key.span(),
-                format!("flag `{}`: `{text}` is not one of its variants", flag.name),
+                format!("{context}: `{text}` is not a variant of the flag"),
             )
             .with_help(help),
         );
@@ -1061,8 +1072,10 @@ impl Reader {
             self.check_keys(env_table, ENVIRONMENT_KEYS, &env_context);
             let default = env_table
                 .get("default")
-                .and_then(|value| self.flag_value(value, flag, &"the environment's `default`"));
-            let rules = env_table.get("rules").map(|value| self.rules(value, flag));
+                .and_then(|value| self.flag_value(value, flag, &env_context, &"`default`"));
+            let rules = env_table
+                .get("rules")
+                .map(|value| self.rules(value, flag, Some(key.get_ref())));
             if env_table.is_empty() {
                 self.push(
                     Diagnostic::error(key.span(), format!("{env_context} changes nothing"))
