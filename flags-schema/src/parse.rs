@@ -1193,6 +1193,22 @@ impl Reader {
         }
         let what = format_args!("{context}: `{operator_name}`");
         let operator = self.operator(operator_name, operand, case_insensitive, &what)?;
+        let compared = match &operator {
+            Operator::In(ListValues::Ints(_)) | Operator::NotIn(ListValues::Ints(_)) => {
+                Some("integers")
+            }
+            Operator::Eq(value) if !matches!(value, Value::String(_)) => Some(value.describe()),
+            _ => None,
+        };
+        if case_insensitive && let Some(compared) = compared {
+            self.push(
+                Diagnostic::error(
+                    operand.span(),
+                    format!("{what}: `case_insensitive` applies to strings, not to {compared}"),
+                )
+                .with_help("remove `case_insensitive`, or compare with strings"),
+            );
+        }
         Some(Condition {
             span,
             negate,
