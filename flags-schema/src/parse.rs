@@ -1039,8 +1039,16 @@ impl Reader {
             );
             return None;
         }
+        // Decimals are counted in the text where it has them: a float near a step of 0.001
+        // (`25.0000000001`) is not one.
+        let decimals = match value.get_ref() {
+            tree::Value::Float(text) if !text.contains(['e', 'E']) => text
+                .split_once('.')
+                .map_or(0, |(_, fraction)| fraction.trim_end_matches('0').len()),
+            _ => 0,
+        };
         let thousandths = number * 1000.0;
-        if (thousandths - thousandths.round()).abs() > 1e-6 {
+        if decimals > 3 || (thousandths - thousandths.round()).abs() > 1e-9 {
             self.push(
                 Diagnostic::error(
                     value.span(),
