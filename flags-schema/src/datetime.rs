@@ -76,7 +76,7 @@ impl Date {
     /// The first instant of this date in UTC.
     pub fn start_utc(self) -> Timestamp {
         let instant = self.0.midnight().assume_utc();
-        Timestamp((instant.unix_timestamp_nanos() / 1_000_000) as i64)
+        Timestamp(instant.unix_timestamp_nanos().div_euclid(1_000_000) as i64)
     }
 }
 
@@ -124,7 +124,7 @@ impl Timestamp {
     pub fn parse_rfc3339(text: &str) -> Option<Self> {
         let instant = time::OffsetDateTime::parse(text, &Rfc3339).ok()?;
         Some(Timestamp(
-            (instant.unix_timestamp_nanos() / 1_000_000) as i64,
+            instant.unix_timestamp_nanos().div_euclid(1_000_000) as i64,
         ))
     }
 
@@ -136,11 +136,17 @@ impl Timestamp {
         nanosecond: u32,
         offset_minutes: i16,
     ) -> Option<Self> {
+        // A leap second (`23:59:60Z`, which TOML allows) is the last instant of the second
+        // before it: a millisecond clock never reads 60.
+        let (second, nanosecond) = match second {
+            60 => (59, 999_999_999),
+            _ => (second, nanosecond),
+        };
         let time = time::Time::from_hms_nano(hour, minute, second, nanosecond).ok()?;
         let offset = time::UtcOffset::from_whole_seconds(i32::from(offset_minutes) * 60).ok()?;
         let instant = time::PrimitiveDateTime::new(date.0, time).assume_offset(offset);
         Some(Timestamp(
-            (instant.unix_timestamp_nanos() / 1_000_000) as i64,
+            instant.unix_timestamp_nanos().div_euclid(1_000_000) as i64,
         ))
     }
 }

@@ -1576,6 +1576,16 @@ impl Reader {
                 );
                 return None;
             }
+            (Some(time), Some(_)) if time.nanosecond.unwrap_or(0) % 1_000_000 != 0 => {
+                self.push(
+                    Diagnostic::error(
+                        value.span(),
+                        format!("{what} is more precise than a millisecond"),
+                    )
+                    .with_help("instants are kept to the millisecond: write at most 3 decimals"),
+                );
+                return None;
+            }
             (Some(time), Some(offset)) => {
                 let minutes = match offset {
                     Offset::Z => 0,

@@ -433,3 +433,22 @@ fn prerequisite_evaluations_count_one_environment_at_a_time() {
         panic!("{errors}");
     }
 }
+
+#[test]
+fn instants_keep_milliseconds_and_leap_seconds() {
+    let text = "[flags.launch]\ndescription = \"d\"\nowner = \"o\"\npermanent = true\n\
+                default = false\nfrom = 2026-12-01T09:00:00.125+02:00\n\
+                until = 2026-12-31T23:59:60Z\n";
+    let schema = Schema::parse("flags.toml", text).unwrap_or_else(|errors| panic!("{errors}"));
+    let window = &schema.flag("launch").unwrap().window;
+    let from = window.from.as_ref().unwrap().value;
+    let until = window.until.as_ref().unwrap().value;
+    assert_eq!(from.to_string(), "2026-12-01T07:00:00.125Z");
+    assert_eq!(until.to_string(), "2026-12-31T23:59:59.999Z");
+    let before_1970 = flags_schema::Timestamp::parse_rfc3339("1969-12-31T23:59:59.9995Z").unwrap();
+    assert_eq!(
+        before_1970.unix_millis(),
+        -1,
+        "instants round down, also before 1970"
+    );
+}
