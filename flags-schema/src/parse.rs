@@ -222,6 +222,15 @@ fn syntax_errors_of(text: &str, errors: &[SyntaxError]) -> Vec<Diagnostic> {
         let line = line_of(span.start);
         let line_text = lines.get(line).map_or("", |text| text.trim());
         if line_text.starts_with('[') {
+            // The header without the comment after it.
+            let close = if line_text.starts_with("[[") {
+                "]]"
+            } else {
+                "]"
+            };
+            let line_text = line_text
+                .find(close)
+                .map_or(line_text, |end| &line_text[..end + close.len()]);
             duplicated_tables.push(line);
             diagnostics.push(
                 Diagnostic::error(span, format!("table `{line_text}` is declared twice"))
@@ -1005,9 +1014,13 @@ impl Reader {
         context: &dyn fmt::Display,
         what: &dyn fmt::Display,
     ) -> Option<Spanned<Percent>> {
-        let number = match value.get_ref() {
-            tree::Value::Integer(int) => int.to_i64().map(|int| int as f64),
-            tree::Value::Float(float) => float.parse::<f64>().ok(),
+        // The number as written where it is too big to be exact as a float.
+        let (number, shown) = match value.get_ref() {
+            tree::Value::Integer(int) => match int.to_i64() {
+                Some(int) => (Some(int as f64), Some(int.to_string())),
+                None => (Some(f64::INFINITY), None),
+            },
+            tree::Value::Float(float) => (float.parse::<f64>().ok(), None),
             other => {
                 self.push(
                     Diagnostic::error(
@@ -1022,18 +1035,20 @@ impl Reader {
                 return None;
             }
         };
-        let Some(number) = number.filter(|number| number.is_finite()) else {
-            self.error(
-                value.span(),
-                format!("{context}: {what} is not a finite number"),
-            );
+        let Some(number) = number.filter(|number| !number.is_nan()) else {
+            self.error(value.span(), format!("{context}: {what} is not a number"));
             return None;
         };
         if !(0.0..=100.0).contains(&number) {
+            let shown = match shown {
+                Some(shown) => format!(" {shown}"),
+                None if number.is_finite() => format!(" {number}"),
+                None => String::new(),
+            };
             self.push(
                 Diagnostic::error(
                     value.span(),
-                    format!("{context}: {what} {number} is outside 0..=100"),
+                    format!("{context}: {what}{shown} is outside 0..=100"),
                 )
                 .with_help("a percentage is between 0 and 100"),
             );
@@ -1326,6 +1341,26 @@ impl Reader {
             return None;
         }
         match items[0].get_ref() {
+            tree::Value::String(_) | tree::Value::Integer(_) => {}
+            first => {
+                let help = match first {
+                    tree::Value::Float(_) => "compare a float with `lt`, `le`, `gt` or `ge`",
+                    _ => "a list holds only strings or only integers",
+                };
+                self.push(
+                    Diagnostic::error(
+                        items[0].span(),
+                        format!(
+                            "{what} lists strings or integers, but this item is {}",
+                            describe(first)
+                        ),
+                    )
+                    .with_help(help),
+                );
+                return None;
+            }
+        }
+        match items[0].get_ref() {
             tree::Value::Integer(_) => {
                 let mut ints = Vec::with_capacity(items.len());
                 let mut ok = true;
@@ -1419,7 +1454,20 @@ impl Reader {
     fn networks(&mut self, value: &TomlValue<'_>, what: &dyn fmt::Display) -> Option<Vec<IpNet>> {
         let texts = match value.get_ref() {
             tree::Value::String(text) => vec![Spanned::new(text.to_string(), value.span())],
-            _ => self.strings(value, what)?,
+            tree::Value::Array(_) => self.strings(value, what)?,
+            other => {
+                self.push(
+                    Diagnostic::error(
+                        value.span(),
+                        format!(
+                            "{what} must be a network or a list of them, found {}",
+                            describe(other)
+                        ),
+                    )
+                    .with_help("write `cidr = \"10.0.0.0/8\"` or `cidr = [\"10.0.0.0/8\", ...]`"),
+                );
+                return None;
+            }
         };
         if texts.is_empty() {
             self.error(
