@@ -3,6 +3,8 @@
 //!
 //! `cargo bench -p flags-macros --bench compile_time` (a few minutes: it runs `cargo build`).
 
+#![forbid(unsafe_code)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};

@@ -2,6 +2,8 @@
 //!
 //! `cargo bench -p flags-runtime`
 
+#![forbid(unsafe_code)]
+
 use std::hint::black_box;
 
 use flags_runtime::{__private::shared_store, Context, FlagInfo, FlagKey, Store};

@@ -2,6 +2,8 @@
 //!
 //! `cargo bench -p flags-schema --features generate`
 
+#![forbid(unsafe_code)]
+
 use flags_schema::{Schema, generate};
 
 fn main() {

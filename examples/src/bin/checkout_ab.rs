@@ -3,6 +3,8 @@
 //!
 //! `cargo run -p examples --bin checkout_ab`
 
+#![forbid(unsafe_code)]
+
 flags_runtime::flags!();
 
 use flags_runtime::{Context, feature_flag};

@@ -7,6 +7,8 @@
 //!
 //! `cargo run -p examples --bin registration` (`FLAGS_ENV=staging` to see staging)
 
+#![forbid(unsafe_code)]
+
 flags_runtime::flags!();
 
 use std::sync::mpsc;

@@ -6,6 +6,8 @@
 //!
 //! `cargo run -p examples --bin scheduled_launch`
 
+#![forbid(unsafe_code)]
+
 flags_runtime::flags!();
 
 use flags_runtime::{Context, Timestamp, feature_flag};

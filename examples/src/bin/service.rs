@@ -10,6 +10,8 @@
 //! The address is `127.0.0.1:8080`, or the first argument (`127.0.0.1:0` picks a free port);
 //! the first line printed says where it listens.
 
+#![forbid(unsafe_code)]
+
 flags_runtime::flags!();
 
 use std::io::{BufRead, BufReader, Write};
