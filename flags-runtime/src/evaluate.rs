@@ -41,6 +41,11 @@ pub(crate) struct Evaluator<'a> {
     /// tests one thing before targeting.
     fixed: &'a [Option<(Served, Why)>],
     now: Now,
+    /// How many more prerequisites this evaluation may evaluate. A validated schema never
+    /// runs out (`flags_schema` rejects more than this); a [`Schema`](flags_schema::Schema)
+    /// built by hand for [`Store::new`](crate::Store::new) may need itself, and then each
+    /// evaluation still ends, with the prerequisites past the budget unmet.
+    prerequisites_left: Cell<u64>,
 }
 
 /// The answer of `flag` when it does not depend on the context: overridden, killed, pinned,
@@ -411,6 +416,7 @@ impl<'a> Evaluator<'a> {
                 definitions,
                 fixed,
                 now: Now(Cell::new(frozen_now)),
+                prerequisites_left: Cell::new(flags_schema::MAX_PREREQUISITE_EVALUATIONS),
             };
             evaluator.targeting(flag, ctx, 0)
         };
@@ -476,9 +482,11 @@ impl<'a> Evaluator<'a> {
     /// Out of line, so that the recursion through prerequisites does not stop inlining.
     #[inline(never)]
     fn flag_is(&self, index: usize, expected: Served, ctx: &Context<'_>, depth: u8) -> bool {
-        if depth >= MAX_DEPTH {
+        let left = self.prerequisites_left.get();
+        if depth >= MAX_DEPTH || left == 0 {
             return false;
         }
+        self.prerequisites_left.set(left - 1);
         self.definitions
             .flags
             .get(index)

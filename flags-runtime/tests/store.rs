@@ -226,6 +226,47 @@ fn prerequisites_are_followed_as_deep_as_the_schema_lets_them_nest() {
     );
 }
 
+/// A schema built in code skips validation; one whose flag needs itself in two rules would
+/// take 2^32 evaluations to follow to the depth limit. Each evaluation stops after the
+/// schema's budget of prerequisite evaluations instead.
+#[test]
+fn a_hand_built_prerequisite_cycle_still_ends() {
+    let text = r#"
+[flags.looping]
+description = "d"
+owner = "o"
+permanent = true
+default = false
+[[flags.looping.rules]]
+when = [{ flag = { name = "other", is = true } }]
+serve = true
+[[flags.looping.rules]]
+when = [{ flag = { name = "other", is = true } }]
+serve = true
+[flags.other]
+description = "d"
+owner = "o"
+permanent = true
+default = false
+[[flags.other.rules]]
+users = ["u-1"]
+serve = true
+"#;
+    let mut schema = flags_schema::Schema::parse("flags.toml", text).unwrap();
+    for rule in &mut schema.flags[0].rules {
+        for condition in &mut rule.when {
+            if let flags_schema::Test::Flag(prerequisite) = &mut condition.test {
+                prerequisite.flag.value = "looping".to_owned();
+            }
+        }
+    }
+    let store = Store::new(schema);
+    let detail = store
+        .detail_by_name::<bool>("looping", &Context::new("u"))
+        .unwrap();
+    assert_eq!((detail.value, detail.reason), (false, Reason::Default));
+}
+
 #[test]
 fn pinned_flags_serve_their_base_default_in_every_environment() {
     // The accessor `flags!()` generates for a pinned flag is a `const fn` returning the base
