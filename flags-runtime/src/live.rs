@@ -116,10 +116,19 @@ pub(crate) struct Prepared {
     missing: Vec<String>,
 }
 
+/// The environments a live file is checked against.
+#[derive(Clone, Copy)]
+pub(crate) struct Environments<'a> {
+    /// The environment served.
+    pub(crate) served: Option<&'a str>,
+    /// The environment `FLAGS_ENV` asks for, which no file declared yet.
+    pub(crate) wanted: Option<&'a str>,
+}
+
 /// Parses, validates and checks `text` against the compiled-in flags, and merges it in.
 pub(crate) fn prepare(
     compiled: &Schema,
-    environment: Option<&str>,
+    environments: Environments<'_>,
     path: &str,
     text: &str,
 ) -> Result<Prepared, ReloadError> {
@@ -129,27 +138,50 @@ pub(crate) fn prepare(
     let file_flags = by_name(&file);
     let mut errors = Vec::new();
     for flag in &file.flags {
+        // A pinned flag's definition in the file is ignored, whatever it says.
         if let Some(built) = compiled_flags.get(flag.name.as_str())
+            && !built.pinned
             && let Some(error) = type_change(built, flag)
         {
             errors.push(error);
         }
     }
-    if let Some(environment) = environment
-        && !file.environments.is_empty()
-        && !file.has_environment(environment)
-    {
-        let span = file
-            .environments
-            .first()
-            .map(|env| env.span)
-            .unwrap_or_default();
-        errors.push(
-            Diagnostic::error(
-                span,
-                format!("this process serves environment `{environment}`, which the file does not declare"),
+    let declared_span = file
+        .environments
+        .first()
+        .map(|env| env.span)
+        .unwrap_or_default();
+    // A file that declares environments, and not the one this process serves or is to
+    // serve, is meant for another; one that declares none must not take away the
+    // environment served, which only the previous file declared.
+    for (environment, is_wanted) in [(environments.served, false), (environments.wanted, true)] {
+        let Some(environment) = environment else {
+            continue;
+        };
+        if file.has_environment(environment) {
+            continue;
+        }
+        let message = if !file.environments.is_empty() {
+            match is_wanted {
+                false => format!(
+                    "this process serves environment `{environment}`, which the file does not declare"
+                ),
+                true => format!(
+                    "this process is to serve environment `{environment}` (FLAGS_ENV), which \
+                     the file does not declare"
+                ),
+            }
+        } else if !is_wanted && !compiled.has_environment(environment) {
+            format!(
+                "this process serves environment `{environment}`, which the file no longer \
+                 declares"
             )
-            .with_help(format!("add `\"{environment}\"` to `environments`")),
+        } else {
+            continue;
+        };
+        errors.push(
+            Diagnostic::error(declared_span, message)
+                .with_help(format!("add `\"{environment}\"` to `environments`")),
         );
     }
     if !errors.is_empty() {

@@ -2,14 +2,13 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use flags_schema::Schema;
 
+use crate::Store;
 pub use crate::value::Served;
-use crate::{ReloadEvent, Store};
 
 /// One store per `flags.toml` in the process, so that crates sharing a file share overrides,
 /// kill switches and live updates.
@@ -116,39 +115,20 @@ fn configure_from_environment(store: &'static Store) {
         .ok()
         .filter(|environment| !environment.is_empty());
     // The environment first, so that the live file is checked against it; if only the live
-    // file declares it, as soon as a version that declares it is applied, be it the first or
-    // one that comes after a rejected one.
-    let pending = match environment {
-        Some(environment) if store.set_environment(Some(&environment)).is_err() => {
-            let applied = Arc::new(AtomicBool::new(false));
-            let wanted = environment.clone();
-            let done = Arc::clone(&applied);
-            store.on_reload(move |event| {
-                if matches!(event, ReloadEvent::Applied(_))
-                    && !done.load(Ordering::Acquire)
-                    && store.set_environment(Some(&wanted)).is_ok()
-                {
-                    done.store(true, Ordering::Release);
-                    log::info!(target: "flags", "FLAGS_ENV: now in environment `{wanted}`");
-                }
-            });
-            Some((environment, applied))
-        }
-        _ => None,
-    };
+    // file declares it, the store switches to it with the first version applied that does,
+    // be it the first or one that comes after a rejected one.
+    let wanted = environment.filter(|environment| store.want_environment(environment).is_err());
     if let Some(path) = std::env::var_os("FLAGS_FILE").filter(|path| !path.is_empty()) {
         store.watch_file_forever(path, poll_interval());
     }
-    if let Some((environment, applied)) = pending
-        && !applied.load(Ordering::Acquire)
+    if let Some(environment) = wanted
+        && store.environment().as_deref() != Some(environment.as_str())
     {
-        match store.set_environment(Some(&environment)) {
-            Ok(()) => applied.store(true, Ordering::Release),
-            Err(error) => log::error!(
-                target: "flags",
-                "FLAGS_ENV: {error}; serving the base definitions until a live file declares it"
-            ),
-        }
+        log::error!(
+            target: "flags",
+            "FLAGS_ENV: unknown environment `{environment}`; serving the base definitions until \
+             a live file declares it"
+        );
     }
 }
 
@@ -174,6 +154,78 @@ fn poll_interval() -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const COMPILED: &str = r#"
+environments = ["development", "staging"]
+[flags.beta]
+description = "d"
+owner = "o"
+permanent = true
+default = false
+"#;
+
+    const FOR_CANARY: &str = r#"
+environments = ["canary"]
+[flags.beta]
+description = "d"
+owner = "o"
+permanent = true
+default = false
+[flags.beta.environments.canary]
+default = true
+"#;
+
+    fn beta(store: &Store) -> Option<bool> {
+        store.get_by_name("beta", &crate::Context::new("u"))
+    }
+
+    /// `FLAGS_ENV` that only a live file declares: a file meant for other environments is
+    /// refused, and the first that declares it switches to it as it is applied.
+    #[test]
+    fn a_wanted_environment_checks_files_and_applies_with_the_first_that_declares_it() {
+        let store = Store::from_toml("flags.toml", COMPILED).unwrap();
+        assert!(store.want_environment("canary").is_err());
+        let for_staging = FOR_CANARY.replace("[\"canary\"]", "[\"staging\"]");
+        let for_staging = for_staging.replace("environments.canary", "environments.staging");
+        let refused = store.apply_toml("live.toml", &for_staging).unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .contains("this process is to serve environment `canary` (FLAGS_ENV)"),
+            "{refused}"
+        );
+        assert_eq!(store.environment(), None);
+        store.apply_toml("live.toml", FOR_CANARY).unwrap();
+        assert_eq!(store.environment().as_deref(), Some("canary"));
+        assert_eq!(beta(&store), Some(true));
+    }
+
+    /// The environment served must not vanish with a file that stops declaring it.
+    #[test]
+    fn a_file_cannot_take_away_the_environment_served() {
+        let store = Store::from_toml("flags.toml", COMPILED).unwrap();
+        store.apply_toml("live.toml", FOR_CANARY).unwrap();
+        store.set_environment(Some("canary")).unwrap();
+        let without = FOR_CANARY
+            .replace("environments = [\"canary\"]\n", "")
+            .replace("[flags.beta.environments.canary]\ndefault = true\n", "");
+        let refused = store.apply_toml("live.toml", &without).unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .contains("serves environment `canary`, which the file no longer declares"),
+            "{refused}"
+        );
+        assert_eq!(
+            beta(&store),
+            Some(true),
+            "the last good file stays in force"
+        );
+        // Back to the base definitions, the same file is welcome.
+        store.set_environment(None).unwrap();
+        store.apply_toml("live.toml", &without).unwrap();
+        assert_eq!(beta(&store), Some(false));
+    }
 
     #[test]
     fn a_store_still_starting_is_handed_out_but_not_remembered() {

@@ -219,6 +219,9 @@ struct State {
     live: Option<LiveFile>,
     merged: Arc<Schema>,
     environment: Option<String>,
+    /// `FLAGS_ENV` when no file declared it yet: live files are checked against it, and the
+    /// first accepted one that declares it switches to it, under the same lock.
+    wanted_environment: Option<String>,
     definitions: Arc<Definitions>,
     overrides: HashMap<&'static str, Override>,
     frozen_now: Option<i64>,
@@ -326,6 +329,7 @@ impl Store {
             compiled,
             live: None,
             environment: None,
+            wanted_environment: None,
             definitions,
             overrides: HashMap::new(),
             frozen_now: None,
@@ -503,13 +507,17 @@ impl Store {
     /// [`Store::clear`] by name.
     pub fn clear_by_name(&self, name: &str) -> Result<(), SetError> {
         let mut state = self.state();
-        let flag = state
-            .definitions
+        let definitions = Arc::clone(&state.definitions);
+        let index = *definitions
             .by_name
-            .get_key_value(name)
-            .map(|(flag, _)| *flag)
+            .get(name)
             .ok_or_else(|| SetError::UnknownFlag(name.to_owned()))?;
-        if state.overrides.remove(flag).is_some() {
+        let flag = &definitions.flags[index];
+        // Refused as setting it is: a pinned flag never has an override to clear.
+        if flag.pinned {
+            return Err(SetError::Pinned(name.to_owned()));
+        }
+        if state.overrides.remove(flag.name).is_some() {
             self.publish(&state);
         }
         Ok(())
@@ -583,10 +591,25 @@ impl Store {
             });
         }
         state.environment = environment.map(str::to_owned);
+        // A choice made in code replaces the one `FLAGS_ENV` was waiting for.
+        state.wanted_environment = None;
         // Environments change defaults and rules, never types, variants or pins: every
         // override still applies.
         self.recompile(&mut state);
         Ok(())
+    }
+
+    /// Serves `environment` now if a file declares it, or else from the first live file
+    /// accepted that does (files that declare environments, and not this one, are refused
+    /// meanwhile). `FLAGS_ENV` goes through here.
+    pub(crate) fn want_environment(&self, environment: &str) -> Result<(), SetError> {
+        match self.set_environment(Some(environment)) {
+            Err(SetError::UnknownEnvironment(name)) => {
+                self.state().wanted_environment = Some(name.clone());
+                Err(SetError::UnknownEnvironment(name))
+            }
+            result => result,
+        }
     }
 
     /// Evaluates as if the time were `now` (`None`: the system clock). For tests, demos and
@@ -628,7 +651,11 @@ impl Store {
     /// binary are reported, and evaluable only by name.
     pub fn apply_toml(&self, path: &str, text: &str) -> Result<ReloadReport, ReloadError> {
         let mut state = self.state();
-        let result = live::prepare(&state.compiled, state.environment.as_deref(), path, text);
+        let environments = live::Environments {
+            served: state.environment.as_deref(),
+            wanted: state.wanted_environment.as_deref(),
+        };
+        let result = live::prepare(&state.compiled, environments, path, text);
         let event = match result {
             Ok(prepared) => {
                 let mut report = live::report(&state.merged, &prepared, path);
@@ -637,6 +664,14 @@ impl Store {
                     path: path.to_owned(),
                     environments: prepared.environments,
                 });
+                let merged = Arc::clone(&state.merged);
+                if let Some(wanted) = state
+                    .wanted_environment
+                    .take_if(|wanted| merged.has_environment(wanted))
+                {
+                    log::info!(target: "flags", "FLAGS_ENV: now in environment `{wanted}`");
+                    state.environment = Some(wanted);
+                }
                 report.cleared = self.recompile(&mut state);
                 ReloadEvent::Applied(report)
             }

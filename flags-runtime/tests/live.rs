@@ -54,10 +54,10 @@ permanent = true
 default = 50
 
 [flags.shipped]
-description = "Released"
+description = "Released, and pinned in this binary: its type here does not matter"
 owner = "web"
 expires = 2099-01-01
-default = false
+default = 3
 
 [flags.brand_new]
 description = "Not in this binary yet"

@@ -126,6 +126,10 @@ fn changes_of_the_wrong_kind_are_refused() {
         Err(SetError::Pinned("shipped".into()))
     );
     assert_eq!(
+        store.clear_by_name("shipped"),
+        Err(SetError::Pinned("shipped".into()))
+    );
+    assert_eq!(
         store.set_by_name("shipped", false).unwrap_err().to_string(),
         "flag `shipped` is pinned at compile time and cannot be changed at run time"
     );
