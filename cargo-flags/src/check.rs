@@ -222,8 +222,12 @@ fn check_group(
         });
     }
 
+    let needed_by = prerequisite_of(schema);
     for flag in &schema.flags {
         let flag_uses = uses.get(flag.name.as_str()).map_or(&[][..], Vec::as_slice);
+        let needers = needed_by
+            .get(flag.name.as_str())
+            .map_or(&[][..], Vec::as_slice);
         if let Some(expires) = &flag.expires {
             let days = settings.today.days_until(expires.value);
             if days < 0 {
@@ -235,7 +239,13 @@ fn check_group(
                         project.display(&first.file.path),
                         first.place.line
                     ),
-                    None => "remove it from flags.toml; no code uses it".to_owned(),
+                    None if needers.is_empty() => {
+                        "remove it from flags.toml; no code uses it".to_owned()
+                    }
+                    None => format!(
+                        "remove it from flags.toml, and the prerequisites on it in {}",
+                        needers.join(", ")
+                    ),
                 };
                 findings.push(at_schema(
                     group,
@@ -271,7 +281,8 @@ fn check_group(
                 ));
             }
         }
-        if flag_uses.is_empty() {
+        // A flag other flags require is in use, even if no code reads it (a master switch).
+        if flag_uses.is_empty() && needers.is_empty() {
             findings.push(at_schema(
                 group,
                 flag.span,
@@ -305,7 +316,7 @@ fn check_group(
                         describe(flag, &value)
                     )
                 },
-                Some(path_to_keep(project, flag, &value, flag_uses)),
+                Some(path_to_keep(project, flag, &value, flag_uses, needers)),
             ));
             orphaned_fallbacks(
                 project,
@@ -469,7 +480,60 @@ fn body_runs(value: &Value, variant: Option<&str>) -> bool {
     }
 }
 
-fn path_to_keep(project: &Project, flag: &Flag, value: &Value, uses: &[Use<'_>]) -> String {
+/// Per flag, what requires it: the flags (`flag `x``) and segments (`segment `s``) that
+/// name it in `requires` or in a `flag = { ... }` condition, each once.
+fn prerequisite_of(schema: &Schema) -> HashMap<&str, Vec<String>> {
+    let mut needed_by: HashMap<&str, Vec<String>> = HashMap::new();
+    let mut add = |needed: &str, by: String| {
+        let Some(needed) = schema.flag(needed) else {
+            return;
+        };
+        let list = needed_by.entry(needed.name.as_str()).or_default();
+        if !list.contains(&by) {
+            list.push(by);
+        }
+    };
+    let flag_conditions = |conditions: &[flags_schema::Condition]| {
+        conditions
+            .iter()
+            .filter_map(|condition| match &condition.test {
+                flags_schema::Test::Flag(prerequisite) => Some(prerequisite.flag.value.clone()),
+                _ => None,
+            })
+            .collect::<Vec<String>>()
+    };
+    for segment in &schema.segments {
+        for needed in flag_conditions(&segment.when) {
+            add(&needed, format!("segment `{}`", segment.name));
+        }
+    }
+    for flag in &schema.flags {
+        let by = format!("flag `{}`", flag.name);
+        for prerequisite in &flag.requires {
+            add(&prerequisite.flag.value, by.clone());
+        }
+        let overlays = flag
+            .environments
+            .iter()
+            .filter_map(|environment| environment.rules.as_deref());
+        for rules in std::iter::once(&flag.rules[..]).chain(overlays) {
+            for rule in rules {
+                for needed in flag_conditions(&rule.when) {
+                    add(&needed, by.clone());
+                }
+            }
+        }
+    }
+    needed_by
+}
+
+fn path_to_keep(
+    project: &Project,
+    flag: &Flag,
+    value: &Value,
+    uses: &[Use<'_>],
+    needers: &[String],
+) -> String {
     let mut steps = Vec::new();
     for used in uses {
         if let Mention::Attribute {
@@ -501,6 +565,13 @@ fn path_to_keep(project: &Project, flag: &Flag, value: &Value, uses: &[Use<'_>])
             "replace the {reads} {} of `flags::{}` by {}",
             plural(reads, "read", "reads"),
             flag.name,
+            describe(flag, value)
+        ));
+    }
+    if !needers.is_empty() {
+        steps.push(format!(
+            "drop the prerequisites on it in {} (it is {} now)",
+            needers.join(", "),
             describe(flag, value)
         ));
     }
