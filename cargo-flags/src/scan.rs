@@ -158,11 +158,9 @@ pub fn scan_text(path: PathBuf, text: String) -> FileScan {
     };
     match syn::parse_file(&text) {
         Ok(file) => {
-            let (modules, glob) = Imports::scope(&file.items, None);
             let mut visitor = Visitor {
                 scan: &mut scan,
-                modules,
-                glob,
+                scope: Imports::scope(&file.items, None),
                 inline: Vec::new(),
                 inline_path: false,
                 module_start: 0,
@@ -197,10 +195,9 @@ pub fn scan_text(path: PathBuf, text: String) -> FileScan {
 struct Visitor<'a> {
     scan: &'a mut FileScan,
     /// What the module being read calls the generated module: `flags`, and names it imports
-    /// it as (`use crate::flags as f;`).
-    modules: Vec<String>,
-    /// Whether the module being read imports everything in it (`use crate::flags::*;`).
-    glob: bool,
+    /// it as (`use crate::flags as f;`); whether it imports everything in it
+    /// (`use crate::flags::*;`).
+    scope: Scope,
     /// The folders of the inline modules being read, for the files they declare, and
     /// whether the outermost has a `#[path]`.
     inline: Vec<String>,
@@ -219,57 +216,105 @@ struct Visitor<'a> {
 #[derive(Default)]
 struct Imports {
     renames: Vec<String>,
+    /// Names that stand for some other module called `flags` here: one imported from
+    /// another crate or module (`use cli::flags;`, `use cli::flags as f;`), or declared
+    /// here (`mod flags;`, command-line options, say). A name through one is a flag's only
+    /// if it is a flag.
+    others: Vec<String>,
     glob: bool,
     /// `use super::*;`: the parent's imports are this module's too (a `tests` module's, say).
     parents: bool,
 }
 
+/// What a module calls the generated module (`flags`, renames), which of those names may be
+/// another module called `flags`, and whether it imports the module whole.
+#[derive(Clone, Default)]
+struct Scope {
+    modules: Vec<String>,
+    others: Vec<String>,
+    glob: bool,
+}
+
 impl Imports {
-    /// The names of the generated module, and whether it is imported whole, in a module of
-    /// these items; `outer` is its parent's, which `use super::*` brings in.
-    fn scope(items: &[syn::Item], outer: Option<(&[String], bool)>) -> (Vec<String>, bool) {
+    /// The scope of a module of these items; `outer` is its parent's, which `use super::*`
+    /// brings in.
+    fn scope(items: &[syn::Item], outer: Option<&Scope>) -> Scope {
         let mut imports = Imports::default();
         for item in items {
             imports.visit_item(item);
         }
-        let mut modules = vec!["flags".to_owned()];
-        modules.extend(imports.renames);
-        let mut glob = imports.glob;
+        let own: Vec<String> = imports
+            .renames
+            .iter()
+            .chain(&imports.others)
+            .cloned()
+            .collect();
+        let mut scope = Scope {
+            modules: vec!["flags".to_owned()],
+            others: imports.others,
+            glob: imports.glob,
+        };
+        scope.modules.extend(own.iter().cloned());
         if imports.parents
-            && let Some((parent_modules, parent_glob)) = outer
+            && let Some(parent) = outer
         {
-            for name in parent_modules {
-                if !modules.contains(name) {
-                    modules.push(name.clone());
+            // The parent's names, as the parent means them, unless this module names its own.
+            for name in parent.modules.iter().filter(|name| !own.contains(name)) {
+                if !scope.modules.contains(name) {
+                    scope.modules.push(name.clone());
+                }
+                if parent.others.contains(name) && !scope.others.contains(name) {
+                    scope.others.push(name.clone());
                 }
             }
-            glob |= parent_glob;
+            scope.glob |= parent.glob;
         }
-        (modules, glob)
+        scope
+    }
+
+    fn walk_use(&mut self, tree: &syn::UseTree, through_other: bool) {
+        match tree {
+            syn::UseTree::Name(name) if name.ident == "flags" && through_other => {
+                self.others.push("flags".to_owned());
+            }
+            syn::UseTree::Rename(rename) if rename.ident == "flags" => {
+                let name = name_of(&rename.rename);
+                match through_other {
+                    true => self.others.push(name),
+                    false => self.renames.push(name),
+                }
+            }
+            syn::UseTree::Path(path) => {
+                if path.ident == "flags" {
+                    self.glob |= matches!(&*path.tree, syn::UseTree::Glob(_))
+                        || matches!(&*path.tree, syn::UseTree::Group(group)
+                            if group.items.iter().any(|item| matches!(item, syn::UseTree::Glob(_))));
+                }
+                if path.ident == "super" && matches!(&*path.tree, syn::UseTree::Glob(_)) {
+                    self.parents = true;
+                }
+                self.walk_use(&path.tree, through_other || !is_relative_root(&path.ident));
+            }
+            syn::UseTree::Group(group) => {
+                for item in &group.items {
+                    self.walk_use(item, through_other);
+                }
+            }
+            _ => {}
+        }
     }
 }
 
 impl<'ast> Visit<'ast> for Imports {
-    fn visit_item_mod(&mut self, _: &'ast syn::ItemMod) {}
-
-    fn visit_use_tree(&mut self, tree: &'ast syn::UseTree) {
-        match tree {
-            syn::UseTree::Rename(rename) if rename.ident == "flags" => {
-                self.renames.push(name_of(&rename.rename));
-            }
-            syn::UseTree::Path(path) if path.ident == "flags" => {
-                self.glob |= matches!(&*path.tree, syn::UseTree::Glob(_))
-                    || matches!(&*path.tree, syn::UseTree::Group(group)
-                        if group.items.iter().any(|item| matches!(item, syn::UseTree::Glob(_))));
-            }
-            syn::UseTree::Path(path)
-                if path.ident == "super" && matches!(&*path.tree, syn::UseTree::Glob(_)) =>
-            {
-                self.parents = true;
-            }
-            _ => {}
+    fn visit_item_mod(&mut self, module: &'ast syn::ItemMod) {
+        // `flags!()` generates the module; one written out is another.
+        if module.ident == "flags" {
+            self.others.push("flags".to_owned());
         }
-        visit::visit_use_tree(self, tree);
+    }
+
+    fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
+        self.walk_use(&item.tree, false);
     }
 }
 
@@ -315,7 +360,8 @@ impl Visitor<'_> {
                             Mention::Path {
                                 name: name_of(name),
                                 next,
-                                imported: through_other_module(&tokens[..index]),
+                                imported: through_other_module(&tokens[..index])
+                                    || self.is_other(ident),
                             },
                             name.span(),
                         );
@@ -324,7 +370,7 @@ impl Visitor<'_> {
                 // After `use flags::*`: `beta(&ctx)`, `BETA`, `Layout::OnePage`, where not a
                 // method, field or path segment.
                 TokenTree::Ident(ident)
-                    if self.glob
+                    if self.scope.glob
                         && !follows_path_or_field(&tokens[..index])
                         && (is_type_or_key(ident)
                             || matches!(tokens.get(index + 1), Some(TokenTree::Group(group))
@@ -348,6 +394,7 @@ impl Visitor<'_> {
                         && let Some(TokenTree::Literal(literal)) =
                             arguments.stream().into_iter().next()
                         && let Lit::Str(name) = Lit::new(literal.clone())
+                        && could_be_flag(&name.value())
                     {
                         self.push(Mention::ByName { flag: name.value() }, literal.span());
                     }
@@ -426,11 +473,8 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
             return visit::visit_item_mod(self, module);
         };
         let outermost = self.inline.is_empty();
-        let (modules, glob) = Imports::scope(items, Some((&self.modules, self.glob)));
-        let outer = (
-            std::mem::replace(&mut self.modules, modules),
-            std::mem::replace(&mut self.glob, glob),
-        );
+        let scope = Imports::scope(items, Some(&self.scope));
+        let outer = std::mem::replace(&mut self.scope, scope);
         if outermost {
             self.inline_path = path.is_some();
         }
@@ -447,12 +491,12 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         self.settled.extend(own);
         (self.module_start, self.builds_stores) = stores;
         self.inline.pop();
-        (self.modules, self.glob) = outer;
+        self.scope = outer;
     }
 
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
         // After `use flags::*`, `beta(&ctx)` calls an accessor, if `beta` is a flag.
-        if self.glob
+        if self.scope.glob
             && let Expr::Path(function) = &*call.func
             && function.qself.is_none()
             && function.path.leading_colon.is_none()
@@ -474,7 +518,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         }
         // After `use flags::*`, a key (`BETA`) or enum (`Layout::OnePage`); accessors are
         // found where they are called, as a variable may share their name.
-        if self.glob
+        if self.scope.glob
             && path.leading_colon.is_none()
             && segments
                 .first()
@@ -487,7 +531,8 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
                 let through_other_module = index
                     .checked_sub(1)
                     .and_then(|before| segments.get(before))
-                    .is_some_and(|before| !is_relative_root(&before.ident));
+                    .is_some_and(|before| !is_relative_root(&before.ident))
+                    || self.is_other(&segment.ident);
                 self.path_mention(&segments, index + 1, through_other_module);
             }
         }
@@ -522,6 +567,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         if BY_NAME.contains(&call.method.to_string().as_str())
             && let Some(Expr::Lit(literal)) = call.args.first()
             && let Lit::Str(name) = &literal.lit
+            && could_be_flag(&name.value())
         {
             self.push(Mention::ByName { flag: name.value() }, name.span());
         }
@@ -735,7 +781,13 @@ impl Visitor<'_> {
     /// Whether `ident` names the generated module in this file.
     fn is_module(&self, ident: &Ident) -> bool {
         let name = name_of(ident);
-        self.modules.contains(&name)
+        self.scope.modules.contains(&name)
+    }
+
+    /// Whether `ident`, a name of the generated module, may be another module too.
+    fn is_other(&self, ident: &Ident) -> bool {
+        let name = name_of(ident);
+        self.scope.others.contains(&name)
     }
 
     /// A `use` tree down to the generated module's segment; `through_other` says whether
@@ -744,7 +796,7 @@ impl Visitor<'_> {
     fn walk_use(&mut self, tree: &syn::UseTree, through_other: bool) {
         match tree {
             syn::UseTree::Path(path) if self.is_module(&path.ident) => {
-                self.use_tree(&path.tree, through_other);
+                self.use_tree(&path.tree, through_other || self.is_other(&path.ident));
             }
             syn::UseTree::Path(path) => {
                 self.walk_use(&path.tree, !is_relative_root(&path.ident));
@@ -860,6 +912,12 @@ fn is_type_or_key(ident: &Ident) -> bool {
 /// a function being declared: `x.beta(..)`, `a::beta`, `fn beta`.
 /// Whether a path goes on from here to the crate's own modules: `crate::flags`, `self::`,
 /// `super::`.
+/// Whether a by-name call's name could be a flag's: a method of the same name on anything
+/// else (`headers.get_by_name("Content-Type")`) takes other names.
+fn could_be_flag(name: &str) -> bool {
+    flags_schema::names::is_snake_case(name)
+}
+
 fn is_relative_root(ident: &Ident) -> bool {
     ident == "crate" || ident == "self" || ident == "super"
 }
@@ -1074,6 +1132,53 @@ fn main() {
                 (imported("epsilon", None), 5, 38),
             ]
         );
+    }
+
+    /// A `flags` imported from elsewhere, renamed from elsewhere, or declared in the file is
+    /// perhaps not the generated module: its names are flags only if they are flags.
+    #[test]
+    fn other_modules_called_flags_by_import_or_declaration_may_be_any_module() {
+        let imported = |name: &str, next: Option<&str>| Mention::Path {
+            name: name.to_owned(),
+            next: next.map(str::to_owned),
+            imported: true,
+        };
+        let from_a_crate = r#"
+use clap_app::flags;
+use other::flags as options;
+use crate::flags as ours;
+fn main() {
+    let args = flags::Args::parse();
+    let more = options::Extra::parse();
+    let beta = ours::beta(&ctx);
+}
+"#;
+        assert_eq!(
+            mentions(from_a_crate),
+            [
+                (imported("Args", Some("parse")), 6, 23),
+                (imported("Extra", Some("parse")), 7, 25),
+                (path("beta", None), 8, 22),
+            ]
+        );
+        let declared = r#"
+mod flags;
+fn main() { let args = flags::Args::from_env(); }
+mod tests {
+    use super::*;
+    fn t() { flags::Args::default(); }
+}
+"#;
+        assert_eq!(
+            mentions(declared),
+            [
+                (imported("Args", Some("from_env")), 3, 31),
+                (imported("Args", Some("default")), 6, 21),
+            ]
+        );
+        // Nor is a by-name method that takes other names about flags.
+        let headers = r#"fn h() { headers.get_by_name("Content-Type"); }"#;
+        assert_eq!(mentions(headers), []);
     }
 
     #[test]
