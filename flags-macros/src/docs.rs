@@ -7,7 +7,7 @@ use flags_schema::{Date, Flag, FlagKind};
 pub(crate) fn flag(flag: &Flag, today: Date) -> String {
     let mut doc = format!("{}\n\n", prose(&flag.description));
     doc.push_str(&format!("* Flag: `{}`\n", flag.name));
-    doc.push_str(&format!("* Owner: {}\n", flag.owner));
+    doc.push_str(&format!("* Owner: {}\n", one_line(&flag.owner)));
     match &flag.expires {
         Some(expires) if flag.is_expired(today) => {
             doc.push_str(&format!("* Expires: {} (**expired**)\n", expires.value));
@@ -94,6 +94,31 @@ pub(crate) fn prose(description: &str) -> String {
         .join("\n")
 }
 
+/// The first line of a description outside any fenced block, for one line of a list: a
+/// fence there would not be one, and what it held would run as a doctest.
+pub(crate) fn summary(description: &str) -> String {
+    let mut open: Option<(char, usize)> = None;
+    for line in description.lines() {
+        let line = line.trim();
+        match (open, fence(line)) {
+            (None, Some((mark, length, _))) => open = Some((mark, length)),
+            (Some((mark, length)), Some((closing, count, "")))
+                if closing == mark && count >= length =>
+            {
+                open = None;
+            }
+            (None, None) if !line.is_empty() => return line.to_owned(),
+            _ => {}
+        }
+    }
+    String::new()
+}
+
+/// One line, for a list item: the lines of `text` joined by spaces.
+pub(crate) fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// How far a line is indented, a tab reaching the next multiple of four (CommonMark).
 fn indentation(line: &str) -> usize {
     let mut width = 0;
@@ -156,6 +181,17 @@ fn fence(line: &str) -> Option<(char, usize, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_summary_is_the_first_line_outside_fences() {
+        assert_eq!(
+            summary("```\ncurl https://example.com\n```\nRoutes beta users.\nMore."),
+            "Routes beta users."
+        );
+        assert_eq!(summary("\n    Indented first.\n"), "Indented first.");
+        assert_eq!(summary("~~~\nonly code\n~~~"), "");
+        assert_eq!(one_line("web\n```\nteam"), "web ``` team");
+    }
 
     #[test]
     fn nothing_in_a_description_becomes_a_doctest() {

@@ -136,7 +136,7 @@ fn module_doc(loaded: &Loaded, caller: Option<&Path>) -> String {
             "* [`{}`]({}()): {}\n",
             flag.name,
             flag.name,
-            docs::prose(&flag.description)
+            docs::summary(&flag.description)
         ));
     }
     doc

@@ -65,3 +65,10 @@ pub use value::{Detail, FlagValue, Reason, Value};
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
+
+// A generated module whose flags' descriptions and owners hold code fences: rustdoc would
+// compile anything in them that it took for Rust as a doctest of this crate.
+#[cfg(doctest)]
+extern crate self as flags_runtime;
+#[cfg(doctest)]
+flags!("../tests/fixtures/doc_fences.toml");

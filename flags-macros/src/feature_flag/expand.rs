@@ -15,10 +15,10 @@ pub(crate) fn function(mut function: ItemFn, plan: Plan) -> TokenStream {
     // be passed on; the new body binds the pattern from it.
     let mut passed = Vec::new();
     let mut rebinds = Vec::new();
-    let mut receiver = false;
+    let mut receiver = None;
     for (position, input) in function.sig.inputs.iter_mut().enumerate() {
         match input {
-            FnArg::Receiver(_) => receiver = true,
+            FnArg::Receiver(own) => receiver = Some(own.self_token),
             FnArg::Typed(typed) => {
                 // An argument that is configured out is not passed on either.
                 let cfgs: Vec<&Attribute> = typed
@@ -34,10 +34,12 @@ pub(crate) fn function(mut function: ItemFn, plan: Plan) -> TokenStream {
                         ident,
                         ..
                     }) => {
-                        // At the attribute, not the signature: rustc would otherwise suggest
-                        // edits to the signature when the fallback takes other arguments.
+                        // Located at the attribute, not the signature (rustc would otherwise
+                        // suggest edits to the signature when the fallback takes other
+                        // arguments), but resolved as written: a name a `macro_rules!` gave
+                        // must find its own binding.
                         let mut forwarded = ident.clone();
-                        forwarded.set_span(Span::call_site());
+                        forwarded.set_span(ident.span().located_at(Span::call_site()));
                         passed.push(quote!(#cfgs #forwarded));
                     }
                     pattern => {
@@ -60,15 +62,26 @@ pub(crate) fn function(mut function: ItemFn, plan: Plan) -> TokenStream {
         }
     }
 
-    let fallback = &plan.fallback;
+    // Called, so generic arguments take the turbofish: `old<T>` as written is `old::<T>`.
+    let mut fallback = plan.fallback.clone();
+    for segment in &mut fallback.segments {
+        if let syn::PathArguments::AngleBracketed(arguments) = &mut segment.arguments {
+            arguments.colon2_token.get_or_insert_with(Default::default);
+        }
+    }
     let span = fallback.span();
     // In a method, a fallback named by one segment (`old`, `old::<T>`) is a method of `Self`.
-    let callee = if receiver && fallback.leading_colon.is_none() && fallback.segments.len() == 1 {
-        quote_spanned!(span=> Self::#fallback)
-    } else {
-        quote_spanned!(span=> #fallback)
-    };
-    let receiver_argument = receiver.then(|| quote_spanned!(span=> self,));
+    let callee =
+        if receiver.is_some() && fallback.leading_colon.is_none() && fallback.segments.len() == 1 {
+            quote_spanned!(span=> Self::#fallback)
+        } else {
+            quote_spanned!(span=> #fallback)
+        };
+    // The signature's own `self`, so that it resolves as written, shown at the fallback.
+    let receiver_argument = receiver.map(|mut own| {
+        own.span = own.span.located_at(span);
+        quote!(#own,)
+    });
     let mut fallback_call = quote_spanned!(span=> #callee(#receiver_argument #(#passed),*));
     if function.sig.asyncness.is_some() {
         fallback_call = quote_spanned!(span=> #fallback_call.await);

@@ -65,7 +65,8 @@ fn describe_legacy(_ctx: &Context) -> String {
     "old".to_owned()
 }
 
-#[feature_flag(new_registration_flow, fallback = zeros_legacy::<N>)]
+// Written as a type would be, without the turbofish, it is called with one.
+#[feature_flag(new_registration_flow, fallback = zeros_legacy<N>)]
 fn zeros<const N: usize>(ctx: &Context) -> [u8; N] {
     [1; N]
 }
@@ -99,6 +100,36 @@ fn fill_legacy(_ctx: &Context, buffer: Vec<u8>, _counts: (Vec<u32>, u32)) -> usi
     buffer.len()
 }
 
+// Functions a `macro_rules!` writes: the names it was given and the names of its own body
+// come from different places, and each must still find its binding.
+macro_rules! flagged {
+    ($name:ident($argument:ident), $method:ident) => {
+        #[feature_flag(new_registration_flow, fallback = bump_legacy)]
+        fn $name(ctx: &Context, $argument: u8) -> u8 {
+            $argument + 1
+        }
+
+        impl Request<'_> {
+            #[feature_flag(new_registration_flow, fallback = $method, context = &self.user)]
+            fn bump_method(&self, by: u8) -> u8 {
+                by + 2
+            }
+        }
+    };
+}
+
+fn bump_legacy(_ctx: &Context, n: u8) -> u8 {
+    n
+}
+
+impl Request<'_> {
+    fn bump_method_legacy(&self, by: u8) -> u8 {
+        by
+    }
+}
+
+flagged!(bump(n), bump_method_legacy);
+
 fn main() {
     let tester = Context::new("tester");
     let visitor = Context::new("visitor");
@@ -120,4 +151,7 @@ fn main() {
     assert_eq!(greet(&request, ("Ann", 2)), "welcome back, Ann");
     assert_eq!(fill(&tester, vec![], (vec![], 3)), 2);
     assert_eq!(fill(&visitor, vec![], (vec![], 3)), 0);
+    assert_eq!(bump(&tester, 1), 2);
+    assert_eq!(bump(&visitor, 1), 1);
+    assert_eq!(request.bump_method(1), 3);
 }
