@@ -47,7 +47,14 @@ pub(crate) fn function(mut function: ItemFn, plan: Plan) -> TokenStream {
                         let pattern = pattern.clone();
                         // `ref mut` in the pattern borrows the argument mutably.
                         let mutability = borrows_mutably(&pattern).then(Default::default);
-                        rebinds.push(quote!(#cfgs let #pattern = #name;));
+                        // Lint levels (`#[expect(unused_variables)]`) are about the names
+                        // the pattern binds: they go with it.
+                        let (lints, others): (Vec<Attribute>, Vec<Attribute>) =
+                            std::mem::take(&mut typed.attrs)
+                                .into_iter()
+                                .partition(is_lint_level);
+                        typed.attrs = others;
+                        rebinds.push(quote!(#cfgs #(#lints)* let #pattern = #name;));
                         passed.push(quote!(#cfgs #name));
                         *typed.pat = Pat::Ident(PatIdent {
                             attrs: Vec::new(),
@@ -139,6 +146,13 @@ pub(crate) fn function(mut function: ItemFn, plan: Plan) -> TokenStream {
             #branched
         }
     }
+}
+
+/// `#[allow]`, `#[expect]`, `#[warn]`, `#[deny]`, `#[forbid]`.
+fn is_lint_level(attribute: &Attribute) -> bool {
+    ["allow", "expect", "warn", "deny", "forbid"]
+        .iter()
+        .any(|level| attribute.path().is_ident(level))
 }
 
 /// Whether `pattern` binds anything by `ref mut`.

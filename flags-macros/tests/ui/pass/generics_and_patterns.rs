@@ -45,6 +45,16 @@ fn sum_legacy(_ctx: &Context, pair: (u32, u32), _unit: ()) -> u32 {
     pair.0
 }
 
+// A lint level on a pattern is about the names it binds (the build denies warnings).
+#[feature_flag(new_registration_flow, fallback = first_legacy)]
+fn first(ctx: &Context, #[expect(unused_variables)] (a, b): (u32, u32)) -> u32 {
+    a
+}
+
+fn first_legacy(_ctx: &Context, pair: (u32, u32)) -> u32 {
+    pair.1
+}
+
 // `T` is in no argument, so the compiler cannot infer the fallback's: the fallback names it.
 #[feature_flag(new_registration_flow, fallback = make_legacy::<T>)]
 fn make<T: Default + Display>(ctx: &Context) -> String {
@@ -139,6 +149,8 @@ fn main() {
     assert_eq!(show(&visitor, 4, 3), "4");
     assert_eq!(sum(&tester, (1, 2), ()), 3);
     assert_eq!(sum(&visitor, (1, 2), ()), 1);
+    assert_eq!(first(&tester, (1, 2)), 1);
+    assert_eq!(first(&visitor, (1, 2)), 2);
     assert_eq!(make::<u8>(&tester), "new 0");
     assert_eq!(make::<u8>(&visitor), "old 0");
     assert_eq!(describe::<bool>(&tester), "new false");
