@@ -373,19 +373,22 @@ fn resolve_path<'a>(schema: &'a Schema, name: &str) -> Resolved<'a> {
             .flag(name)
             .map(|flag| Resolved::Flag(flag.name.as_str()))
     };
-    let first = name.chars().next().unwrap_or('_');
-    if first.is_ascii_uppercase() && name.chars().all(|c| !c.is_ascii_lowercase()) {
-        found(&name.to_ascii_lowercase())
-            .unwrap_or_else(|| Resolved::Unknown(name.to_ascii_lowercase()))
-    } else if first.is_ascii_uppercase() {
+    let enum_named = |name: &str| {
         schema
             .flags
             .iter()
-            .find(|flag| matches!(flag.kind, FlagKind::Variants(_)) && flag.enum_name() == *name)
-            .map_or_else(
-                || Resolved::Unknown(names::to_snake_case(name)),
-                |flag| Resolved::Flag(flag.name.as_str()),
-            )
+            .find(|flag| matches!(flag.kind, FlagKind::Variants(_)) && flag.enum_name() == name)
+            .map(|flag| Resolved::Flag(flag.name.as_str()))
+    };
+    let first = name.chars().next().unwrap_or('_');
+    if first.is_ascii_uppercase() && name.chars().all(|c| !c.is_ascii_lowercase()) {
+        // A key (`AB_C`), or the enum of a flag whose name has one letter per word (`a_b`
+        // makes `AB`).
+        found(&name.to_ascii_lowercase())
+            .or_else(|| enum_named(name))
+            .unwrap_or_else(|| Resolved::Unknown(name.to_ascii_lowercase()))
+    } else if first.is_ascii_uppercase() {
+        enum_named(name).unwrap_or_else(|| Resolved::Unknown(names::to_snake_case(name)))
     } else if let Some(flag) = found(name) {
         flag
     } else if let Some(flag) = name.strip_suffix("_detail").and_then(found) {
@@ -701,5 +704,34 @@ fn at_source(
             label: None,
             source_line: file.line(place.line).to_owned(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flag_of(resolved: Resolved<'_>) -> String {
+        match resolved {
+            Resolved::Flag(flag) => flag.to_owned(),
+            Resolved::Generated => "(generated)".to_owned(),
+            Resolved::Unknown(name) => format!("unknown {name}"),
+        }
+    }
+
+    /// Keys are all capitals; so is the enum of a flag with one letter per word (`a_b`
+    /// makes `AB`, `v_2` makes `V2`).
+    #[test]
+    fn capitals_name_a_key_or_an_enum() {
+        let text = "[flags.a_b]\ndescription = \"d\"\nowner = \"o\"\npermanent = true\n\
+                    variants = [\"x\", \"y\"]\ndefault = \"x\"\n\
+                    [flags.v_2]\ndescription = \"d\"\nowner = \"o\"\npermanent = true\n\
+                    variants = [\"x\", \"y\"]\ndefault = \"x\"\n";
+        let schema = Schema::parse("flags.toml", text).unwrap();
+        let resolved: Vec<String> = ["A_B", "AB", "V2", "V_2", "ZZ"]
+            .into_iter()
+            .map(|name| flag_of(resolve_path(&schema, name)))
+            .collect();
+        assert_eq!(resolved, ["a_b", "a_b", "v_2", "v_2", "unknown zz"]);
     }
 }
