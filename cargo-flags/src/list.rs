@@ -225,17 +225,32 @@ fn cells(row: &Row) -> [String; 7] {
 }
 
 fn table(rows: &[Row], markdown: bool) -> String {
-    // A cell is one line, and in Markdown holds no `|` of the table's own.
+    // A cell is one line, and in Markdown shows its text as written: no `|` ends it, and no
+    // `*`, `_`, `<`, backtick... formats it.
     let clean = |cell: String| -> String {
-        let cell: String = cell
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
-        if markdown {
-            cell.replace('|', "\\|")
-        } else {
-            cell
+        let mut clean = String::with_capacity(cell.len());
+        let chars: Vec<char> = cell.chars().collect();
+        for (at, &c) in chars.iter().enumerate() {
+            // Inside a word (`new_search`), `_` emphasises nothing.
+            let inside_word = |at: usize| {
+                at > 0
+                    && chars[at - 1].is_alphanumeric()
+                    && chars.get(at + 1).is_some_and(|next| next.is_alphanumeric())
+            };
+            match c {
+                c if c.is_control() => clean.push(' '),
+                '_' if markdown && !inside_word(at) => {
+                    clean.push('\\');
+                    clean.push(c);
+                }
+                '\\' | '|' | '`' | '*' | '[' | ']' | '<' | '>' | '~' | '#' | '&' if markdown => {
+                    clean.push('\\');
+                    clean.push(c);
+                }
+                c => clean.push(c),
+            }
         }
+        clean
     };
     let cells: Vec<[String; 7]> = rows.iter().map(|row| cells(row).map(clean)).collect();
     let mut widths = HEADERS.map(str::len);
@@ -266,4 +281,32 @@ fn table(rows: &[Row], markdown: bool) -> String {
         out.push_str(&line(row));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Markdown shows every cell as written: nothing in it formats, links or ends the cell.
+    #[test]
+    fn markdown_cells_show_their_text_as_written() {
+        let row = Row {
+            name: "new_search".to_owned(),
+            kind: "string".to_owned(),
+            owner: "<ops> *core* _x_ a|b c\\|d `e` [f](g) ~~h~~".to_owned(),
+            expires: "permanent".to_owned(),
+            state: vec![("base".to_owned(), "a\nb".to_owned())],
+            rollout: None,
+            references: 0,
+            file: "flags.toml".to_owned(),
+            description: String::new(),
+        };
+        let rendered = render(Format::Markdown, &[row]);
+        let body = rendered.lines().nth(2).unwrap();
+        assert_eq!(
+            body,
+            "| new_search | string | \\<ops\\> \\*core\\* \\_x\\_ a\\|b c\\\\\\|d \\`e\\` \
+             \\[f\\](g) \\~\\~h\\~\\~ | permanent | a b   | -       | 0    |"
+        );
+    }
 }
