@@ -210,12 +210,15 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String> {
         options: Options::default(),
     };
     let mut seen_subcommand_name = false;
+    // Options that only `check` reads: refused for `list` rather than ignored.
+    let mut check_only: Option<&'static str> = None;
     while let Some(argument) = parser.next().map_err(|error| error.to_string())? {
         match argument {
             Short('h') | Long("help") => return Ok(Parsed::Help),
             Short('V') | Long("version") => return Ok(Parsed::Version),
             Long("format") => arguments.format = Some(string(parser.value())?),
             Long("deny") => {
+                check_only.get_or_insert("--deny");
                 let level = string(parser.value())?;
                 if level != "warnings" {
                     return Err(format!(
@@ -225,6 +228,7 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String> {
                 arguments.deny_warnings = true;
             }
             Long("today") => {
+                check_only.get_or_insert("--today");
                 let text = string(parser.value())?;
                 arguments.today =
                     Some(Date::parse(&text).ok_or_else(|| {
@@ -232,6 +236,7 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String> {
                     })?);
             }
             Long("warn-days") => {
+                check_only.get_or_insert("--warn-days");
                 let text = string(parser.value())?;
                 arguments.warn_days = text
                     .parse()
@@ -268,6 +273,9 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Parsed, String> {
         }
     }
     arguments.command = command.ok_or("expected a command: `check` or `list`")?;
+    if let (Command::List, Some(option)) = (arguments.command, check_only) {
+        return Err(format!("`{option}` applies to `check`, not to `list`"));
+    }
     Ok(Parsed::Run(arguments))
 }
 

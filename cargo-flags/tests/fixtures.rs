@@ -131,6 +131,12 @@ fn exit_codes() {
         "exit code: 2"
     );
     assert_eq!(code("clean", &["deploy"]), "exit code: 2");
+    let output = run(&fixtures().join("clean"), &["list", "--deny", "warnings"]);
+    assert!(
+        output.starts_with("exit code: 2")
+            && output.contains("error: `--deny` applies to `check`, not to `list`"),
+        "{output}"
+    );
     assert_eq!(
         code("clean", &["check", "--package", "nope"]),
         "exit code: 2"
