@@ -28,11 +28,13 @@ pub enum Kind {
     Incomplete,
     /// A Rust file that does not parse: its references are not counted.
     Unparsable,
+    /// A `flags.toml` that does not parse or validate: nothing was checked.
+    Invalid,
 }
 
 impl Kind {
     /// Every kind, for SARIF's rule list.
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Expired,
         Kind::Expiring,
         Kind::Unused,
@@ -41,6 +43,7 @@ impl Kind {
         Kind::OrphanedFallback,
         Kind::Incomplete,
         Kind::Unparsable,
+        Kind::Invalid,
     ];
 
     /// The kebab-case name, as in JSON and SARIF.
@@ -54,6 +57,7 @@ impl Kind {
             Kind::OrphanedFallback => "orphaned-fallback",
             Kind::Incomplete => "incomplete",
             Kind::Unparsable => "unparsable",
+            Kind::Invalid => "invalid",
         }
     }
 
@@ -72,6 +76,7 @@ impl Kind {
             Kind::Unparsable => {
                 "A Rust file could not be parsed; its flag references are not counted."
             }
+            Kind::Invalid => "A flags.toml does not parse or validate; nothing was checked.",
         }
     }
 }
@@ -648,6 +653,19 @@ fn plural(count: usize, one: &'static str, many: &'static str) -> &'static str {
 }
 
 /// The flag named in a schema message (`flag `x` has no ...`).
+/// The errors of an invalid flags.toml, as findings.
+pub fn invalid(diagnostics: &flags_schema::Diagnostics) -> Vec<Finding> {
+    diagnostics
+        .located()
+        .into_iter()
+        .map(|located| Finding {
+            kind: Kind::Invalid,
+            flag: flag_of_message(&located.message),
+            located,
+        })
+        .collect()
+}
+
 fn flag_of_message(message: &str) -> String {
     message.split('`').nth(1).unwrap_or_default().to_owned()
 }

@@ -105,11 +105,29 @@ pub fn run(
             return BAD_INPUT;
         }
     };
+    let checkout = std::env::var_os("GITHUB_WORKSPACE")
+        .map(std::path::PathBuf::from)
+        .map(|root| root.canonicalize().unwrap_or(root));
     let project = match Project::load(&arguments.options) {
         Ok(project) => project,
+        // A report a machine reads says why too, rather than coming out empty.
+        Err(LoadError::Invalid(diagnostics, root)) if matches!(output, Output::Check(format) if format != Format::Human) =>
+        {
+            let Output::Check(format) = output else {
+                return BAD_INPUT;
+            };
+            let findings = check::invalid(&diagnostics);
+            let base = repository_base(&root, checkout.as_deref());
+            let checkout = report::Checkout {
+                base: &base,
+                root: checkout.as_deref(),
+            };
+            let _ = stdout.write_all(report::render(format, &findings, "", checkout).as_bytes());
+            return BAD_INPUT;
+        }
         Err(error) => {
             let text = match &error {
-                LoadError::Invalid(_) => error.to_string(),
+                LoadError::Invalid(..) => error.to_string(),
                 _ => format!("error: {error}\n"),
             };
             let _ = stderr.write_all(text.as_bytes());
@@ -142,9 +160,6 @@ pub fn run(
                 groups.len(),
                 if files == 1 { "file" } else { "files" },
             );
-            let checkout = std::env::var_os("GITHUB_WORKSPACE")
-                .map(std::path::PathBuf::from)
-                .map(|root| root.canonicalize().unwrap_or(root));
             let base = repository_base(&project.root, checkout.as_deref());
             let checkout = report::Checkout {
                 base: &base,

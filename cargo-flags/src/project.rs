@@ -15,8 +15,9 @@ use crate::scan::{self, FileScan, ModuleDeclaration};
 pub enum LoadError {
     /// `cargo metadata` failed, or an argument names nothing.
     Workspace(String),
-    /// A `flags.toml` is invalid: its located errors.
-    Invalid(Diagnostics),
+    /// A `flags.toml` is invalid: its located errors, and the workspace root their path is
+    /// relative to.
+    Invalid(Diagnostics, PathBuf),
     /// A file cannot be read.
     Unreadable(PathBuf, std::io::Error),
 }
@@ -25,7 +26,7 @@ impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LoadError::Workspace(message) => f.write_str(message),
-            LoadError::Invalid(diagnostics) => write!(f, "{diagnostics}"),
+            LoadError::Invalid(diagnostics, _) => write!(f, "{diagnostics}"),
             LoadError::Unreadable(path, error) => {
                 write!(f, "cannot read {}: {error}", path.display())
             }
@@ -254,15 +255,12 @@ fn load_group(root: &Path, path: &Path, lenient: bool) -> Result<Group, LoadErro
     let text = std::fs::read_to_string(path)
         .map_err(|error| LoadError::Unreadable(path.to_path_buf(), error))?;
     let display = relative(root, path);
+    let invalid = |diagnostics| LoadError::Invalid(diagnostics, root.to_path_buf());
     let (schema, incomplete) = if lenient {
-        let (schema, incomplete) =
-            Schema::parse_lenient(&display, &text).map_err(LoadError::Invalid)?;
+        let (schema, incomplete) = Schema::parse_lenient(&display, &text).map_err(invalid)?;
         (schema, incomplete.located())
     } else {
-        (
-            Schema::parse(&display, &text).map_err(LoadError::Invalid)?,
-            Vec::new(),
-        )
+        (Schema::parse(&display, &text).map_err(invalid)?, Vec::new())
     };
     Ok(Group {
         source: Arc::new(SourceFile::new(display.clone(), text)),

@@ -114,6 +114,17 @@ fn exit_codes() {
         "not yet"
     );
     assert_eq!(code("invalid", &["check"]), "exit code: 2");
+    // The formats machines read say why, on stdout, rather than coming out empty.
+    for format in ["json", "sarif", "github"] {
+        let output = run(&fixtures().join("invalid"), &["check", "--format", format]);
+        let stdout = output.split("--- stdout\n").nth(1).unwrap_or_default();
+        assert!(
+            output.starts_with("exit code: 2")
+                && stdout.contains("invalid")
+                && stdout.contains("flags.toml"),
+            "{output}"
+        );
+    }
     assert_eq!(
         code("incomplete", &["check"]),
         "exit code: 2",
