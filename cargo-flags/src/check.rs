@@ -228,6 +228,11 @@ fn check_group(
     }
 
     let needed_by = prerequisite_of(schema);
+    let unparsable = group
+        .files
+        .iter()
+        .map(|&index| &project.files[index])
+        .find(|file| file.parse_error.is_some());
     for flag in &schema.flags {
         let flag_uses = uses.get(flag.name.as_str()).map_or(&[][..], Vec::as_slice);
         let needers = needed_by
@@ -288,17 +293,32 @@ fn check_group(
         }
         // A flag other flags require is in use, even if no code reads it (a master switch).
         if flag_uses.is_empty() && needers.is_empty() {
+            // A file that cannot be parsed may be the one that uses it.
+            let (severity, help) = match unparsable {
+                Some(file) => (
+                    Severity::Warning,
+                    format!(
+                        "{} cannot be parsed, and may use it; once it parses, remove the flag \
+                         from flags.toml if it is still unused",
+                        project.display(&file.path)
+                    ),
+                ),
+                None => (
+                    Severity::Error,
+                    format!(
+                        "remove it from flags.toml, or read it: `flags::{}(&ctx)`",
+                        flag.name
+                    ),
+                ),
+            };
             findings.push(at_schema(
                 group,
                 flag.span,
                 Kind::Unused,
                 flag,
-                Severity::Error,
+                severity,
                 format!("flag `{}` is declared but never used", flag.name),
-                Some(format!(
-                    "remove it from flags.toml, or read it: `flags::{}(&ctx)`",
-                    flag.name
-                )),
+                Some(help),
             ));
         }
         if let Some(value) = released_value(schema, flag) {
