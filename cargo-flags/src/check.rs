@@ -2,7 +2,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use flags_schema::{Date, Flag, FlagKind, Located, Schema, Severity, Span, Value, names};
+use flags_schema::{
+    Date, Flag, FlagKind, Located, Outcome, Percent, Schema, Severity, Span, Value, names,
+};
 use serde::Serialize;
 
 use crate::project::{Group, Project};
@@ -30,11 +32,14 @@ pub enum Kind {
     Unparsable,
     /// A `flags.toml` that does not parse or validate: nothing was checked.
     Invalid,
+    /// A split after a partial rollout on the same buckets: some of its values never reach
+    /// the contexts the rollout leaves out.
+    SkewedSplit,
 }
 
 impl Kind {
     /// Every kind, for SARIF's rule list.
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Expired,
         Kind::Expiring,
         Kind::Unused,
@@ -44,6 +49,7 @@ impl Kind {
         Kind::Incomplete,
         Kind::Unparsable,
         Kind::Invalid,
+        Kind::SkewedSplit,
     ];
 
     /// The kebab-case name, as in JSON and SARIF.
@@ -58,6 +64,7 @@ impl Kind {
             Kind::Incomplete => "incomplete",
             Kind::Unparsable => "unparsable",
             Kind::Invalid => "invalid",
+            Kind::SkewedSplit => "skewed-split",
         }
     }
 
@@ -77,6 +84,10 @@ impl Kind {
                 "A Rust file could not be parsed; its flag references are not counted."
             }
             Kind::Invalid => "A flags.toml does not parse or validate; nothing was checked.",
+            Kind::SkewedSplit => {
+                "A split after a partial rollout on the same buckets never serves some values to \
+                 the contexts the rollout leaves out."
+            }
         }
     }
 }
@@ -321,6 +332,7 @@ fn check_group(
                 Some(help),
             ));
         }
+        skewed_splits(group, flag, findings);
         if let Some(value) = released_value(schema, flag) {
             findings.push(at_schema(
                 group,
@@ -673,6 +685,90 @@ fn plural(count: usize, one: &'static str, many: &'static str) -> &'static str {
 }
 
 /// The flag named in a schema message (`flag `x` has no ...`).
+/// Splits that follow a partial rollout bucketed the same way. A context the rollout's rule
+/// matches but leaves out has a bucket at or above its percentage, so a split that every
+/// context reaches gives such contexts only the values weighted above that line: an A/B test
+/// skewed for them. (Rollouts after rollouts nest on purpose: 25% of one country, then 10% of
+/// everyone, is 25% of that country.)
+fn skewed_splits(group: &Group, flag: &Flag, findings: &mut Vec<Finding>) {
+    let overlays = flag.environments.iter().filter_map(|environment| {
+        Some((Some(&environment.name.value), environment.rules.as_deref()?))
+    });
+    for (environment, rules) in std::iter::once((None, &flag.rules[..])).chain(overlays) {
+        let name = |position: usize| match environment {
+            None => format!("rule {}", position + 1),
+            Some(environment) => format!("environment `{environment}`, rule {}", position + 1),
+        };
+        for (later, rule) in rules.iter().enumerate() {
+            let Outcome::Split(arms) = &rule.outcome else {
+                continue;
+            };
+            if !rule.matches_everyone() {
+                continue;
+            }
+            let rollout = rules[..later]
+                .iter()
+                .enumerate()
+                .find_map(|(earlier, before)| {
+                    let Outcome::Rollout { percent, .. } = &before.outcome else {
+                        return None;
+                    };
+                    let line = percent.value.thousandths();
+                    (line > 0
+                        && percent.value != Percent::ALL
+                        && before.bucket_by == rule.bucket_by)
+                        .then_some((earlier, percent.value, line))
+                });
+            let Some((earlier, percent, line)) = rollout else {
+                continue;
+            };
+            // What the split serves the contexts above the line, against its weights: the
+            // values weighted below the line lose their buckets there.
+            let all = Percent::ALL.thousandths();
+            let above = u64::from(all - line);
+            let mut start = 0;
+            let (mut shares, mut weights) = (Vec::new(), Vec::new());
+            for arm in &arms.value {
+                let end = start + arm.weight.thousandths();
+                let kept = u64::from(end.saturating_sub(start.max(line)));
+                let share = u32::try_from((kept * u64::from(all) + above / 2) / above)
+                    .ok()
+                    .and_then(Percent::from_thousandths)
+                    .unwrap_or(Percent::ALL);
+                let value = match &arm.value {
+                    Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                };
+                shares.push(format!("`{value}` {share}"));
+                weights.push(arm.weight.to_string());
+                start = end;
+            }
+            findings.push(at_schema(
+                group,
+                arms.span,
+                Kind::SkewedSplit,
+                flag,
+                Severity::Warning,
+                format!(
+                    "flag `{}`, {}: contexts that rule {} matches but leaves out of its {percent} \
+                     rollout have buckets of {percent} and more, so this split serves them {} \
+                     (weights {})",
+                    flag.name,
+                    name(later),
+                    earlier + 1,
+                    shares.join(", "),
+                    weights.join(", ")
+                ),
+                Some(format!(
+                    "serve those contexts from rule {} with a split of its own, or bucket the \
+                     two rules by different attributes (`bucket_by`)",
+                    earlier + 1
+                )),
+            ));
+        }
+    }
+}
+
 /// The errors of an invalid flags.toml, as findings.
 pub fn invalid(diagnostics: &flags_schema::Diagnostics) -> Vec<Finding> {
     diagnostics
