@@ -59,7 +59,7 @@ pub use flags_schema::{Date, Diagnostics, Schema, Timestamp};
 pub use key::{FlagInfo, FlagKey};
 pub use live::{ReloadError, ReloadEvent, ReloadReport, Watcher};
 pub use store::{Evaluation, SetError, Store};
-pub use value::{Detail, FlagValue, Reason, Value};
+pub use value::{Detail, FlagValue, IntoOverride, Reason, Value};
 
 /// The README's Rust examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -20,7 +20,7 @@ use crate::context::Context;
 use crate::evaluate::{Answer, Evaluator, Override, Why, fixed_answer};
 use crate::key::FlagKey;
 use crate::live::{self, LiveFile, ReloadError, ReloadEvent, ReloadReport, Watcher};
-use crate::value::{Detail, FlagValue, Reason, Served, Value};
+use crate::value::{Detail, FlagValue, IntoOverride, Reason, Served, Value};
 
 /// A callback told of every evaluation.
 type Listener = Arc<dyn Fn(&Evaluation<'_>) + Send + Sync>;
@@ -476,7 +476,7 @@ impl Store {
 
     /// Serves `value` to everyone, from the next evaluation on, until [`Store::clear`].
     pub fn set<T: FlagValue>(&self, key: FlagKey<T>, value: T) -> Result<(), SetError> {
-        self.change_override(key.name(), |variants| {
+        self.change_override(key.name(), |variants, _| {
             value.__into_served(variants).map(Override::Serve)
         })
     }
@@ -491,17 +491,19 @@ impl Store {
         self.clear_by_name(key.name())
     }
 
-    /// [`Store::set`] by name, for admin endpoints and scripts.
-    pub fn set_by_name(&self, name: &str, value: impl Into<Value>) -> Result<(), SetError> {
-        let value = value.into();
-        self.change_override(name, |variants| {
-            value.__into_served(variants).map(Override::Serve)
+    /// [`Store::set`] by name, for admin endpoints and scripts; see [`IntoOverride`] for
+    /// what it takes.
+    pub fn set_by_name(&self, name: &str, value: impl IntoOverride) -> Result<(), SetError> {
+        self.change_override(name, |variants, takes_strings| {
+            value
+                .__into_override(variants, takes_strings)
+                .map(Override::Serve)
         })
     }
 
     /// [`Store::kill`] by name.
     pub fn kill_by_name(&self, name: &str) -> Result<(), SetError> {
-        self.change_override(name, |_| Some(Override::Kill))
+        self.change_override(name, |_, _| Some(Override::Kill))
     }
 
     /// [`Store::clear`] by name.
@@ -533,7 +535,7 @@ impl Store {
     fn change_override(
         &self,
         name: &str,
-        make: impl FnOnce(&[&'static str]) -> Option<Override>,
+        make: impl FnOnce(&[&'static str], bool) -> Option<Override>,
     ) -> Result<(), SetError> {
         let mut state = self.state();
         let definitions = Arc::clone(&state.definitions);
@@ -545,7 +547,7 @@ impl Store {
         if flag.pinned {
             return Err(SetError::Pinned(name.to_owned()));
         }
-        let value = make(&flag.variants).filter(|value| match value {
+        let value = make(&flag.variants, flag.kind == Kind::Str).filter(|value| match value {
             Override::Kill => true,
             Override::Serve(served) => kind_of(*served) == flag.kind,
         });

@@ -50,8 +50,11 @@ impl From<&'static str> for Value {
     }
 }
 
-/// A string from elsewhere (an admin request, say), kept for the life of the process: once
-/// per distinct string, however often it is set.
+/// What [`Store::set_by_name`](crate::Store::set_by_name) takes: a [`Value`], a `bool`,
+/// `i64`, `f64` or `&'static str`, a generated enum, or a `String` from elsewhere (an admin
+/// request, say). A `String` is kept for the life of the process, once per distinct string,
+/// and only when a string flag takes it: one refused (an unknown flag, another type, no such
+/// variant) leaves nothing behind.
 ///
 /// ```
 /// use flags_runtime::{Context, Store};
@@ -66,10 +69,26 @@ impl From<&'static str> for Value {
 /// let from_request: String = "Tere".to_owned();
 /// store.set_by_name("greeting", from_request).unwrap();
 /// assert_eq!(store.get_by_name::<&str>("greeting", &Context::new("u-1")), Some("Tere"));
+/// assert!(store.set_by_name("greting", String::from("Tere")).is_err());
 /// ```
-impl From<String> for Value {
-    fn from(value: String) -> Self {
-        Value::Str(crate::intern::intern(&value))
+pub trait IntoOverride {
+    #[doc(hidden)]
+    fn __into_override(self, variants: &[&'static str], takes_strings: bool) -> Option<Served>;
+}
+
+impl<T: FlagValue> IntoOverride for T {
+    fn __into_override(self, variants: &[&'static str], _: bool) -> Option<Served> {
+        self.__into_served(variants)
+    }
+}
+
+impl IntoOverride for String {
+    fn __into_override(self, variants: &[&'static str], takes_strings: bool) -> Option<Served> {
+        if !variants.is_empty() {
+            let index = variants.iter().position(|variant| *variant == self)?;
+            return u16::try_from(index).ok().map(Served::Variant);
+        }
+        takes_strings.then(|| Served::Str(crate::intern::intern_string(&self)))
     }
 }
 
