@@ -61,12 +61,19 @@ pub(crate) fn plan(args: &mut Args, function: &ItemFn, caller: Option<&Path>) ->
         found
     });
     if args.fallback.is_none() && !args.misspelt_fallback && !left_out {
+        // The help shows the attribute as it should be: with the flag's right name, when the
+        // one written is a near miss.
+        let flag_name = match (&flag, &loaded) {
+            (None, Some(loaded)) => flags_schema::suggest(&name, loaded.schema.flag_names())
+                .map_or_else(|| name.clone(), str::to_owned),
+            _ => name.clone(),
+        };
         ctxt.syn_error(syn::Error::new(
             Span::call_site(),
             format!(
                 "missing `fallback = ...`: the function to call when the flag is off\n\
-                 help: `#[feature_flag({}, fallback = {}_legacy)]`",
-                args.flag, function.sig.ident
+                 help: `#[feature_flag({flag_name}, fallback = {}_legacy)]`",
+                function.sig.ident
             ),
         ));
     }
