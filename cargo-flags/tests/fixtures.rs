@@ -193,3 +193,16 @@ fn list_shows_every_flag_in_every_format() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The examples pass `cargo flags check`, as CI runs it: part of the tests, so that
+/// `cargo test --workspace` alone catches a stale flag in them.
+#[test]
+fn the_examples_have_no_stale_flags() {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let output = run(
+        workspace,
+        &["check", "--package", "examples", "--deny", "warnings"],
+    );
+    assert!(output.starts_with("exit code: 0"), "{output}");
+    assert!(output.contains("no stale flags"), "{output}");
+}

@@ -6,11 +6,17 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn run(binary: &str) -> String {
-    let output = Command::new(binary)
-        .env_remove("FLAGS_ENV")
-        .env_remove("FLAGS_FILE")
-        .output()
-        .unwrap();
+    run_in(binary, None)
+}
+
+/// Runs an example in `environment` (`FLAGS_ENV`), or in none.
+fn run_in(binary: &str, environment: Option<&str>) -> String {
+    let mut command = Command::new(binary);
+    command.env_remove("FLAGS_ENV").env_remove("FLAGS_FILE");
+    if let Some(environment) = environment {
+        command.env("FLAGS_ENV", environment);
+    }
+    let output = command.output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
         output.status.success(),
@@ -57,15 +63,22 @@ fn registration_rolls_out_and_widens_without_a_restart() {
 
 #[test]
 fn registration_in_staging_is_on_for_everyone() {
-    let output = Command::new(env!("CARGO_BIN_EXE_registration"))
-        .env("FLAGS_ENV", "staging")
-        .env_remove("FLAGS_FILE")
-        .output()
-        .unwrap();
-    let output = String::from_utf8_lossy(&output.stdout);
+    let output = run_in(env!("CARGO_BIN_EXE_registration"), Some("staging"));
     assert!(output.starts_with("Environment: staging\n"), "{output}");
+    // The first table: every sample user, each on the new flow by the staging default.
+    let rows: Vec<&str> = output
+        .lines()
+        .map(str::trim_start)
+        .skip_while(|line| !line.starts_with("user"))
+        .skip(1)
+        .take_while(|line| line.starts_with("u-"))
+        .collect();
+    assert_eq!(rows.len(), 11, "{output}");
+    for row in rows {
+        assert!(row.contains(" two-step  default"), "{row}");
+    }
     assert!(
-        output.contains("u-2002   BR       two-step  default"),
+        output.contains("Nobody: in staging the flag does not depend on the rollouts."),
         "{output}"
     );
 }
@@ -98,12 +111,32 @@ fn scheduled_launch_turns_on_at_the_minute_and_the_kill_switch_works() {
     assert!(lines[0].contains("(no banner)") && lines[0].contains("(outside its time window)"));
     assert!(lines[1].contains("Holiday sale") && lines[1].ends_with("(rule 1)"));
     assert!(lines[3].contains("(no banner)") && lines[3].ends_with("(killed)"));
-    assert!(lines[4].contains("Holiday sale"));
+    assert!(lines[2].contains("Holiday sale") && lines[2].ends_with("(rule 1)"));
+    assert!(lines[4].contains("10:30") && lines[4].contains("Holiday sale"));
+    assert!(lines[4].ends_with("(rule 1)"));
     assert!(lines[5].contains("(no banner)") && lines[5].ends_with("(outside its time window)"));
 }
 
-/// Kills the service when the test ends, passed or failed.
-struct Service(Child);
+/// Kills the service when the test ends, passed or failed; keeps what it writes to stderr.
+struct Service(Child, std::sync::Arc<std::sync::Mutex<String>>);
+
+impl Service {
+    /// Waits, ten seconds at most, until the service has written `expected` to stderr.
+    fn logs_soon(&self, expected: &str) {
+        let start = Instant::now();
+        loop {
+            let logged = self.1.lock().unwrap().clone();
+            if logged.contains(expected) {
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "never logged {expected:?}: {logged}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
 
 /// Starts the service example on a free port of loopback, serving `environment` and watching
 /// the file at `path`; returns it (stopped when dropped) and its address.
@@ -114,11 +147,21 @@ fn start_service(path: &std::path::Path, environment: &str) -> (Service, String)
         .env("FLAGS_FILE_POLL_MS", "20")
         .env("FLAGS_ENV", environment)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let service = Service(child);
+    let stderr = child.stderr.take().unwrap();
+    let logged = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let sink = std::sync::Arc::clone(&logged);
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let mut logged = sink.lock().unwrap();
+            logged.push_str(&line);
+            logged.push('\n');
+        }
+    });
+    let service = Service(child, logged);
     let mut first_line = String::new();
     BufReader::new(stdout).read_line(&mut first_line).unwrap();
     let address = first_line
@@ -198,6 +241,10 @@ impl Drop for Service {
 
 fn get(address: &str, headers: &[(&str, &str)]) -> String {
     let mut stream = TcpStream::connect(address).unwrap();
+    // A service that stops answering fails the test rather than hanging it.
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
     let mut request = String::from("GET / HTTP/1.1\r\nHost: localhost\r\n");
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
@@ -216,7 +263,7 @@ fn service_answers_per_request_and_follows_the_live_file() {
     let compiled = include_str!("../../flags.toml");
     std::fs::write(&path, compiled).unwrap();
 
-    let (_service, address) = start_service(&path, "production");
+    let (service, address) = start_service(&path, "production");
 
     let tester = get(&address, &[("X-User-Id", "u-1001"), ("X-Country", "DE")]);
     assert!(tester.starts_with("HTTP/1.1 200 OK\r\n"), "{tester}");
@@ -241,11 +288,48 @@ fn service_answers_per_request_and_follows_the_live_file() {
         "search_page_size: 45\n",
     );
 
-    // A broken file changes nothing.
+    // A broken file changes nothing, once the service has read and refused it.
     replace(&path, &compiled.replace("serve = 30", "serve = \"many\""));
-    std::thread::sleep(Duration::from_millis(200));
+    service.logs_soon("rejected; the last good one stays in force");
     let swede = get(&address, &[("X-User-Id", "u-3001"), ("X-Country", "SE")]);
     assert!(swede.contains("search_page_size: 45\n"), "{swede}");
+    // And the watcher goes on: the next good file applies.
+    replace(&path, &compiled.replace("serve = 30", "serve = 46"));
+    answers_soon(
+        &address,
+        &[("X-User-Id", "u-3001"), ("X-Country", "SE")],
+        "search_page_size: 46\n",
+    );
+}
+
+/// A bad `FLAGS_FILE` is reported when the service starts, before any request.
+#[test]
+fn the_service_reports_a_bad_live_file_at_startup() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flags.toml");
+    let compiled = include_str!("../../flags.toml");
+    std::fs::write(&path, compiled.replace("serve = 30", "serve = \"many\"")).unwrap();
+    let (service, _address) = start_service(&path, "production");
+    service.logs_soon("new flag configuration rejected");
+}
+
+/// Headers past the limit are refused without reading them all, even as one endless line.
+#[test]
+fn the_service_refuses_oversized_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flags.toml");
+    std::fs::write(&path, include_str!("../../flags.toml")).unwrap();
+    let (_service, address) = start_service(&path, "production");
+    let mut stream = TcpStream::connect(&address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let line = format!("GET / HTTP/1.1\r\nX-User-Id: {}", "u".repeat(64 * 1024));
+    // The service may close before reading it all; what it answers is the point.
+    let _ = stream.write_all(line.as_bytes());
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    assert!(response.starts_with("HTTP/1.1 431"), "{response}");
 }
 
 /// Replaces the file at `path` in one step (a sibling, renamed over it), so that the service's

@@ -98,7 +98,7 @@ impl Case {
             Case::Plain => "(a) bool flag, no rules",
             Case::Rollout => "(b) 20% rollout, 10 000 keys",
             Case::CountryRule => "(c) country in [EE, FI]",
-            Case::TenRules => "(d) 10 rules, the last matches",
+            Case::TenRules => "(d) 10 rules, 40% match the last",
             Case::UserList => "(e) user list of 1000",
         }
     }

@@ -80,9 +80,11 @@ fn main() -> std::process::ExitCode {
     ));
 
     // Operations widen the rollout: a new flags.toml, picked up while the service runs.
-    let dir = std::env::temp_dir().join(format!("flags-registration-demo-{}", std::process::id()));
-    let path = dir.join("flags.toml");
-    let written = std::fs::create_dir_all(&dir)
+    let dir = RemovedOnExit(
+        std::env::temp_dir().join(format!("flags-registration-demo-{}", std::process::id())),
+    );
+    let path = dir.0.join("flags.toml");
+    let written = std::fs::create_dir_all(&dir.0)
         .and_then(|()| std::fs::write(&path, include_str!("../../../flags.toml")));
     if let Err(error) = written {
         eprintln!("cannot write {}: {error}", path.display());
@@ -128,7 +130,9 @@ fn main() -> std::process::ExitCode {
             println!("  {user} ({country}): {} -> {}", old.flow, new.flow);
         }
     }
-    if moved_back == 0 {
+    if moved == 0 {
+        println!("  Nobody: in {environment} the flag does not depend on the rollouts.");
+    } else if moved_back == 0 {
         println!(
             "  {moved} of {} sample users; nobody moved back: rollouts are sticky.",
             USERS.len()
@@ -139,8 +143,16 @@ fn main() -> std::process::ExitCode {
             USERS.len()
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
     std::process::ExitCode::SUCCESS
+}
+
+/// A folder removed when the demo ends, however it ends.
+struct RemovedOnExit(std::path::PathBuf);
+
+impl Drop for RemovedOnExit {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// Prints a table of the sample users' flows and reasons; returns the registrations.

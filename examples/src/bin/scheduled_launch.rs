@@ -47,6 +47,7 @@ fn main() -> std::process::ExitCode {
         return std::process::ExitCode::FAILURE;
     }
     show("09:05, kill switch on");
+    at("2026-12-01T10:30:00Z");
     if let Err(error) = store.clear(flags::HOLIDAY_SALE_BANNER) {
         eprintln!("{error}");
         return std::process::ExitCode::FAILURE;

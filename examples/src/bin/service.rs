@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! FLAGS_FILE=flags.toml FLAGS_ENV=production cargo run -p examples --bin service
-//! curl -H 'X-User-Id: u-2007' -H 'X-Country: EE' http://127.0.0.1:8080/
+//! curl -H 'X-User-Id: u-2007' -H 'X-Country: EE' -H 'X-Account-Id: acct-42' http://127.0.0.1:8080/
 //! ```
 //!
 //! The address is `127.0.0.1:8080`, or the first argument (`127.0.0.1:0` picks a free port);
@@ -14,14 +14,32 @@
 
 flags_runtime::flags!();
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
 
-use flags_runtime::{Context, ReloadEvent};
+use flags_runtime::Context;
 
 /// Requests larger than this are refused: a flags demo has no use for big headers.
 const MAX_HEAD: usize = 16 * 1024;
+
+/// Prints what the flags runtime logs (a live file applied or refused, `FLAGS_ENV`) to
+/// stderr: the first file is read when the first flag is, before any callback could be set.
+struct StderrLogger;
+
+impl log::Log for StderrLogger {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        metadata.level() <= log::Level::Info
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if self.enabled(record.metadata()) {
+            eprintln!("{}: {}", record.target(), record.args());
+        }
+    }
+
+    fn flush(&self) {}
+}
 
 fn main() -> std::process::ExitCode {
     let address = std::env::args()
@@ -34,12 +52,12 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    flags::store().on_reload(|event| match event {
-        ReloadEvent::Applied(report) => eprintln!("flags: {report}"),
-        ReloadEvent::Rejected(error) => {
-            eprintln!("flags: update rejected, the last good configuration stays:\n{error}");
-        }
-    });
+    if log::set_logger(&StderrLogger).is_ok() {
+        log::set_max_level(log::LevelFilter::Info);
+    }
+    // Started now, so that a bad `FLAGS_FILE` or `FLAGS_ENV` is reported before the first
+    // request rather than during it.
+    let _ = flags::store();
     match listener.local_addr() {
         Ok(local) => println!("listening on http://{local}"),
         Err(error) => {
@@ -65,27 +83,26 @@ fn main() -> std::process::ExitCode {
 /// One request, one response, then the connection closes.
 fn serve(stream: TcpStream) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-    let mut reader = BufReader::new(stream.try_clone()?);
+    // Never more than `MAX_HEAD` bytes read, however long a line a client sends.
+    let mut reader = BufReader::new(stream.try_clone()?).take(MAX_HEAD as u64 + 1);
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
     let mut headers = Vec::new();
-    let mut size = request_line.len();
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line)? == 0 || line == "\r\n" || line == "\n" {
             break;
         }
-        size += line.len();
-        if size > MAX_HEAD {
-            return respond(
-                stream,
-                "431 Request Header Fields Too Large",
-                "headers too large\n",
-            );
-        }
         if let Some((name, value)) = line.split_once(':') {
             headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
         }
+    }
+    if reader.limit() == 0 {
+        return respond(
+            stream,
+            "431 Request Header Fields Too Large",
+            "headers too large\n",
+        );
     }
     let header = |name: &str| {
         headers
