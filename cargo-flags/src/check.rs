@@ -32,8 +32,8 @@ pub enum Kind {
     Unparsable,
     /// A `flags.toml` that does not parse or validate: nothing was checked.
     Invalid,
-    /// A split after a partial rollout on the same buckets: some of its values never reach
-    /// the contexts the rollout leaves out.
+    /// A split after a partial rollout on the same buckets: it serves the contexts the
+    /// rollout leaves out other shares than its weights.
     SkewedSplit,
 }
 
@@ -85,8 +85,8 @@ impl Kind {
             }
             Kind::Invalid => "A flags.toml does not parse or validate; nothing was checked.",
             Kind::SkewedSplit => {
-                "A split after a partial rollout on the same buckets never serves some values to \
-                 the contexts the rollout leaves out."
+                "A split after a partial rollout on the same buckets serves the contexts the \
+                 rollout leaves out other shares than its weights."
             }
         }
     }
@@ -384,6 +384,15 @@ pub(crate) fn resolve<'a>(schema: &'a Schema, mention: &Mention) -> Resolved<'a>
             .map(|flag| Resolved::Flag(flag.name.as_str()))
     };
     match mention {
+        // A by-name method of something else (`headers.get_by_name("Content-Type")`) takes
+        // names no flag can have; such a name is a flag's only if it nearly is one.
+        Mention::ByName { flag }
+            if !names::is_snake_case(flag)
+                && schema.flag(&names::to_snake_case(flag)).is_none()
+                && names::suggest(flag, schema.flag_names()).is_none() =>
+        {
+            Resolved::Generated
+        }
         Mention::Attribute { flag, .. } | Mention::ByName { flag } => {
             found(flag).unwrap_or_else(|| Resolved::Unknown(flag.clone()))
         }
@@ -684,7 +693,6 @@ fn plural(count: usize, one: &'static str, many: &'static str) -> &'static str {
     if count == 1 { one } else { many }
 }
 
-/// The flag named in a schema message (`flag `x` has no ...`).
 /// Splits that follow a partial rollout bucketed the same way. A context the rollout's rule
 /// matches but leaves out has a bucket at or above its percentage, so a split that every
 /// context reaches gives such contexts only the values weighted above that line: an A/B test
@@ -706,20 +714,34 @@ fn skewed_splits(group: &Group, flag: &Flag, findings: &mut Vec<Finding>) {
             if !rule.matches_everyone() {
                 continue;
             }
-            let rollout = rules[..later]
-                .iter()
-                .enumerate()
-                .find_map(|(earlier, before)| {
-                    let Outcome::Rollout { percent, .. } = &before.outcome else {
-                        return None;
-                    };
-                    let line = percent.value.thousandths();
-                    (line > 0
-                        && percent.value != Percent::ALL
-                        && before.bucket_by == rule.bucket_by)
-                        .then_some((earlier, percent.value, line))
-                });
-            let Some((earlier, percent, line)) = rollout else {
+            // The highest line of the partial rollouts before it on the same buckets: the
+            // contexts those rules all match reach the split only from above it. A rule
+            // before it that takes every context leaves it none to split.
+            let mut rollout: Option<(usize, Percent, u32)> = None;
+            let mut reachable = true;
+            for (earlier, before) in rules[..later].iter().enumerate() {
+                match &before.outcome {
+                    Outcome::Rollout { percent, .. } if before.bucket_by == rule.bucket_by => {
+                        let line = percent.value.thousandths();
+                        if percent.value == Percent::ALL && before.matches_everyone() {
+                            reachable = before.bucket_by.is_some();
+                        } else if line > 0
+                            && percent.value != Percent::ALL
+                            && rollout.is_none_or(|(_, _, highest)| line > highest)
+                        {
+                            rollout = Some((earlier, percent.value, line));
+                        }
+                    }
+                    Outcome::Serve(_) | Outcome::Split(_) if before.matches_everyone() => {
+                        reachable = false;
+                    }
+                    _ => {}
+                }
+                if !reachable {
+                    break;
+                }
+            }
+            let (true, Some((earlier, percent, line))) = (reachable, rollout) else {
                 continue;
             };
             // What the split serves the contexts above the line, against its weights: the
@@ -782,7 +804,12 @@ pub fn invalid(diagnostics: &flags_schema::Diagnostics) -> Vec<Finding> {
         .collect()
 }
 
+/// The flag a schema message is about (`flag `x` has no ...`), or nothing when it is about
+/// something else (a segment, a key, the file).
 fn flag_of_message(message: &str) -> String {
+    if !message.starts_with("flag `") {
+        return String::new();
+    }
     message.split('`').nth(1).unwrap_or_default().to_owned()
 }
 
@@ -851,6 +878,28 @@ mod tests {
             Resolved::Generated => "(generated)".to_owned(),
             Resolved::Unknown(name) => format!("unknown {name}"),
         }
+    }
+
+    /// A by-name call with a name no flag can have is another API's, unless the name is
+    /// nearly a flag's: then it is a typo.
+    #[test]
+    fn by_name_calls_with_names_no_flag_has_are_not_about_flags() {
+        let text = "[flags.new_checkout]\ndescription = \"d\"\nowner = \"o\"\n\
+                    permanent = true\ndefault = false\n";
+        let schema = Schema::parse("flags.toml", text).unwrap();
+        let by_name = |name: &str| {
+            flag_of(resolve(
+                &schema,
+                &Mention::ByName {
+                    flag: name.to_owned(),
+                },
+            ))
+        };
+        assert_eq!(by_name("Content-Type"), "(generated)");
+        assert_eq!(by_name("new-checkout"), "unknown new-checkout");
+        assert_eq!(by_name("NewCheckout"), "unknown NewCheckout");
+        assert_eq!(by_name("new_chekout"), "unknown new_chekout");
+        assert_eq!(by_name("new_checkout"), "new_checkout");
     }
 
     /// Keys are all capitals; so is the enum of a flag with one letter per word (`a_b`

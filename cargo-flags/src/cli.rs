@@ -29,12 +29,16 @@ Usage:
 check finds, each at its file:line:col:
     expired            past `expires` (error)
     expiring           expires within --warn-days days (warning)
-    unused             declared, never referenced (error)
+    unused             declared, and neither read by code nor required by another flag
+                       (error; a warning while a file that may read it does not parse)
     undeclared         referenced, not declared, even in code behind cfg (error)
     released           one value for everyone in every environment: ready to remove (warning)
+    skewed-split       a split after a partial rollout on the same buckets: the contexts the
+                       rollout leaves out get other shares than its weights (warning)
     orphaned-fallback  a fallback only released or pinned flags still name (warning)
     incomplete         no owner, description or expiry, with --lenient (error)
     unparsable         a Rust file syn cannot parse: its flags are not counted (warning)
+    invalid            a flags.toml that does not parse or validate (exit code 2)
 
 Options:
     --format FORMAT        check: human, json, github, sarif; list: human, json, markdown

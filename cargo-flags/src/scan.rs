@@ -394,7 +394,6 @@ impl Visitor<'_> {
                         && let Some(TokenTree::Literal(literal)) =
                             arguments.stream().into_iter().next()
                         && let Lit::Str(name) = Lit::new(literal.clone())
-                        && could_be_flag(&name.value())
                     {
                         self.push(Mention::ByName { flag: name.value() }, literal.span());
                     }
@@ -567,7 +566,6 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         if BY_NAME.contains(&call.method.to_string().as_str())
             && let Some(Expr::Lit(literal)) = call.args.first()
             && let Lit::Str(name) = &literal.lit
-            && could_be_flag(&name.value())
         {
             self.push(Mention::ByName { flag: name.value() }, name.span());
         }
@@ -908,16 +906,8 @@ fn is_type_or_key(ident: &Ident) -> bool {
     name_of(ident).starts_with(|first: char| first.is_ascii_uppercase())
 }
 
-/// Whether the tokens before a name make it a method, a field, a later segment of a path or
-/// a function being declared: `x.beta(..)`, `a::beta`, `fn beta`.
 /// Whether a path goes on from here to the crate's own modules: `crate::flags`, `self::`,
 /// `super::`.
-/// Whether a by-name call's name could be a flag's: a method of the same name on anything
-/// else (`headers.get_by_name("Content-Type")`) takes other names.
-fn could_be_flag(name: &str) -> bool {
-    flags_schema::names::is_snake_case(name)
-}
-
 fn is_relative_root(ident: &Ident) -> bool {
     ident == "crate" || ident == "self" || ident == "super"
 }
@@ -936,6 +926,8 @@ fn through_other_module(before: &[TokenTree]) -> bool {
     }
 }
 
+/// Whether the tokens before a name make it a method, a field, a later segment of a path or
+/// a function being declared: `x.beta(..)`, `a::beta`, `fn beta`.
 fn follows_path_or_field(before: &[TokenTree]) -> bool {
     match before.last() {
         Some(TokenTree::Punct(punct)) => matches!(punct.as_char(), '.' | ':'),
@@ -1176,9 +1168,6 @@ mod tests {
                 (imported("Args", Some("default")), 6, 21),
             ]
         );
-        // Nor is a by-name method that takes other names about flags.
-        let headers = r#"fn h() { headers.get_by_name("Content-Type"); }"#;
-        assert_eq!(mentions(headers), []);
     }
 
     #[test]

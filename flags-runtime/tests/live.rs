@@ -582,3 +582,41 @@ fn a_file_rewritten_more_often_than_it_is_polled_is_still_applied() {
     stop.store(true, Ordering::Release);
     generator.join().unwrap();
 }
+
+/// A pinned flag keeps its compiled definition whatever the file says; a prerequisite in the
+/// file on the file's own version of it could then never be met, or be met by another value.
+#[test]
+fn prerequisites_on_a_pinned_flag_are_checked_against_the_compiled_one() {
+    let store = store();
+    const LIVE: &str = r#"
+[flags.shipped]
+description = "Redefined here as an integer, which this binary ignores: it is pinned"
+owner = "web"
+expires = 2099-01-01
+default = 3
+
+[flags.gate]
+description = "Needs the file's version of `shipped`"
+owner = "web"
+expires = 2099-01-01
+default = false
+requires = { shipped = 3 }
+[[flags.gate.rules]]
+serve = true
+"#;
+    let refused = store.apply_toml("live.toml", LIVE).unwrap_err().to_string();
+    assert!(
+        refused.contains(
+            "with the flags compiled into this binary, flag `gate`: `shipped` can never be 3"
+        ),
+        "{refused}"
+    );
+    // Without the prerequisite, the file is welcome and `shipped` stays as compiled.
+    let report = store
+        .apply_toml(
+            "live.toml",
+            &LIVE.replace("requires = { shipped = 3 }\n", ""),
+        )
+        .unwrap();
+    assert_eq!(report.pinned, ["shipped"]);
+}

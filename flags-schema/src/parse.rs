@@ -159,6 +159,28 @@ fn too_long(length: usize) -> Option<Diagnostic> {
     })
 }
 
+/// A header line without the comment after it: up to its closing bracket (or brackets),
+/// skipping brackets inside quoted keys (`["a]b"]`).
+fn header_of(line: &str) -> &str {
+    let closing = if line.starts_with("[[") { "]]" } else { "]" };
+    let mut quote = None;
+    let mut escaped = false;
+    for (at, c) in line.char_indices() {
+        match (quote, c) {
+            (Some('"'), '\\') if !escaped => {
+                escaped = true;
+                continue;
+            }
+            (Some(open), c) if c == open && !escaped => quote = None,
+            (None, '"' | '\'') => quote = Some(c),
+            (None, ']') if line[at..].starts_with(closing) => return &line[..at + closing.len()],
+            _ => {}
+        }
+        escaped = false;
+    }
+    line
+}
+
 /// TOML's errors, reworded; a table declared twice is one error, not one per key it repeats.
 fn syntax_errors_of(text: &str, errors: &[SyntaxError]) -> Vec<Diagnostic> {
     let bytes = text.as_bytes();
@@ -222,15 +244,7 @@ fn syntax_errors_of(text: &str, errors: &[SyntaxError]) -> Vec<Diagnostic> {
         let line = line_of(span.start);
         let line_text = lines.get(line).map_or("", |text| text.trim());
         if line_text.starts_with('[') {
-            // The header without the comment after it.
-            let close = if line_text.starts_with("[[") {
-                "]]"
-            } else {
-                "]"
-            };
-            let line_text = line_text
-                .find(close)
-                .map_or(line_text, |end| &line_text[..end + close.len()]);
+            let line_text = header_of(line_text);
             duplicated_tables.push(line);
             diagnostics.push(
                 Diagnostic::error(span, format!("table `{line_text}` is declared twice"))

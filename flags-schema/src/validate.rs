@@ -365,6 +365,44 @@ fn dependencies<'a>(segments: &HashMap<&str, &'a Segment>, flag: &'a Flag) -> Ve
 /// ```
 pub fn check_prerequisites(schema: &Schema) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
+    // Each file's prerequisites were checked against its own flags; put together, a flag
+    // may come from the other file (a pinned one, say) with other values.
+    let damaged = Damaged::default();
+    let known = Known {
+        flags: schema
+            .flags
+            .iter()
+            .map(|flag| (flag.name.as_str(), flag))
+            .collect(),
+        damaged: &damaged,
+    };
+    let mut check = |context: &dyn fmt::Display, owner: Option<&Flag>, condition: &Condition| {
+        if let Test::Flag(prerequisite) = &condition.test {
+            check_prerequisite(schema, &known, context, owner, prerequisite, &mut errors);
+        }
+    };
+    for segment in &schema.segments {
+        let context = format!("segment `{}`", segment.name);
+        for condition in &segment.when {
+            check(&context, None, condition);
+        }
+    }
+    for flag in &schema.flags {
+        let context = format!("flag `{}`", flag.name);
+        for prerequisite in &flag.requires {
+            let condition = Condition {
+                span: prerequisite.flag.span,
+                negate: false,
+                test: Test::Flag(prerequisite.clone()),
+            };
+            check(&context, Some(flag), &condition);
+        }
+        for (_, rule) in flag.all_rules() {
+            for condition in &rule.when {
+                check(&context, Some(flag), condition);
+            }
+        }
+    }
     check_cycles(schema, &mut errors);
     errors
 }
