@@ -8,7 +8,7 @@ use flags_schema::{
 use serde::Serialize;
 
 use crate::project::{Group, Project};
-use crate::scan::{FileScan, Mention, Place};
+use crate::scan::{FileScan, Found, Mention, Place};
 
 /// What kind of problem a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -160,8 +160,16 @@ pub fn check(project: &Project, settings: Settings) -> Vec<Finding> {
             ));
         }
     }
-    for group in &project.groups {
-        check_group(project, group, settings, &fallback_calls, &mut findings);
+    let mentions = project.mentions();
+    for (group, mentions) in project.groups.iter().zip(&mentions) {
+        check_group(
+            project,
+            group,
+            mentions,
+            settings,
+            &fallback_calls,
+            &mut findings,
+        );
     }
     // Every file counted as a use; only the selected packages' files, and the flags.toml
     // files they use, are reported on.
@@ -191,19 +199,23 @@ pub fn check(project: &Project, settings: Settings) -> Vec<Finding> {
     findings
 }
 
+/// Checks the flags of one flags.toml against `mentions`: the mentions of its files, and of
+/// other crates' files through this crate's module, each with its file's position.
 fn check_group(
     project: &Project,
     group: &Group,
+    mentions: &[(usize, &Found)],
     settings: Settings,
     fallback_calls: &HashMap<&str, usize>,
     findings: &mut Vec<Finding>,
 ) {
     let schema = &group.schema;
     let mut uses: HashMap<&str, Vec<Use<'_>>> = HashMap::new();
-    for &index in &group.files {
+    for &(index, found) in mentions {
         let file = &project.files[index];
-        for found in &file.found {
-            match resolve(schema, &found.mention) {
+        let certain = project.certain(found);
+        {
+            match resolve(schema, certain.as_ref().unwrap_or(&found.mention)) {
                 Resolved::Flag(flag) => uses.entry(flag).or_default().push(Use {
                     file,
                     place: found.place,

@@ -37,17 +37,19 @@ pub struct Row {
 /// The rows of every `flags.toml` in the project.
 pub fn rows(project: &Project) -> Vec<Row> {
     let mut rows = Vec::new();
-    for group in project
+    let mentions = project.mentions();
+    for (group, mentions) in project
         .groups
         .iter()
-        .filter(|group| project.is_selected(group))
+        .zip(&mentions)
+        .filter(|(group, _)| project.is_selected(group))
     {
         let mut references: HashMap<&str, usize> = HashMap::new();
-        for &index in &group.files {
-            for found in &project.files[index].found {
-                if let check::Resolved::Flag(flag) = check::resolve(&group.schema, &found.mention) {
-                    *references.entry(flag).or_default() += 1;
-                }
+        for (_, found) in mentions {
+            let certain = project.certain(found);
+            let mention = certain.as_ref().unwrap_or(&found.mention);
+            if let check::Resolved::Flag(flag) = check::resolve(&group.schema, mention) {
+                *references.entry(flag).or_default() += 1;
             }
         }
         for flag in &group.schema.flags {

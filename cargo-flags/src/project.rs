@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use flags_schema::{Diagnostics, Located, Schema, SourceFile};
 
-use crate::scan::{self, FileScan, ModuleDeclaration};
+use crate::scan::{self, FileScan, Found, Mention, ModuleDeclaration};
 
 /// Why the project cannot be checked (exit code 2).
 #[derive(Debug)]
@@ -61,6 +61,10 @@ pub struct Project {
     pub groups: Vec<Group>,
     /// Files with no `flags.toml` above them.
     pub ungrouped: Vec<usize>,
+    /// Per library of the workspace that generates its flags module (`flags!()`), the
+    /// position in [`Project::groups`] of the `flags.toml` it reads: other crates' uses of
+    /// `app::flags::...` are that file's.
+    pub libraries: HashMap<String, usize>,
 }
 
 /// A package of the workspace.
@@ -73,6 +77,8 @@ pub struct Package {
     /// The root file of each of its crates: library, binaries, tests, benches, examples,
     /// build script.
     pub targets: Vec<PathBuf>,
+    /// The name other crates use for its library (`-` made `_`), and the library's root file.
+    pub library: Option<(String, PathBuf)>,
     /// Whether its findings are reported (`--package`).
     pub selected: bool,
 }
@@ -134,6 +140,16 @@ impl Project {
                         .iter()
                         .map(|target| target.src_path.as_std_path().to_path_buf())
                         .collect(),
+                    library: package
+                        .targets
+                        .iter()
+                        .find(|target| target.is_lib() || target.is_proc_macro())
+                        .map(|target| {
+                            (
+                                target.name.replace('-', "_"),
+                                target.src_path.as_std_path().to_path_buf(),
+                            )
+                        }),
                     selected,
                 })
             })
@@ -219,12 +235,36 @@ impl Project {
                 groups.push(group);
             }
         }
+        // The targets that are libraries, numbered as `crate_files` numbers them.
+        let mut library_targets: HashMap<usize, &str> = HashMap::new();
+        let mut target = 0;
+        for package in packages {
+            for root_file in &package.targets {
+                if let Some((name, library)) = &package.library
+                    && library == root_file
+                {
+                    library_targets.insert(target, name);
+                }
+                target += 1;
+            }
+        }
+        let mut libraries = HashMap::new();
+        for (position, group) in groups.iter().enumerate() {
+            for &index in &group.files {
+                if let Some(name) = library_targets.get(&owners[index].target)
+                    && files[index].defines_flags
+                {
+                    libraries.insert((*name).to_owned(), position);
+                }
+            }
+        }
         Ok(Project {
             root,
             files,
             selected,
             groups,
             ungrouped,
+            libraries,
         })
     }
 
@@ -234,6 +274,61 @@ impl Project {
             .files
             .iter()
             .any(|&index| self.selected.get(index).copied().unwrap_or(false))
+    }
+
+    /// Per group (as [`Project::groups`]), the mentions its flags.toml answers, each with its
+    /// file's position: those of its files, but for mentions through another library's
+    /// generated module (`app::flags::beta`), which are that library's flags.toml's wherever
+    /// they are written.
+    pub fn mentions(&self) -> Vec<Vec<(usize, &Found)>> {
+        let library_of = |found: &Found| {
+            found
+                .via
+                .as_ref()
+                .and_then(|via| self.libraries.get(via))
+                .copied()
+        };
+        let group_of: HashMap<usize, usize> = self
+            .groups
+            .iter()
+            .enumerate()
+            .flat_map(|(position, group)| group.files.iter().map(move |&file| (file, position)))
+            .collect();
+        let mut mentions: Vec<Vec<(usize, &Found)>> = vec![Vec::new(); self.groups.len()];
+        // Every file: one whose own flags.toml is not read (another package's, with
+        // `--package`, or none) may still read a library's module.
+        for (index, file) in self.files.iter().enumerate() {
+            for found in &file.found {
+                if let Some(answered_by) =
+                    library_of(found).or_else(|| group_of.get(&index).copied())
+                {
+                    mentions[answered_by].push((index, found));
+                }
+            }
+        }
+        mentions
+    }
+
+    /// A mention through a library known to generate its module (`app::flags::x`) is that
+    /// module's for sure: returned as such, so that an unknown name is undeclared rather than
+    /// some other module's. `None` for the others.
+    pub fn certain(&self, found: &Found) -> Option<Mention> {
+        let generated = found
+            .via
+            .as_ref()
+            .is_some_and(|via| self.libraries.contains_key(via));
+        match &found.mention {
+            Mention::Path {
+                name,
+                next,
+                imported: true,
+            } if generated => Some(Mention::Path {
+                name: name.clone(),
+                next: next.clone(),
+                imported: false,
+            }),
+            _ => None,
+        }
     }
 
     /// A path as reports show it: relative to the workspace root.

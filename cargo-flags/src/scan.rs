@@ -97,6 +97,9 @@ pub struct Found {
     pub mention: Mention,
     /// Where.
     pub place: Place,
+    /// The first segment of the path to the module, when it is neither the crate's own root
+    /// nor a parent: perhaps another crate's generated module (`app::flags::beta`).
+    pub via: Option<String>,
 }
 
 /// Everything found in one file.
@@ -221,6 +224,8 @@ struct Imports {
     /// here (`mod flags;`, command-line options, say). A name through one is a flag's only
     /// if it is a flag.
     others: Vec<String>,
+    /// For names in `others` imported from a path (`use app::flags;`), its first segment.
+    origins: Vec<(String, String)>,
     glob: bool,
     /// `use super::*;`: the parent's imports are this module's too (a `tests` module's, say).
     parents: bool,
@@ -232,6 +237,7 @@ struct Imports {
 struct Scope {
     modules: Vec<String>,
     others: Vec<String>,
+    origins: Vec<(String, String)>,
     glob: bool,
 }
 
@@ -252,6 +258,7 @@ impl Imports {
         let mut scope = Scope {
             modules: vec!["flags".to_owned()],
             others: imports.others,
+            origins: imports.origins,
             glob: imports.glob,
         };
         scope.modules.extend(own.iter().cloned());
@@ -265,6 +272,13 @@ impl Imports {
                 }
                 if parent.others.contains(name) && !scope.others.contains(name) {
                     scope.others.push(name.clone());
+                    scope.origins.extend(
+                        parent
+                            .origins
+                            .iter()
+                            .filter(|(alias, _)| alias == name)
+                            .cloned(),
+                    );
                 }
             }
             scope.glob |= parent.glob;
@@ -272,19 +286,26 @@ impl Imports {
         scope
     }
 
-    fn walk_use(&mut self, tree: &syn::UseTree, through_other: bool) {
+    /// `root` is the first segment of the path, unless the crate's root or a parent; `None`
+    /// before the first segment.
+    fn walk_use(&mut self, tree: &syn::UseTree, through_other: bool, root: Option<Option<&str>>) {
+        let origin = root.flatten();
         match tree {
             syn::UseTree::Name(name) if name.ident == "flags" && through_other => {
-                self.others.push("flags".to_owned());
+                self.other("flags".to_owned(), origin);
             }
             syn::UseTree::Rename(rename) if rename.ident == "flags" => {
                 let name = name_of(&rename.rename);
                 match through_other {
-                    true => self.others.push(name),
+                    true => self.other(name, origin),
                     false => self.renames.push(name),
                 }
             }
             syn::UseTree::Path(path) => {
+                let first = name_of(&path.ident);
+                let root = root.or(Some(
+                    (!is_relative_root(&path.ident)).then_some(first.as_str()),
+                ));
                 if path.ident == "flags" {
                     self.glob |= matches!(&*path.tree, syn::UseTree::Glob(_))
                         || matches!(&*path.tree, syn::UseTree::Group(group)
@@ -293,15 +314,26 @@ impl Imports {
                 if path.ident == "super" && matches!(&*path.tree, syn::UseTree::Glob(_)) {
                     self.parents = true;
                 }
-                self.walk_use(&path.tree, through_other || !is_relative_root(&path.ident));
+                self.walk_use(
+                    &path.tree,
+                    through_other || !is_relative_root(&path.ident),
+                    root,
+                );
             }
             syn::UseTree::Group(group) => {
                 for item in &group.items {
-                    self.walk_use(item, through_other);
+                    self.walk_use(item, through_other, root);
                 }
             }
             _ => {}
         }
+    }
+
+    fn other(&mut self, name: String, root: Option<&str>) {
+        if let Some(root) = root {
+            self.origins.push((name.clone(), root.to_owned()));
+        }
+        self.others.push(name);
     }
 }
 
@@ -314,16 +346,31 @@ impl<'ast> Visit<'ast> for Imports {
     }
 
     fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
-        self.walk_use(&item.tree, false);
+        self.walk_use(&item.tree, false, None);
     }
 }
 
 impl Visitor<'_> {
     fn push(&mut self, mention: Mention, span: Span) {
+        self.push_via(mention, span, None);
+    }
+
+    fn push_via(&mut self, mention: Mention, span: Span, via: Option<String>) {
         self.scan.found.push(Found {
             mention,
             place: Place::of(span),
+            via,
         });
+    }
+
+    /// Where an imported name of the module comes from (`use app::flags;`: `app`).
+    fn origin_of(&self, ident: &Ident) -> Option<String> {
+        let name = name_of(ident);
+        self.scope
+            .origins
+            .iter()
+            .find(|(alias, _)| *alias == name)
+            .map(|(_, root)| root.clone())
     }
 
     fn count(&mut self, name: &Ident) {
@@ -356,7 +403,9 @@ impl Visitor<'_> {
                 TokenTree::Ident(ident) if self.is_module(ident) => {
                     if let Some((name, rest)) = after_path_separator(&tokens[index + 1..]) {
                         let next = after_path_separator(rest).map(|(next, _)| name_of(next));
-                        self.push(
+                        let via =
+                            path_root_before(&tokens[..index]).or_else(|| self.origin_of(ident));
+                        self.push_via(
                             Mention::Path {
                                 name: name_of(name),
                                 next,
@@ -364,6 +413,7 @@ impl Visitor<'_> {
                                     || self.is_other(ident),
                             },
                             name.span(),
+                            via,
                         );
                     }
                 }
@@ -502,7 +552,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
             && let [segment] = function.path.segments.iter().collect::<Vec<_>>()[..]
             && !is_type_or_key(&segment.ident)
         {
-            self.path_mention(&[segment], 0, true);
+            self.path_mention(&[segment], 0, true, None);
         }
         visit::visit_expr_call(self, call);
     }
@@ -523,7 +573,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
                 .first()
                 .is_some_and(|first| !self.is_module(&first.ident) && is_type_or_key(&first.ident))
         {
-            self.path_mention(&segments, 0, true);
+            self.path_mention(&segments, 0, true, None);
         }
         for (index, segment) in segments.iter().enumerate() {
             if self.is_module(&segment.ident) {
@@ -532,7 +582,13 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
                     .and_then(|before| segments.get(before))
                     .is_some_and(|before| !is_relative_root(&before.ident))
                     || self.is_other(&segment.ident);
-                self.path_mention(&segments, index + 1, through_other_module);
+                let via = match segments.first() {
+                    Some(first) if index > 0 && !is_relative_root(&first.ident) => {
+                        Some(name_of(&first.ident))
+                    }
+                    _ => self.origin_of(&segment.ident),
+                };
+                self.path_mention(&segments, index + 1, through_other_module, via);
             }
         }
         if let Some(last) = segments.last() {
@@ -558,7 +614,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
     }
 
     fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
-        self.walk_use(&item.tree, false);
+        self.walk_use(&item.tree, false, None);
     }
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
@@ -761,18 +817,25 @@ impl Visitor<'_> {
     }
 
     /// The segment at `at` of a path (and the one after it), as a mention.
-    fn path_mention(&mut self, segments: &[&syn::PathSegment], at: usize, imported: bool) {
+    fn path_mention(
+        &mut self,
+        segments: &[&syn::PathSegment],
+        at: usize,
+        imported: bool,
+        via: Option<String>,
+    ) {
         let Some(name) = segments.get(at) else {
             return;
         };
         let next = segments.get(at + 1).map(|next| name_of(&next.ident));
-        self.push(
+        self.push_via(
             Mention::Path {
                 name: name_of(&name.ident),
                 next,
                 imported,
             },
             name.ident.span(),
+            via,
         );
     }
 
@@ -791,59 +854,71 @@ impl Visitor<'_> {
     /// A `use` tree down to the generated module's segment; `through_other` says whether
     /// the path so far goes through a module other than the crate's root or a parent
     /// (`use other::flags::Args`: perhaps another module called `flags`).
-    fn walk_use(&mut self, tree: &syn::UseTree, through_other: bool) {
+    /// `root` is the path's first segment, unless the crate's root or a parent; `None` before
+    /// the first segment.
+    fn walk_use(&mut self, tree: &syn::UseTree, through_other: bool, root: Option<Option<String>>) {
         match tree {
             syn::UseTree::Path(path) if self.is_module(&path.ident) => {
-                self.use_tree(&path.tree, through_other || self.is_other(&path.ident));
+                let via = root.flatten().or_else(|| self.origin_of(&path.ident));
+                self.use_tree(
+                    &path.tree,
+                    through_other || self.is_other(&path.ident),
+                    via.as_deref(),
+                );
             }
             syn::UseTree::Path(path) => {
-                self.walk_use(&path.tree, !is_relative_root(&path.ident));
+                let root = root.or_else(|| {
+                    Some((!is_relative_root(&path.ident)).then(|| name_of(&path.ident)))
+                });
+                self.walk_use(&path.tree, !is_relative_root(&path.ident), root);
             }
             syn::UseTree::Group(group) => {
                 for item in &group.items {
-                    self.walk_use(item, through_other);
+                    self.walk_use(item, through_other, root.clone());
                 }
             }
             syn::UseTree::Name(_) | syn::UseTree::Rename(_) | syn::UseTree::Glob(_) => {}
         }
     }
 
-    fn use_tree(&mut self, tree: &syn::UseTree, imported: bool) {
+    fn use_tree(&mut self, tree: &syn::UseTree, imported: bool, via: Option<&str>) {
         match tree {
-            syn::UseTree::Name(name) => self.use_name(&name.ident, imported),
-            syn::UseTree::Rename(rename) => self.use_name(&rename.ident, imported),
+            syn::UseTree::Name(name) => self.use_name(&name.ident, imported, via),
+            syn::UseTree::Rename(rename) => self.use_name(&rename.ident, imported, via),
             syn::UseTree::Path(path) => {
                 let next = match &*path.tree {
                     syn::UseTree::Name(name) => Some(name_of(&name.ident)),
                     _ => None,
                 };
-                self.push(
+                self.push_via(
                     Mention::Path {
                         name: name_of(&path.ident),
                         next,
                         imported,
                     },
                     path.ident.span(),
+                    via.map(str::to_owned),
                 );
             }
             syn::UseTree::Group(group) => {
                 for item in &group.items {
-                    self.use_tree(item, imported);
+                    self.use_tree(item, imported, via);
                 }
             }
             syn::UseTree::Glob(_) => {}
         }
     }
 
-    fn use_name(&mut self, ident: &Ident, imported: bool) {
+    fn use_name(&mut self, ident: &Ident, imported: bool, via: Option<&str>) {
         if ident != "self" {
-            self.push(
+            self.push_via(
                 Mention::Path {
                     name: name_of(ident),
                     next: None,
                     imported,
                 },
                 ident.span(),
+                via.map(str::to_owned),
             );
         }
     }
@@ -910,6 +985,26 @@ fn is_type_or_key(ident: &Ident) -> bool {
 /// `super::`.
 fn is_relative_root(ident: &Ident) -> bool {
     ident == "crate" || ident == "self" || ident == "super"
+}
+
+/// The first segment of the path that the tokens before `flags` end with (`app::` or
+/// `app::inner::`), unless it is the crate's root or a parent.
+fn path_root_before(before: &[TokenTree]) -> Option<String> {
+    let mut rest = before;
+    let mut root = None;
+    while let [
+        earlier @ ..,
+        TokenTree::Ident(module),
+        TokenTree::Punct(first),
+        TokenTree::Punct(second),
+    ] = rest
+        && first.as_char() == ':'
+        && second.as_char() == ':'
+    {
+        root = Some(module);
+        rest = earlier;
+    }
+    root.filter(|module| !is_relative_root(module)).map(name_of)
 }
 
 /// Whether the tokens before `flags` end with `other::`, a module not known to be the crate's
