@@ -729,15 +729,26 @@ fn skewed_splits(group: &Group, flag: &Flag, findings: &mut Vec<Finding>) {
             // The highest line of the partial rollouts before it on the same buckets: the
             // contexts those rules all match reach the split only from above it. A rule
             // before it that takes every context leaves it none to split.
+            // `bucket_by = "key"` buckets as no `bucket_by` does.
+            let bucket = |rule: &flags_schema::Rule| {
+                rule.bucket_by
+                    .clone()
+                    .filter(|attribute| attribute != "key")
+            };
             let mut rollout: Option<(usize, Percent, u32)> = None;
             let mut reachable = true;
             for (earlier, before) in rules[..later].iter().enumerate() {
                 match &before.outcome {
-                    Outcome::Rollout { percent, .. } if before.bucket_by == rule.bucket_by => {
+                    // Everyone with the attribute it buckets by (everyone, by the key) is
+                    // taken; the others lack the split's attribute too, if it is the same.
+                    Outcome::Rollout { percent, .. }
+                        if percent.value == Percent::ALL && before.matches_everyone() =>
+                    {
+                        reachable = bucket(before).is_some() && bucket(before) != bucket(rule);
+                    }
+                    Outcome::Rollout { percent, .. } if bucket(before) == bucket(rule) => {
                         let line = percent.value.thousandths();
-                        if percent.value == Percent::ALL && before.matches_everyone() {
-                            reachable = before.bucket_by.is_some();
-                        } else if line > 0
+                        if line > 0
                             && percent.value != Percent::ALL
                             && rollout.is_none_or(|(_, _, highest)| line > highest)
                         {

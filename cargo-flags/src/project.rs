@@ -143,7 +143,14 @@ impl Project {
                     library: package
                         .targets
                         .iter()
-                        .find(|target| target.is_lib() || target.is_proc_macro())
+                        .find(|target| {
+                            target.is_lib()
+                                || target.is_rlib()
+                                || target.is_dylib()
+                                || target.is_cdylib()
+                                || target.is_staticlib()
+                                || target.is_proc_macro()
+                        })
                         .map(|target| {
                             (
                                 target.name.replace('-', "_"),
@@ -225,16 +232,6 @@ impl Project {
             uses[position].1.push(index);
             uses[position].2 |= selected[index];
         }
-        // Only the files the selected packages use are read: another package's broken file
-        // is that package's business.
-        let mut groups: Vec<Group> = Vec::new();
-        for (flags_toml, used_by, selected) in uses {
-            if selected {
-                let mut group = load_group(&root, &flags_toml, lenient)?;
-                group.files = used_by;
-                groups.push(group);
-            }
-        }
         // The targets that are libraries, numbered as `crate_files` numbers them.
         let mut library_targets: HashMap<usize, &str> = HashMap::new();
         let mut target = 0;
@@ -248,16 +245,45 @@ impl Project {
                 target += 1;
             }
         }
-        let mut libraries = HashMap::new();
-        for (position, group) in groups.iter().enumerate() {
-            for &index in &group.files {
+        // The flags.toml each library that calls `flags!()` reads, by position in `uses`.
+        let mut library_uses: HashMap<String, usize> = HashMap::new();
+        for (position, (_, used_by, _)) in uses.iter().enumerate() {
+            for &index in used_by {
                 if let Some(name) = library_targets.get(&owners[index].target)
                     && files[index].defines_flags
                 {
-                    libraries.insert((*name).to_owned(), position);
+                    library_uses.insert((*name).to_owned(), position);
                 }
             }
         }
+        // A selected package that reads a library's module needs the library's file too.
+        for (file, _) in files
+            .iter()
+            .zip(&selected)
+            .filter(|(_, selected)| **selected)
+        {
+            for found in &file.found {
+                if let Some(&position) = found.via.as_ref().and_then(|via| library_uses.get(via)) {
+                    uses[position].2 = true;
+                }
+            }
+        }
+        // Only the files the selected packages use are read: another package's broken file
+        // is that package's business.
+        let mut groups: Vec<Group> = Vec::new();
+        let mut group_of_use: HashMap<usize, usize> = HashMap::new();
+        for (position, (flags_toml, used_by, selected)) in uses.into_iter().enumerate() {
+            if selected {
+                let mut group = load_group(&root, &flags_toml, lenient)?;
+                group.files = used_by;
+                group_of_use.insert(position, groups.len());
+                groups.push(group);
+            }
+        }
+        let libraries = library_uses
+            .into_iter()
+            .filter_map(|(name, position)| Some((name, *group_of_use.get(&position)?)))
+            .collect();
         Ok(Project {
             root,
             files,

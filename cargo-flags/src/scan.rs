@@ -97,8 +97,9 @@ pub struct Found {
     pub mention: Mention,
     /// Where.
     pub place: Place,
-    /// The first segment of the path to the module, when it is neither the crate's own root
-    /// nor a parent: perhaps another crate's generated module (`app::flags::beta`).
+    /// The path to the module before it (`app` in `app::flags::beta`, `app::cli` in
+    /// `app::cli::flags::Args`), when it does not start at the crate's own root or a parent:
+    /// perhaps another crate's generated module.
     pub via: Option<String>,
 }
 
@@ -224,9 +225,11 @@ struct Imports {
     /// here (`mod flags;`, command-line options, say). A name through one is a flag's only
     /// if it is a flag.
     others: Vec<String>,
-    /// For names in `others` imported from a path (`use app::flags;`), its first segment.
+    /// For names in `others` imported from a path (`use app::flags;`), the path before.
     origins: Vec<(String, String)>,
     glob: bool,
+    /// For a module imported whole from elsewhere (`use app::flags::*;`), the path before.
+    glob_origin: Option<String>,
     /// `use super::*;`: the parent's imports are this module's too (a `tests` module's, say).
     parents: bool,
 }
@@ -239,6 +242,7 @@ struct Scope {
     others: Vec<String>,
     origins: Vec<(String, String)>,
     glob: bool,
+    glob_origin: Option<String>,
 }
 
 impl Imports {
@@ -260,6 +264,7 @@ impl Imports {
             others: imports.others,
             origins: imports.origins,
             glob: imports.glob,
+            glob_origin: imports.glob_origin,
         };
         scope.modules.extend(own.iter().cloned());
         if imports.parents
@@ -281,15 +286,24 @@ impl Imports {
                     );
                 }
             }
+            if !scope.glob && parent.glob {
+                scope.glob_origin.clone_from(&parent.glob_origin);
+            }
             scope.glob |= parent.glob;
         }
         scope
     }
 
-    /// `root` is the first segment of the path, unless the crate's root or a parent; `None`
-    /// before the first segment.
-    fn walk_use(&mut self, tree: &syn::UseTree, through_other: bool, root: Option<Option<&str>>) {
-        let origin = root.flatten();
+    /// `prefix` is the path so far, unless it starts at the crate's root or a parent
+    /// (`Some(None)`); `None` before the first segment.
+    fn walk_use(
+        &mut self,
+        tree: &syn::UseTree,
+        through_other: bool,
+        prefix: Option<Option<String>>,
+    ) {
+        let origin = prefix.clone().flatten();
+        let origin = origin.as_deref();
         match tree {
             syn::UseTree::Name(name) if name.ident == "flags" && through_other => {
                 self.other("flags".to_owned(), origin);
@@ -302,14 +316,14 @@ impl Imports {
                 }
             }
             syn::UseTree::Path(path) => {
-                let first = name_of(&path.ident);
-                let root = root.or(Some(
-                    (!is_relative_root(&path.ident)).then_some(first.as_str()),
-                ));
                 if path.ident == "flags" {
-                    self.glob |= matches!(&*path.tree, syn::UseTree::Glob(_))
+                    let glob = matches!(&*path.tree, syn::UseTree::Glob(_))
                         || matches!(&*path.tree, syn::UseTree::Group(group)
                             if group.items.iter().any(|item| matches!(item, syn::UseTree::Glob(_))));
+                    if glob && !self.glob {
+                        self.glob_origin = origin.map(str::to_owned);
+                    }
+                    self.glob |= glob;
                 }
                 if path.ident == "super" && matches!(&*path.tree, syn::UseTree::Glob(_)) {
                     self.parents = true;
@@ -317,12 +331,12 @@ impl Imports {
                 self.walk_use(
                     &path.tree,
                     through_other || !is_relative_root(&path.ident),
-                    root,
+                    Some(extend_prefix(prefix, &path.ident)),
                 );
             }
             syn::UseTree::Group(group) => {
                 for item in &group.items {
-                    self.walk_use(item, through_other, root);
+                    self.walk_use(item, through_other, prefix.clone());
                 }
             }
             _ => {}
@@ -403,8 +417,10 @@ impl Visitor<'_> {
                 TokenTree::Ident(ident) if self.is_module(ident) => {
                     if let Some((name, rest)) = after_path_separator(&tokens[index + 1..]) {
                         let next = after_path_separator(rest).map(|(next, _)| name_of(next));
-                        let via =
-                            path_root_before(&tokens[..index]).or_else(|| self.origin_of(ident));
+                        let via = match module_path_before(&tokens[..index]) {
+                            None => self.origin_of(ident),
+                            Some(prefix) => prefix,
+                        };
                         self.push_via(
                             Mention::Path {
                                 name: name_of(name),
@@ -428,13 +444,15 @@ impl Visitor<'_> {
                 {
                     let next =
                         after_path_separator(&tokens[index + 1..]).map(|(next, _)| name_of(next));
-                    self.push(
+                    let via = self.scope.glob_origin.clone();
+                    self.push_via(
                         Mention::Path {
                             name: name_of(ident),
                             next,
                             imported: true,
                         },
                         ident.span(),
+                        via,
                     );
                     self.count(ident);
                 }
@@ -552,7 +570,8 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
             && let [segment] = function.path.segments.iter().collect::<Vec<_>>()[..]
             && !is_type_or_key(&segment.ident)
         {
-            self.path_mention(&[segment], 0, true, None);
+            let via = self.scope.glob_origin.clone();
+            self.path_mention(&[segment], 0, true, via);
         }
         visit::visit_expr_call(self, call);
     }
@@ -573,7 +592,8 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
                 .first()
                 .is_some_and(|first| !self.is_module(&first.ident) && is_type_or_key(&first.ident))
         {
-            self.path_mention(&segments, 0, true, None);
+            let via = self.scope.glob_origin.clone();
+            self.path_mention(&segments, 0, true, via);
         }
         for (index, segment) in segments.iter().enumerate() {
             if self.is_module(&segment.ident) {
@@ -582,11 +602,18 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
                     .and_then(|before| segments.get(before))
                     .is_some_and(|before| !is_relative_root(&before.ident))
                     || self.is_other(&segment.ident);
-                let via = match segments.first() {
-                    Some(first) if index > 0 && !is_relative_root(&first.ident) => {
-                        Some(name_of(&first.ident))
-                    }
-                    _ => self.origin_of(&segment.ident),
+                // The path before the module: written out, or for a bare name where it was
+                // imported from.
+                let via = match &segments[..index] {
+                    [] => self.origin_of(&segment.ident),
+                    [first, ..] if is_relative_root(&first.ident) => None,
+                    before => Some(
+                        before
+                            .iter()
+                            .map(|segment| name_of(&segment.ident))
+                            .collect::<Vec<_>>()
+                            .join("::"),
+                    ),
                 };
                 self.path_mention(&segments, index + 1, through_other_module, via);
             }
@@ -854,12 +881,20 @@ impl Visitor<'_> {
     /// A `use` tree down to the generated module's segment; `through_other` says whether
     /// the path so far goes through a module other than the crate's root or a parent
     /// (`use other::flags::Args`: perhaps another module called `flags`).
-    /// `root` is the path's first segment, unless the crate's root or a parent; `None` before
-    /// the first segment.
-    fn walk_use(&mut self, tree: &syn::UseTree, through_other: bool, root: Option<Option<String>>) {
+    /// `prefix` is the path so far, unless it starts at the crate's root or a parent
+    /// (`Some(None)`); `None` before the first segment.
+    fn walk_use(
+        &mut self,
+        tree: &syn::UseTree,
+        through_other: bool,
+        prefix: Option<Option<String>>,
+    ) {
         match tree {
             syn::UseTree::Path(path) if self.is_module(&path.ident) => {
-                let via = root.flatten().or_else(|| self.origin_of(&path.ident));
+                let via = match prefix {
+                    None => self.origin_of(&path.ident),
+                    Some(prefix) => prefix,
+                };
                 self.use_tree(
                     &path.tree,
                     through_other || self.is_other(&path.ident),
@@ -867,14 +902,12 @@ impl Visitor<'_> {
                 );
             }
             syn::UseTree::Path(path) => {
-                let root = root.or_else(|| {
-                    Some((!is_relative_root(&path.ident)).then(|| name_of(&path.ident)))
-                });
-                self.walk_use(&path.tree, !is_relative_root(&path.ident), root);
+                let prefix = extend_prefix(prefix, &path.ident);
+                self.walk_use(&path.tree, !is_relative_root(&path.ident), Some(prefix));
             }
             syn::UseTree::Group(group) => {
                 for item in &group.items {
-                    self.walk_use(item, through_other, root.clone());
+                    self.walk_use(item, through_other, prefix.clone());
                 }
             }
             syn::UseTree::Name(_) | syn::UseTree::Rename(_) | syn::UseTree::Glob(_) => {}
@@ -987,11 +1020,12 @@ fn is_relative_root(ident: &Ident) -> bool {
     ident == "crate" || ident == "self" || ident == "super"
 }
 
-/// The first segment of the path that the tokens before `flags` end with (`app::` or
-/// `app::inner::`), unless it is the crate's root or a parent.
-fn path_root_before(before: &[TokenTree]) -> Option<String> {
+/// The path that the tokens before `flags` end with: `None` for none (a bare `flags`),
+/// `Some(None)` for one from the crate's root or a parent (`crate::`, `super::`), else the
+/// path (`app`, `app::cli`).
+fn module_path_before(before: &[TokenTree]) -> Option<Option<String>> {
     let mut rest = before;
-    let mut root = None;
+    let mut modules = Vec::new();
     while let [
         earlier @ ..,
         TokenTree::Ident(module),
@@ -1001,10 +1035,25 @@ fn path_root_before(before: &[TokenTree]) -> Option<String> {
         && first.as_char() == ':'
         && second.as_char() == ':'
     {
-        root = Some(module);
+        modules.push(module);
         rest = earlier;
     }
-    root.filter(|module| !is_relative_root(module)).map(name_of)
+    let first = modules.last()?;
+    if is_relative_root(first) {
+        return Some(None);
+    }
+    let path: Vec<String> = modules.iter().rev().map(|module| name_of(module)).collect();
+    Some(Some(path.join("::")))
+}
+
+/// A `use` path so far, one segment longer: see [`Imports::walk_use`].
+fn extend_prefix(prefix: Option<Option<String>>, segment: &Ident) -> Option<String> {
+    match prefix {
+        None if is_relative_root(segment) => None,
+        None => Some(name_of(segment)),
+        Some(None) => None,
+        Some(Some(path)) => Some(format!("{path}::{}", name_of(segment))),
+    }
 }
 
 /// Whether the tokens before `flags` end with `other::`, a module not known to be the crate's

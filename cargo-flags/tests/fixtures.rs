@@ -201,8 +201,34 @@ fn the_examples_have_no_stale_flags() {
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let output = run(
         workspace,
-        &["check", "--package", "examples", "--deny", "warnings"],
+        &[
+            "check",
+            "--package",
+            "examples",
+            "--deny",
+            "warnings",
+            "--today",
+            TODAY,
+        ],
     );
     assert!(output.starts_with("exit code: 0"), "{output}");
     assert!(output.contains("no stale flags"), "{output}");
+}
+
+/// A package that reads a library's module needs the library's flags.toml, even when only
+/// it is checked: its mistakes there are still found.
+#[test]
+fn a_package_checked_alone_reads_the_flags_toml_of_the_libraries_it_reads() {
+    let output = run(
+        &fixtures().join("workspace"),
+        &["check", "--package", "reporter", "--today", TODAY],
+    );
+    assert!(output.starts_with("exit code: 1"), "{output}");
+    assert!(
+        output.contains("error: undeclared feature flag `no_such_flag`")
+            && output.contains("reporter/src/main.rs:32:32"),
+        "{output}"
+    );
+    // The app's own findings are the app's business.
+    assert!(!output.contains("flag `mu`"), "{output}");
 }

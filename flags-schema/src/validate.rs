@@ -355,8 +355,9 @@ fn dependencies<'a>(segments: &HashMap<&str, &'a Segment>, flag: &'a Flag) -> Ve
     found
 }
 
-/// The checks of prerequisites across a set of flags: cycles, and nesting or fan-out past
-/// the limits. For flags put together from several files, as the runtime puts a live file
+/// The checks of prerequisites across a set of flags: each names a flag there and a value it
+/// can have, none needs itself (through others or segments), and none nests deeper or fans
+/// out further than the limits. For flags put together from several files, as the runtime puts a live file
 /// together with the flags compiled into the binary; [`Schema::parse`] runs them on a file.
 ///
 /// ```
