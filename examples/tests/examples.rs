@@ -123,18 +123,10 @@ struct Service(Child, std::sync::Arc<std::sync::Mutex<String>>);
 impl Service {
     /// Waits, ten seconds at most, until the service has written `expected` to stderr.
     fn logs_soon(&self, expected: &str) {
-        let start = Instant::now();
-        loop {
+        soon(&format!("logged {expected:?}"), || {
             let logged = self.1.lock().unwrap().clone();
-            if logged.contains(expected) {
-                return;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "never logged {expected:?}: {logged}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+            (logged.contains(expected), logged)
+        });
     }
 }
 
@@ -218,15 +210,24 @@ fn such_an_environment_applies_once_a_good_live_file_lands() {
 
 /// Asks the service until its answer contains `expected`, for ten seconds at most.
 fn answers_soon(address: &str, headers: &[(&str, &str)], expected: &str) {
+    soon(&format!("answered {expected:?}"), || {
+        let answer = get(address, headers);
+        (answer.contains(expected), answer)
+    });
+}
+
+/// Tries `probe` until it holds, for ten seconds at most; it returns whether it holds and
+/// what it saw, shown if it never does.
+fn soon(what: &str, mut probe: impl FnMut() -> (bool, String)) {
     let start = Instant::now();
     loop {
-        let answer = get(address, headers);
-        if answer.contains(expected) {
+        let (holds, seen) = probe();
+        if holds {
             return;
         }
         assert!(
             start.elapsed() < Duration::from_secs(10),
-            "never answered {expected:?}: {answer}"
+            "never {what}: {seen}"
         );
         std::thread::sleep(Duration::from_millis(20));
     }
