@@ -236,18 +236,28 @@ pub(crate) fn prepare(
     }
     // The file passed these checks alone; a compiled flag it leaves alone may need a flag it
     // redefines, and so nest deeper or fan out further than either file does.
-    if let Some(problem) = flags_schema::check_prerequisites(&merged).first() {
-        // The merged flags come from two files: no one place in this one shows it.
+    let problems = flags_schema::check_prerequisites(&merged);
+    if !problems.is_empty() {
+        // The merged flags come from two files: no one place in this one shows them.
         let source = Arc::new(SourceFile::new(path, text));
-        let error = Diagnostic::error(
-            0..0,
-            format!(
-                "with the flags compiled into this binary, {}",
-                problem.message
-            ),
-        )
-        .with_help("redefine the compiled flags that need these in the file too, or need less");
-        return Err(ReloadError::Invalid(Diagnostics::new(source, vec![error])));
+        let errors = problems
+            .into_iter()
+            .map(|problem| {
+                let help = problem.help.unwrap_or_else(|| {
+                    "redefine the compiled flags that need these in the file too, or need less"
+                        .to_owned()
+                });
+                Diagnostic::error(
+                    0..0,
+                    format!(
+                        "with the flags compiled into this binary, {}",
+                        problem.message
+                    ),
+                )
+                .with_help(help)
+            })
+            .collect();
+        return Err(ReloadError::Invalid(Diagnostics::new(source, errors)));
     }
     Ok(Prepared {
         merged,
@@ -399,6 +409,9 @@ impl fmt::Debug for Watcher {
 enum Seen {
     Nothing,
     Content(u64),
+    /// A version refused, and the count of environment changes then: refused for the
+    /// environment served, it may be welcome after a change.
+    Refused(u64, u64),
     Unreadable(String),
     /// An empty file, taken as one being written, and what was acted on before it.
     Empty(Box<Seen>),
@@ -416,6 +429,7 @@ impl Watcher {
         let mut seen = poll(&store, &path, Seen::Nothing);
         let weak = store.downgrade();
         drop(store);
+        let shown = path.display().to_string();
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
         let stopped = Arc::clone(&stop);
         let thread = thread::Builder::new()
@@ -442,7 +456,7 @@ impl Watcher {
                 }
             })
             .map_err(|error| {
-                log::error!(target: "flags", "cannot start watching {}: {error}", "the live file");
+                log::error!(target: "flags", "cannot start watching {shown}: {error}");
             })
             .ok();
         Watcher { stop, thread }
@@ -494,16 +508,25 @@ fn poll(store: &Store, path: &std::path::Path, seen: Seen) -> Seen {
             let mut hasher = DefaultHasher::new();
             text.hash(&mut hasher);
             let hash = hasher.finish();
-            if acted == Seen::Content(hash) {
-                return acted;
+            let changes = store.environment_changes();
+            match acted {
+                Seen::Content(applied) if applied == hash => return acted,
+                Seen::Refused(refused, then) if refused == hash && then == changes => {
+                    return acted;
+                }
+                // Read whole before, and refused: retried at once after an environment change.
+                Seen::Refused(refused, _) if refused == hash => {}
+                _ if !first && settling != Some(hash) => {
+                    return Seen::Settling(Box::new(acted), hash);
+                }
+                _ => {}
             }
-            if !first && settling != Some(hash) {
-                return Seen::Settling(Box::new(acted), hash);
+            // Applied or refused, it is reported by the store; a refused version is not
+            // retried until the file or the environment changes.
+            match store.apply_toml(&path.display().to_string(), &text) {
+                Ok(_) => Seen::Content(hash),
+                Err(_) => Seen::Refused(hash, changes),
             }
-            // Applied or rejected, it is reported by the store; a rejected version is not
-            // retried until the file changes again.
-            let _ = store.apply_toml(&path.display().to_string(), &text);
-            Seen::Content(hash)
         }
         Err(error) => {
             let unreadable = Seen::Unreadable(error.to_string());
@@ -535,6 +558,34 @@ owner = "ops"
 permanent = true
 default = 1
 "#;
+
+    /// A version refused for the environment served is read again once the environment
+    /// changes, not only when the file does.
+    #[test]
+    fn a_version_refused_for_the_environment_is_retried_after_it_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("flags.toml");
+        let store = Store::from_toml(
+            "flags.toml",
+            "environments = [\"development\", \"staging\"]\n",
+        )
+        .unwrap();
+        store.set_environment(Some("staging")).unwrap();
+        let for_development = format!("environments = [\"development\"]\n{FILE}");
+        std::fs::write(&path, &for_development).unwrap();
+        let value = || store.get_by_name::<i64>("only_in_the_file", &Context::new("u"));
+
+        let seen = poll(&store, &path, Seen::Nothing);
+        assert!(matches!(seen, Seen::Refused(..)), "staging is served");
+        let seen = poll(&store, &path, seen);
+        assert!(matches!(seen, Seen::Refused(..)));
+        assert_eq!(value(), None);
+
+        store.set_environment(Some("development")).unwrap();
+        let seen = poll(&store, &path, seen);
+        assert!(matches!(seen, Seen::Content(_)), "welcome in development");
+        assert_eq!(value(), Some(1));
+    }
 
     #[test]
     fn a_version_is_applied_once_two_polls_read_it() {

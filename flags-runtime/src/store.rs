@@ -242,6 +242,9 @@ pub(crate) struct Inner {
     current: Arc<ArcSwap<Snapshot>>,
     state: Mutex<State>,
     watcher: Mutex<Option<Watcher>>,
+    /// Counts the changes of environment: a live file refused for the environment served
+    /// may be welcome after one, and watchers read it again then.
+    environment_changes: AtomicU64,
 }
 
 /// Flag definitions and their live changes; cheap to clone (a shared handle).
@@ -348,6 +351,7 @@ impl Store {
                 current: Arc::new(ArcSwap::from_pointee(snapshot)),
                 state: Mutex::new(state),
                 watcher: Mutex::new(None),
+                environment_changes: AtomicU64::new(0),
             }),
         };
         store.publish(&store.state());
@@ -595,6 +599,9 @@ impl Store {
         state.environment = environment.map(str::to_owned);
         // A choice made in code replaces the one `FLAGS_ENV` was waiting for.
         state.wanted_environment = None;
+        self.inner
+            .environment_changes
+            .fetch_add(1, Ordering::Release);
         // Environments change defaults and rules, never types, variants or pins: every
         // override still applies.
         self.recompile(&mut state);
@@ -658,6 +665,8 @@ impl Store {
             wanted: state.wanted_environment.as_deref(),
         };
         let result = live::prepare(&state.compiled, environments, path, text);
+        // Logged once the lock is released, as every reload is: a logger may read flags.
+        let mut switched = None;
         let event = match result {
             Ok(prepared) => {
                 let mut report = live::report(&state.merged, &prepared, path);
@@ -671,7 +680,7 @@ impl Store {
                     .wanted_environment
                     .take_if(|wanted| merged.has_environment(wanted))
                 {
-                    log::info!(target: "flags", "FLAGS_ENV: now in environment `{wanted}`");
+                    switched = Some(wanted.clone());
                     state.environment = Some(wanted);
                 }
                 report.cleared = self.recompile(&mut state);
@@ -681,6 +690,9 @@ impl Store {
         };
         let callbacks = state.reload_callbacks.clone();
         drop(state);
+        if let Some(environment) = switched {
+            log::info!(target: "flags", "FLAGS_ENV: now in environment `{environment}`");
+        }
         live::log(&event);
         for callback in &callbacks {
             callback(&event);
@@ -730,12 +742,28 @@ impl Store {
 
     /// Watches `path` for as long as the store lives (what `FLAGS_FILE` does).
     pub fn watch_file_forever(&self, path: impl Into<std::path::PathBuf>, interval: Duration) {
-        let watcher = self.watch_file(path, interval);
-        *self
+        // The old watcher stops first, outside the lock (its thread may be in a reload
+        // callback that calls here): it can no longer apply its file after the new one's.
+        let old = self
             .inner
             .watcher
             .lock()
-            .unwrap_or_else(PoisonError::into_inner) = Some(watcher);
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        drop(old);
+        let watcher = self.watch_file(path, interval);
+        let replaced = self
+            .inner
+            .watcher
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .replace(watcher);
+        drop(replaced);
+    }
+
+    /// How many times the environment has changed (see [`Inner::environment_changes`]).
+    pub(crate) fn environment_changes(&self) -> u64 {
+        self.inner.environment_changes.load(Ordering::Acquire)
     }
 
     /// The path of the live file last applied, if any.
