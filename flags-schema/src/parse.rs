@@ -291,6 +291,7 @@ impl Reader {
 
     fn document(&mut self, root: &Table<'_>) -> Schema {
         self.check_keys(root, ROOT_KEYS, &"the top level of flags.toml");
+        self.misspelt_root_keys(root);
         let mut schema = Schema::default();
         if let Some(value) = root.get("environments") {
             self.damaged.unreadable_environments =
@@ -330,13 +331,46 @@ impl Reader {
         schema
     }
 
+    /// A misspelt `[segment.beta]`, `[flag.beta]` or `environment = [...]` is one error
+    /// (the unknown key), not one more at every use of what it declares.
+    fn misspelt_root_keys(&mut self, root: &Table<'_>) {
+        for (key, value) in root.iter() {
+            let name = *key.get_ref();
+            if ROOT_KEYS.contains(&name) {
+                continue;
+            }
+            let Some(meant) = names::suggest(name, ROOT_KEYS.iter().copied()) else {
+                continue;
+            };
+            let declared = || match value.get_ref() {
+                tree::Value::Table(table) => table
+                    .iter()
+                    .map(|(key, _)| (*key.get_ref()).to_owned())
+                    .collect(),
+                _ => Vec::new(),
+            };
+            match meant {
+                // Only if there is no list to check against.
+                "environments" if root.get(meant).is_some() => {}
+                "environments" => self.damaged.unreadable_environments = true,
+                "segments" => self.damaged.unreadable_segments.extend(declared()),
+                _ => self.damaged.unreadable_flags.extend(declared()),
+            }
+        }
+    }
+
     fn environments(&mut self, value: &TomlValue<'_>) -> Vec<Spanned<String>> {
         // The names that are strings, even if others are not: flags' overlays on them are
         // then not reported as unknown.
         let what = "`environments`";
-        let names: Vec<Spanned<String>> = self
-            .array(value, &what)
-            .unwrap_or_default()
+        let items = self.array(value, &what).unwrap_or_default();
+        if items.is_empty() && matches!(value.get_ref(), tree::Value::Array(_)) {
+            self.push(
+                Diagnostic::error(value.span(), "`environments` is empty")
+                    .with_help("list the environments, or leave `environments` out"),
+            );
+        }
+        let names: Vec<Spanned<String>> = items
             .iter()
             .filter_map(|item| self.string(item, &format_args!("an item of {what}")))
             .collect();
@@ -618,7 +652,19 @@ impl Reader {
             .map(|variant| names::upper_camel(&variant.value))
             .collect();
         for (index, variant) in variants.iter().enumerate() {
-            if !names::is_snake_case(&variant.value) || names::is_keyword(&variant.value) {
+            if names::is_keyword(&variant.value) {
+                ok = false;
+                self.push(
+                    Diagnostic::error(
+                        variant.span,
+                        format!("{context}: variant `{}` is a Rust keyword", variant.value),
+                    )
+                    .with_help(
+                        "`#[feature_flag(flag = variant)]` names variants as identifiers; choose \
+                         another name",
+                    ),
+                );
+            } else if !names::is_snake_case(&variant.value) {
                 ok = false;
                 self.push(
                     Diagnostic::error(
@@ -704,6 +750,12 @@ impl Reader {
         let Some(table) = self.table(value, &format_args!("`requires` of {context}")) else {
             return Vec::new();
         };
+        if table.is_empty() {
+            self.push(
+                Diagnostic::error(value.span(), format!("{context}: `requires` is empty"))
+                    .with_help("name the flags it needs, `requires = { other_flag = true }`, or leave it out"),
+            );
+        }
         let mut requires = Vec::new();
         for (key, value) in table.iter() {
             if let Some(is) = self.scalar(value, &format_args!("{context}: required value")) {
@@ -919,6 +971,21 @@ impl Reader {
         let mut arms = Vec::new();
         let mut ok = true;
         for (key, weight) in table.iter() {
+            // `0.5 = 50` and `v1.2 = 50` are dotted keys, tables in TOML.
+            if let tree::Value::Table(inner) = weight.get_ref()
+                && let Some((part, _)) = inner.iter().next()
+            {
+                let written = format!("{}.{}", key.get_ref(), part.get_ref());
+                self.push(
+                    Diagnostic::error(
+                        Span::new(key.span().start, part.span().end),
+                        format!("{context}: split key `{written}` has a dot, which TOML reads as a table"),
+                    )
+                    .with_help(format!("quote it: `\"{written}\" = ...`")),
+                );
+                ok = false;
+                continue;
+            }
             let value = self.split_key(key, flag, context);
             let weight = self.percent(weight, context, &"split weight");
             match (value, weight) {
@@ -1380,10 +1447,12 @@ impl Reader {
                 let mut ok = true;
                 for item in items {
                     match item.get_ref() {
-                        tree::Value::Integer(int) => match self.integer_value(int, item.span()) {
-                            Some(int) => ints.push(int),
-                            None => ok = false,
-                        },
+                        tree::Value::Integer(int) => {
+                            match self.integer_value(int, item.span(), what) {
+                                Some(int) => ints.push(int),
+                                None => ok = false,
+                            }
+                        }
                         other => {
                             self.mixed_list(item.span(), what, "integers", other);
                             ok = false;
@@ -1430,7 +1499,9 @@ impl Reader {
 
     fn number(&mut self, value: &TomlValue<'_>, what: &dyn fmt::Display) -> Option<Number> {
         match value.get_ref() {
-            tree::Value::Integer(int) => self.integer_value(int, value.span()).map(Number::Int),
+            tree::Value::Integer(int) => {
+                self.integer_value(int, value.span(), what).map(Number::Int)
+            }
             tree::Value::Float(float) => match float.parse::<f64>() {
                 Ok(number) if number.is_finite() => Some(Number::Float(number)),
                 _ => {
@@ -1872,7 +1943,7 @@ impl Reader {
     fn scalar(&mut self, value: &TomlValue<'_>, what: &dyn fmt::Display) -> Option<Spanned<Value>> {
         let scalar = match value.get_ref() {
             tree::Value::Boolean(flag) => Value::Bool(*flag),
-            tree::Value::Integer(int) => Value::Int(self.integer_value(int, value.span())?),
+            tree::Value::Integer(int) => Value::Int(self.integer_value(int, value.span(), what)?),
             tree::Value::Float(float) => match float.parse::<f64>() {
                 Ok(number) if number.is_finite() => Value::Float(number),
                 _ => {
@@ -1899,10 +1970,14 @@ impl Reader {
         &mut self,
         int: &tree::Integer<'_>,
         span: std::ops::Range<usize>,
+        what: &dyn fmt::Display,
     ) -> Option<i64> {
         let parsed = int.to_i64();
         if parsed.is_none() {
-            self.error(span, "integer does not fit in 64 bits");
+            self.push(
+                Diagnostic::error(span, format!("{what}: the integer does not fit in 64 bits"))
+                    .with_help(format!("integers go from {} to {}", i64::MIN, i64::MAX)),
+            );
         }
         parsed
     }
