@@ -1239,6 +1239,8 @@ impl Reader {
                 self.string(value, &format_args!("{context}: `attribute`"))?
                     .value
             }
+            // The unknown key, already reported, is the misspelt `attribute`.
+            None if misspells(table, &["attribute"], CONDITION_KEYS, OPERATORS) => return None,
             None => {
                 self.push(
                     Diagnostic::error(span, format!("{context}: condition has no `attribute`"))
@@ -1254,8 +1256,18 @@ impl Reader {
             .iter()
             .filter(|(key, _)| OPERATORS.contains(key.get_ref()));
         let (key, operand) = match (operators.next(), operators.next()) {
-            // The unknown key, already reported, is the misspelt operator.
-            (None, _) if !all_known => return None,
+            // The unknown key, already reported, is the misspelt operator: a near miss of
+            // one, or a key with an operand rather than the `true` of a misspelt `negate`.
+            (None, _)
+                if !all_known
+                    && (misspells(table, OPERATORS, CONDITION_KEYS, OPERATORS)
+                        || table.iter().any(|(key, value)| {
+                            !CONDITION_KEYS.contains(key.get_ref())
+                                && !matches!(value.get_ref(), tree::Value::Boolean(_))
+                        })) =>
+            {
+                return None;
+            }
             (None, _) => {
                 self.push(
                     Diagnostic::error(
@@ -1391,6 +1403,10 @@ impl Reader {
         let table = self.table(value, &what)?;
         self.check_keys(table, &["name", "is"], &what);
         let (Some(name), Some(is)) = (table.get("name"), table.get("is")) else {
+            // A misspelt `name` or `is` is reported as such already.
+            if misspells(table, &["name", "is"], &["name", "is"], &[]) {
+                return None;
+            }
             self.push(
                 Diagnostic::error(value.span(), format!("{what} needs `name` and `is`"))
                     .with_help("write `flag = { name = \"other_flag\", is = true }`"),
@@ -1594,6 +1610,10 @@ impl Reader {
         self.check_keys(table, &["lat", "lon", "radius_km"], what);
         let mut coordinate = |key: &str, range: std::ops::RangeInclusive<f64>| {
             let Some(item) = table.get(key) else {
+                // A misspelt one is reported as such already.
+                if misspells(table, &[key], &["lat", "lon", "radius_km"], &[]) {
+                    return None;
+                }
                 self.push(
                     Diagnostic::error(value.span(), format!("{what} has no `{key}`")).with_help(
                         "write `within = { lat = 59.437, lon = 24.754, radius_km = 25 }`",
@@ -1981,6 +2001,18 @@ impl Reader {
         }
         parsed
     }
+}
+
+/// Whether an unknown key of `table` (one in neither `known` nor `also`) is a near miss of
+/// one of `meant`: reported as unknown with "did you mean", it needs no second error.
+fn misspells(table: &Table<'_>, meant: &[&str], known: &[&str], also: &[&str]) -> bool {
+    table.iter().any(|(key, _)| {
+        let name = *key.get_ref();
+        !known.contains(&name)
+            && !also.contains(&name)
+            && names::suggest(name, known.iter().chain(also).copied())
+                .is_some_and(|similar| meant.contains(&similar))
+    })
 }
 
 fn describe(value: &tree::Value<'_>) -> &'static str {
