@@ -638,8 +638,9 @@ impl Reader {
         value: &TomlValue<'_>,
         context: &dyn fmt::Display,
     ) -> Option<Vec<Spanned<String>>> {
-        let variants = self.strings(value, &format_args!("`variants` of {context}"))?;
-        if variants.is_empty() {
+        let (variants, all_strings) =
+            self.strings(value, &format_args!("`variants` of {context}"))?;
+        if variants.is_empty() && all_strings {
             self.error(
                 value.span(),
                 format!("{context}: `variants` is empty; a variant flag needs at least one"),
@@ -695,7 +696,7 @@ impl Reader {
                 self.error(variant.span, message);
             }
         }
-        ok.then_some(variants)
+        (ok && all_strings).then_some(variants)
     }
 
     /// A value of the flag being read, checked against its kind; `context` says where it is
@@ -833,9 +834,10 @@ impl Reader {
             Some(value) => match value.get_ref() {
                 tree::Value::String(name) => vec![Spanned::new(name.to_string(), value.span())],
                 tree::Value::Array(_) => {
-                    // `None`: an item is not a string, and says so.
+                    // An item that is not a string says so; the others are still checked.
                     let names = self
                         .strings(value, &format_args!("{context}: `segment`"))
+                        .map(|(names, _)| names)
                         .unwrap_or_default();
                     let empty =
                         matches!(value.get_ref(), tree::Value::Array(items) if items.is_empty());
@@ -1555,7 +1557,15 @@ impl Reader {
     fn networks(&mut self, value: &TomlValue<'_>, what: &dyn fmt::Display) -> Option<Vec<IpNet>> {
         let texts = match value.get_ref() {
             tree::Value::String(text) => vec![Spanned::new(text.to_string(), value.span())],
-            tree::Value::Array(_) => self.strings(value, what)?,
+            tree::Value::Array(_) => {
+                let (texts, all_strings) = self.strings(value, what)?;
+                if !all_strings {
+                    // The networks that are strings are still checked.
+                    self.networks_of(texts, what);
+                    return None;
+                }
+                texts
+            }
             other => {
                 self.push(
                     Diagnostic::error(
@@ -1577,6 +1587,15 @@ impl Reader {
             );
             return None;
         }
+        self.networks_of(texts, what)
+    }
+
+    /// The networks (or single addresses) `texts` write, each bad one reported.
+    fn networks_of(
+        &mut self,
+        texts: Vec<Spanned<String>>,
+        what: &dyn fmt::Display,
+    ) -> Option<Vec<IpNet>> {
         let mut networks = Vec::new();
         let mut ok = true;
         for text in texts {
@@ -1857,11 +1876,13 @@ impl Reader {
         }
     }
 
+    /// The strings of an array, and whether every item was one; the others are reported,
+    /// and the strings still checked by the caller.
     fn strings(
         &mut self,
         value: &TomlValue<'_>,
         what: &dyn fmt::Display,
-    ) -> Option<Vec<Spanned<String>>> {
+    ) -> Option<(Vec<Spanned<String>>, bool)> {
         let items = self.array(value, what)?;
         let mut strings = Vec::with_capacity(items.len());
         let mut ok = true;
@@ -1871,7 +1892,7 @@ impl Reader {
                 None => ok = false,
             }
         }
-        ok.then_some(strings)
+        Some((strings, ok))
     }
 
     fn string_list(

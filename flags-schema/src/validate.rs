@@ -262,12 +262,15 @@ fn check_prerequisite(
         return;
     };
     if !known.damaged.untyped_flags.contains(name) && !target.kind.accepts(&prerequisite.is.value) {
-        let help = match &target.kind {
-            FlagKind::Variants(variants) => format!(
+        let help = match (&target.kind, &prerequisite.is.value) {
+            (FlagKind::Variants(variants), _) => format!(
                 "the variants of `{name}` are {}",
                 names::list(variants.iter().map(|variant| &variant.value))
             ),
-            kind => format!("`{name}` is {} flag", kind.describe()),
+            (FlagKind::Float, Value::Int(int)) => {
+                format!("`{name}` is a float flag: write it as a float, `{int}.0`")
+            }
+            (kind, _) => format!("`{name}` is {} flag", kind.describe()),
         };
         errors.push(
             Diagnostic::error(
