@@ -537,6 +537,59 @@ fn check_cycles(schema: &Schema, errors: &mut Vec<Diagnostic>) {
 /// that one evaluation would take too many: either would make an evaluation wrong or slow
 /// with a valid file. Needs the flags acyclic.
 fn check_nesting(schema: &Schema, edges: &[Vec<Edge<'_>>], errors: &mut Vec<Diagnostic>) {
+    // An evaluation runs in one environment: each flag's `requires`, and its rules there
+    // (its own for that environment, or its base rules). Costs are worked out per
+    // environment, so that rules of two environments never add up.
+    let overlays: Vec<Vec<&str>> = schema
+        .flags
+        .iter()
+        .map(|flag| {
+            flag.environments
+                .iter()
+                .filter(|environment| environment.rules.is_some())
+                .map(|environment| environment.name.value.as_str())
+                .collect()
+        })
+        .collect();
+    let mut environments: Vec<Option<&str>> = vec![None];
+    for name in overlays.iter().flatten() {
+        if !environments.contains(&Some(*name)) {
+            environments.push(Some(*name));
+        }
+    }
+    let mut reported = vec![false; schema.flags.len()];
+    for environment in environments {
+        // The targeting of `flag` that runs here (see [`Dependency`]): 1 for the base rules,
+        // 2 and on for its environments' own.
+        let rules_here = |flag: usize| {
+            environment
+                .and_then(|name| overlays[flag].iter().position(|own| *own == name))
+                .map_or(1, |position| position + 2)
+        };
+        let here: Vec<Vec<Edge<'_>>> = edges
+            .iter()
+            .enumerate()
+            .map(|(flag, edges)| {
+                edges
+                    .iter()
+                    .filter(|&&(.., targeting, _)| targeting == 0 || targeting == rules_here(flag))
+                    .copied()
+                    .collect()
+            })
+            .collect();
+        check_nesting_in(schema, &here, environment, &mut reported, errors);
+    }
+}
+
+/// [`check_nesting`] in one environment, with the edges that run there; flags already
+/// reported for another environment are not reported again.
+fn check_nesting_in(
+    schema: &Schema,
+    edges: &[Vec<Edge<'_>>],
+    environment: Option<&str>,
+    reported: &mut [bool],
+    errors: &mut Vec<Diagnostic>,
+) {
     // Per flag: the longest chain of prerequisites under it (in flags), the one it starts
     // with, and how many flag evaluations evaluating it may take at worst.
     #[derive(Clone, Copy)]
@@ -569,24 +622,16 @@ fn check_nesting(schema: &Schema, edges: &[Vec<Edge<'_>>], errors: &mut Vec<Diag
                 next: None,
                 evaluations: 0,
             };
-            // Per targeting, the evaluations it may take: `requires` and then the rules of
-            // one environment.
-            let mut per_targeting: Vec<u64> = Vec::new();
-            for &(target, _, _, targeting, times) in &edges[flag] {
+            for &(target, .., times) in &edges[flag] {
                 let Some(below) = costs[target] else { continue };
                 if below.depth + 1 > cost.depth {
                     cost.depth = below.depth + 1;
                     cost.next = Some(target);
                 }
-                if per_targeting.len() <= targeting {
-                    per_targeting.resize(targeting + 1, 0);
-                }
+                // `requires` and the rules that run here: both are evaluated.
                 let evaluations = below.evaluations.saturating_add(1).saturating_mul(times);
-                per_targeting[targeting] = per_targeting[targeting].saturating_add(evaluations);
+                cost.evaluations = cost.evaluations.saturating_add(evaluations);
             }
-            let always = per_targeting.first().copied().unwrap_or(0);
-            let rules = per_targeting.iter().skip(1).copied().max().unwrap_or(0);
-            cost.evaluations = always.saturating_add(rules);
             costs[flag] = Some(cost);
             stack.pop();
         }
@@ -604,10 +649,15 @@ fn check_nesting(schema: &Schema, edges: &[Vec<Edge<'_>>], errors: &mut Vec<Diag
             }
         }
     }
+    let place = match environment {
+        None => String::new(),
+        Some(name) => format!(" in environment `{name}`"),
+    };
     for (flag, cost) in costs.iter().enumerate() {
-        let Some(cost) = cost.filter(|cost| over(cost) && !needed[flag]) else {
+        let Some(cost) = cost.filter(|cost| over(cost) && !needed[flag] && !reported[flag]) else {
             continue;
         };
+        reported[flag] = true;
         let name = &schema.flags[flag].name;
         let span = schema.flags[flag].span;
         if cost.depth > MAX_PREREQUISITE_DEPTH {
@@ -621,7 +671,7 @@ fn check_nesting(schema: &Schema, edges: &[Vec<Edge<'_>>], errors: &mut Vec<Diag
                 Diagnostic::error(
                     span,
                     format!(
-                        "flag `{name}`: prerequisites nested {} deep, more than the \
+                        "flag `{name}`{place}: prerequisites nested {} deep, more than the \
                          {MAX_PREREQUISITE_DEPTH} an evaluation follows: {chain}",
                         cost.depth
                     ),
@@ -636,7 +686,7 @@ fn check_nesting(schema: &Schema, edges: &[Vec<Edge<'_>>], errors: &mut Vec<Diag
                 Diagnostic::error(
                     span,
                     format!(
-                        "flag `{name}`: one evaluation may evaluate its prerequisites {} \
+                        "flag `{name}`{place}: one evaluation may evaluate its prerequisites {} \
                          times, more than {MAX_PREREQUISITE_EVALUATIONS}",
                         cost.evaluations
                     ),

@@ -452,3 +452,36 @@ fn instants_keep_milliseconds_and_leap_seconds() {
         "instants round down, also before 1970"
     );
 }
+
+#[test]
+fn prerequisite_costs_follow_each_environment_through_every_flag() {
+    // In `a`, `x` tests `y` in 100 rules and `y` has no rules; in `b`, `y` tests `z` in 100
+    // rules and `x` has none: 100 evaluations at most in either, 10 100 if the two were
+    // taken together.
+    let mut text = String::from("environments = [\"a\", \"b\"]\n");
+    for name in ["x", "y", "z"] {
+        text += &format!(
+            "[flags.{name}]\ndescription = \"d\"\nowner = \"o\"\npermanent = true\ndefault = false\n"
+        );
+    }
+    let rules = |target: &str| {
+        let rule = format!(
+            "{{ when = [{{ flag = {{ name = \"{target}\", is = true }} }}], serve = true }}"
+        );
+        vec![rule; 100].join(", ")
+    };
+    text += &format!("[flags.x.environments.a]\nrules = [{}]\n", rules("y"));
+    text += &format!("[flags.y.environments.b]\nrules = [{}]\n", rules("z"));
+    if let Err(errors) = Schema::parse("flags.toml", &text) {
+        panic!("{errors}");
+    }
+    // With `x`'s rules in `b` as well, `b` takes 100 x (100 + 1).
+    text += &format!("[flags.x.environments.b]\nrules = [{}]\n", rules("y"));
+    let errors = Schema::parse("flags.toml", &text).expect_err("too many in `b`");
+    assert!(
+        errors.to_string().contains(
+            "flag `x` in environment `b`: one evaluation may evaluate its prerequisites 10100 times"
+        ),
+        "{errors}"
+    );
+}
