@@ -596,12 +596,15 @@ impl Store {
                 path: live.path.clone(),
             });
         }
-        state.environment = environment.map(str::to_owned);
         // A choice made in code replaces the one `FLAGS_ENV` was waiting for.
-        state.wanted_environment = None;
-        self.inner
-            .environment_changes
-            .fetch_add(1, Ordering::Release);
+        let changed = state.environment.as_deref() != environment
+            || state.wanted_environment.take().is_some();
+        state.environment = environment.map(str::to_owned);
+        if changed {
+            self.inner
+                .environment_changes
+                .fetch_add(1, Ordering::Release);
+        }
         // Environments change defaults and rules, never types, variants or pins: every
         // override still applies.
         self.recompile(&mut state);

@@ -365,9 +365,11 @@ impl Reader {
         let what = "`environments`";
         let items = self.array(value, &what).unwrap_or_default();
         if items.is_empty() && matches!(value.get_ref(), tree::Value::Array(_)) {
+            // The flags' environment sections then name no declared environment: one error.
+            self.damaged.unreadable_environments = true;
             self.push(
                 Diagnostic::error(value.span(), "`environments` is empty")
-                    .with_help("list the environments, or leave `environments` out"),
+                    .with_help("list the environments that flags set values for"),
             );
         }
         let names: Vec<Spanned<String>> = items
@@ -973,14 +975,24 @@ impl Reader {
         let mut arms = Vec::new();
         let mut ok = true;
         for (key, weight) in table.iter() {
-            // `0.5 = 50` and `v1.2 = 50` are dotted keys, tables in TOML.
-            if let tree::Value::Table(inner) = weight.get_ref()
-                && let Some((part, _)) = inner.iter().next()
+            // `0.5 = 50` and `v1.2 = 50` are dotted keys, tables in TOML: each part of the
+            // key right after the dot before it.
+            let mut written = (*key.get_ref()).to_owned();
+            let mut end = key.span().end;
+            let mut inner_weight = weight;
+            while let tree::Value::Table(inner) = inner_weight.get_ref()
+                && let Some((part, value)) = inner.iter().next()
+                && inner.iter().count() == 1
+                && part.span().start == end + 1
             {
-                let written = format!("{}.{}", key.get_ref(), part.get_ref());
+                written = format!("{written}.{}", part.get_ref());
+                end = part.span().end;
+                inner_weight = value;
+            }
+            if end != key.span().end {
                 self.push(
                     Diagnostic::error(
-                        Span::new(key.span().start, part.span().end),
+                        Span::new(key.span().start, end),
                         format!("{context}: split key `{written}` has a dot, which TOML reads as a table"),
                     )
                     .with_help(format!("quote it: `\"{written}\" = ...`")),
@@ -1241,8 +1253,20 @@ impl Reader {
                 self.string(value, &format_args!("{context}: `attribute`"))?
                     .value
             }
-            // The unknown key, already reported, is the misspelt `attribute`.
-            None if misspells(table, &["attribute"], CONDITION_KEYS, OPERATORS) => return None,
+            // The unknown key, already reported, is the misspelt `attribute`; a missing
+            // operator is still worth saying.
+            None if misspells(table, &["attribute"], CONDITION_KEYS, OPERATORS) => {
+                let operators = table
+                    .iter()
+                    .any(|(key, _)| OPERATORS.contains(key.get_ref()));
+                if !operators && !misspells(table, OPERATORS, CONDITION_KEYS, OPERATORS) {
+                    self.push(
+                        Diagnostic::error(span, format!("{context}: condition has no operator"))
+                            .with_help(format!("add one of {}", names::list(OPERATORS))),
+                    );
+                }
+                return None;
+            }
             None => {
                 self.push(
                     Diagnostic::error(span, format!("{context}: condition has no `attribute`"))
@@ -1405,8 +1429,15 @@ impl Reader {
         let table = self.table(value, &what)?;
         self.check_keys(table, &["name", "is"], &what);
         let (Some(name), Some(is)) = (table.get("name"), table.get("is")) else {
-            // A misspelt `name` or `is` is reported as such already.
-            if misspells(table, &["name", "is"], &["name", "is"], &[]) {
+            // A misspelt `name` or `is` is reported as such already; one that is neither
+            // there nor misspelt is not.
+            let missing = ["name", "is"]
+                .into_iter()
+                .filter(|key| table.get(key).is_none());
+            if missing
+                .into_iter()
+                .all(|key| misspells(table, &[key], &["name", "is"], &[]))
+            {
                 return None;
             }
             self.push(

@@ -552,32 +552,43 @@ fn check_nesting(schema: &Schema, edges: &[Vec<Edge<'_>>], errors: &mut Vec<Diag
         })
         .collect();
     let mut environments: Vec<Option<&str>> = vec![None];
+    let mut seen: HashSet<&str> = HashSet::default();
     for name in overlays.iter().flatten() {
-        if !environments.contains(&Some(*name)) {
+        if seen.insert(name) {
             environments.push(Some(*name));
         }
     }
+    // Per flag, the targeting each of its environments runs (see [`Dependency`]): 2 and on,
+    // in the order of its environments with rules; any other runs the base rules, 1.
+    let own_rules: Vec<HashMap<&str, usize>> = overlays
+        .iter()
+        .map(|names| {
+            names
+                .iter()
+                .enumerate()
+                .map(|(position, name)| (*name, position + 2))
+                .collect()
+        })
+        .collect();
     let mut reported = vec![false; schema.flags.len()];
     for environment in environments {
-        // The targeting of `flag` that runs here (see [`Dependency`]): 1 for the base rules,
-        // 2 and on for its environments' own.
-        let rules_here = |flag: usize| {
-            environment
-                .and_then(|name| overlays[flag].iter().position(|own| *own == name))
-                .map_or(1, |position| position + 2)
-        };
-        let here: Vec<Vec<Edge<'_>>> = edges
+        let rules: Vec<usize> = own_rules
             .iter()
-            .enumerate()
-            .map(|(flag, edges)| {
-                edges
-                    .iter()
-                    .filter(|&&(.., targeting, _)| targeting == 0 || targeting == rules_here(flag))
-                    .copied()
-                    .collect()
+            .map(|own| {
+                environment
+                    .and_then(|name| own.get(name).copied())
+                    .unwrap_or(1)
             })
             .collect();
-        check_nesting_in(schema, &here, environment, &mut reported, errors);
+        let runs_here = |flag: usize, targeting: usize| targeting == 0 || targeting == rules[flag];
+        check_nesting_in(
+            schema,
+            edges,
+            &runs_here,
+            environment,
+            &mut reported,
+            errors,
+        );
     }
 }
 
@@ -586,6 +597,7 @@ fn check_nesting(schema: &Schema, edges: &[Vec<Edge<'_>>], errors: &mut Vec<Diag
 fn check_nesting_in(
     schema: &Schema,
     edges: &[Vec<Edge<'_>>],
+    runs_here: &dyn Fn(usize, usize) -> bool,
     environment: Option<&str>,
     reported: &mut [bool],
     errors: &mut Vec<Diagnostic>,
@@ -610,6 +622,7 @@ fn check_nesting_in(
             }
             let pending: Vec<usize> = edges[flag]
                 .iter()
+                .filter(|&&(.., targeting, _)| runs_here(flag, targeting))
                 .map(|&(target, ..)| target)
                 .filter(|&target| costs[target].is_none())
                 .collect();
@@ -622,7 +635,10 @@ fn check_nesting_in(
                 next: None,
                 evaluations: 0,
             };
-            for &(target, .., times) in &edges[flag] {
+            for &(target, .., targeting, times) in &edges[flag] {
+                if !runs_here(flag, targeting) {
+                    continue;
+                }
                 let Some(below) = costs[target] else { continue };
                 if below.depth + 1 > cost.depth {
                     cost.depth = below.depth + 1;
@@ -644,8 +660,10 @@ fn check_nesting_in(
     let mut needed = vec![false; schema.flags.len()];
     for (flag, cost) in costs.iter().enumerate() {
         if cost.as_ref().is_some_and(over) {
-            for &(target, ..) in &edges[flag] {
-                needed[target] = true;
+            for &(target, .., targeting, _) in &edges[flag] {
+                if runs_here(flag, targeting) {
+                    needed[target] = true;
+                }
             }
         }
     }

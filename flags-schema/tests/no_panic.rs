@@ -259,3 +259,26 @@ fn prerequisite_fan_out_is_counted_not_walked() {
         "{rendered}"
     );
 }
+
+/// A flag with its own rules in thousands of environments: costs are worked out once per
+/// environment, each in time proportional to the file, not to its square per environment.
+#[test]
+fn many_environments_are_checked_in_reasonable_work() {
+    const ENVIRONMENTS: usize = 2000;
+    let names: Vec<String> = (0..ENVIRONMENTS).map(|at| format!("\"e{at}\"")).collect();
+    let mut text = format!("environments = [{}]\n", names.join(","));
+    for name in ["x", "y"] {
+        text += &format!(
+            "[flags.{name}]\ndescription = \"d\"\nowner = \"o\"\npermanent = true\ndefault = false\n"
+        );
+    }
+    for at in 0..ENVIRONMENTS {
+        text += &format!(
+            "[[flags.x.environments.e{at}.rules]]\nwhen = [{{ flag = {{ name = \"y\", is = true }} }}]\nserve = true\n"
+        );
+    }
+    assert!(text.len() < 250_000, "{}", text.len());
+    if let Err(errors) = Schema::parse("flags.toml", &text) {
+        panic!("{errors}");
+    }
+}
