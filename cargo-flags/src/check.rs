@@ -726,15 +726,15 @@ fn skewed_splits(group: &Group, flag: &Flag, findings: &mut Vec<Finding>) {
             if !rule.matches_everyone() {
                 continue;
             }
-            // The highest line of the partial rollouts before it on the same buckets: the
-            // contexts those rules all match reach the split only from above it. A rule
-            // before it that takes every context leaves it none to split.
             // `bucket_by = "key"` buckets as no `bucket_by` does.
             let bucket = |rule: &flags_schema::Rule| {
                 rule.bucket_by
                     .clone()
                     .filter(|attribute| attribute != "key")
             };
+            // The highest line of the partial rollouts before it on the same buckets: the
+            // contexts those rules all match reach the split only from above it. A rule
+            // before it that takes every context leaves it none to split.
             let mut rollout: Option<(usize, Percent, u32)> = None;
             let mut reachable = true;
             for (earlier, before) in rules[..later].iter().enumerate() {
