@@ -1431,17 +1431,24 @@ impl Reader {
         let (Some(name), Some(is)) = (table.get("name"), table.get("is")) else {
             // A misspelt `name` or `is` is reported as such already; one that is neither
             // there nor misspelt is not.
-            let missing = ["name", "is"]
+            let missing: Vec<&str> = ["name", "is"]
                 .into_iter()
-                .filter(|key| table.get(key).is_none());
-            if missing
-                .into_iter()
-                .all(|key| misspells(table, &[key], &["name", "is"], &[]))
-            {
+                .filter(|key| table.get(key).is_none())
+                .collect();
+            let unsaid: Vec<&str> = missing
+                .iter()
+                .copied()
+                .filter(|key| !misspells(table, &[key], &["name", "is"], &[]))
+                .collect();
+            if unsaid.is_empty() {
                 return None;
             }
+            let message = match &unsaid[..] {
+                [only] => format!("{what} has no `{only}`"),
+                _ => format!("{what} needs `name` and `is`"),
+            };
             self.push(
-                Diagnostic::error(value.span(), format!("{what} needs `name` and `is`"))
+                Diagnostic::error(value.span(), message)
                     .with_help("write `flag = { name = \"other_flag\", is = true }`"),
             );
             return None;
