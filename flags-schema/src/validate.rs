@@ -367,7 +367,7 @@ fn dependencies<'a>(segments: &HashMap<&str, &'a Segment>, flag: &'a Flag) -> Ve
 /// let schema = flags_schema::Schema::parse("flags.toml", "").unwrap();
 /// assert!(flags_schema::check_prerequisites(&schema).is_empty());
 /// ```
-pub fn check_prerequisites(schema: &Schema) -> Vec<Diagnostic> {
+pub fn check_prerequisites<'a>(schema: &'a Schema) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
     // Each file's prerequisites were checked against its own flags; put together, a flag
     // may come from the other file (a pinned one, say) with other values.
@@ -380,31 +380,34 @@ pub fn check_prerequisites(schema: &Schema) -> Vec<Diagnostic> {
             .collect(),
         damaged: &damaged,
     };
-    let mut check = |context: &dyn fmt::Display, owner: Option<&Flag>, condition: &Condition| {
-        if let Test::Flag(prerequisite) = &condition.test {
-            check_prerequisite(schema, &known, context, owner, prerequisite, &mut errors);
-        }
+    let in_conditions = |conditions: &'a [Condition]| {
+        conditions
+            .iter()
+            .filter_map(|condition| match &condition.test {
+                Test::Flag(prerequisite) => Some(prerequisite),
+                Test::Attribute { .. } => None,
+            })
     };
     for segment in &schema.segments {
         let context = format!("segment `{}`", segment.name);
-        for condition in &segment.when {
-            check(&context, None, condition);
+        for prerequisite in in_conditions(&segment.when) {
+            check_prerequisite(schema, &known, &context, None, prerequisite, &mut errors);
         }
     }
     for flag in &schema.flags {
         let context = format!("flag `{}`", flag.name);
-        for prerequisite in &flag.requires {
-            let condition = Condition {
-                span: prerequisite.flag.span,
-                negate: false,
-                test: Test::Flag(prerequisite.clone()),
-            };
-            check(&context, Some(flag), &condition);
-        }
-        for (_, rule) in flag.all_rules() {
-            for condition in &rule.when {
-                check(&context, Some(flag), condition);
-            }
+        let in_rules = flag
+            .all_rules()
+            .flat_map(|(_, rule)| in_conditions(&rule.when));
+        for prerequisite in flag.requires.iter().chain(in_rules) {
+            check_prerequisite(
+                schema,
+                &known,
+                &context,
+                Some(flag),
+                prerequisite,
+                &mut errors,
+            );
         }
     }
     check_cycles(schema, &mut errors);
