@@ -95,6 +95,20 @@ impl<'a> Context<'a> {
         None
     }
 
+    /// [`Context::get`] for a name of at most [`SHORT_NAME`] bytes, which it compares without
+    /// calling `memcmp`: a loop around it that calls nothing else keeps its values in scratch
+    /// registers, with no callee-saved register to save and restore at each evaluation.
+    /// `None` for a longer name, as for a missing attribute: the caller checks the length.
+    #[inline(always)]
+    pub(crate) fn get_short(&self, name: &str) -> Option<&Attribute<'a>> {
+        for (existing, value) in &self.attributes {
+            if same_short_name(existing, name) == Some(true) {
+                return Some(value);
+            }
+        }
+        None
+    }
+
     /// Every attribute, in the order they were set.
     pub fn attributes(&self) -> impl Iterator<Item = (&str, &Attribute<'a>)> {
         self.attributes.iter().map(|(name, value)| (&**name, value))
@@ -118,13 +132,23 @@ impl<'a> Context<'a> {
 /// to `memcmp`; longer strings take `memcmp`.
 #[inline(always)]
 pub(crate) fn same_name(a: &str, b: &str) -> bool {
+    same_short_name(a, b).unwrap_or_else(|| a == b)
+}
+
+/// The longest name [`Context::get_short`] finds.
+pub(crate) const SHORT_NAME: usize = 32;
+
+/// [`same_name`] without `memcmp`: `None` for two strings of the same length above
+/// [`SHORT_NAME`] bytes.
+#[inline(always)]
+fn same_short_name(a: &str, b: &str) -> Option<bool> {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     let length = a.len();
     if length != b.len() {
-        return false;
+        return Some(false);
     }
     // Each pair of loads covers every byte: the second one ends where the string ends.
-    match length {
+    let same = match length {
         0 => true,
         1..=3 => {
             let at = [0, length / 2, length - 1];
@@ -138,12 +162,13 @@ pub(crate) fn same_name(a: &str, b: &str) -> bool {
             load::<8>(a, 0) == load::<8>(b, 0)
                 && load::<8>(a, length - 8) == load::<8>(b, length - 8)
         }
-        17..=32 => {
+        17..=SHORT_NAME => {
             load::<16>(a, 0) == load::<16>(b, 0)
                 && load::<16>(a, length - 16) == load::<16>(b, length - 16)
         }
-        _ => a == b,
-    }
+        _ => return None,
+    };
+    Some(same)
 }
 
 /// A string of at most [`Packed::LIMIT`] bytes as its length and two words of its bytes, laid
@@ -168,18 +193,15 @@ impl Packed {
         let length = bytes.len();
         let word = |at: usize| u64::from_le_bytes(load::<8>(bytes, at));
         let half = |at: usize| u64::from(u32::from_le_bytes(load::<4>(bytes, at)));
+        let quarter = |at: usize| u64::from(u16::from_le_bytes(load::<2>(bytes, at)));
         // Tested shortest first, as attribute values mostly are (countries, plans, tiers). Up
         // to seven bytes, each load goes to a fixed place rather than to its own bytes', so
         // that no shift depends on the length: with the length compared too, the loads still
         // tell every text of that length apart.
-        let (low, high) = if length <= 3 {
-            let low = match (bytes.first(), bytes.get(length / 2), bytes.last()) {
-                (Some(&first), Some(&middle), Some(&last)) => {
-                    u64::from(first) | u64::from(middle) << 8 | u64::from(last) << 16
-                }
-                _ => 0,
-            };
-            (low, 0)
+        let (low, high) = if length <= 1 {
+            (bytes.first().map_or(0, |&byte| u64::from(byte)), 0)
+        } else if length <= 3 {
+            (quarter(0) | quarter(length - 2) << 16, 0)
         } else if length <= 7 {
             (half(0) | half(length - 4) << 32, 0)
         } else if length <= Packed::LIMIT {

@@ -16,7 +16,7 @@ use crate::compile::{
     CompiledCondition, CompiledFlag, CompiledOutcome, CompiledRule, CompiledSegment, CompiledTest,
     Definitions, Op, Shape, Shortcut, TextIn, TextRun, ValueSet, eq_folded,
 };
-use crate::context::{Attribute, Context, Packed, same_name};
+use crate::context::{Attribute, Context, Packed, SHORT_NAME, same_name};
 use crate::value::{Reason, Served};
 
 /// How deep prerequisites are followed: as deep as the schema lets them nest, and no deeper,
@@ -216,7 +216,8 @@ const NO_RULE: u32 = u32::MAX;
 /// Decides a flag by its [`Shortcut::Text`] `runs`: the position of the first rule that
 /// matches and its value, or [`NO_RULE`] and the default. A position and a reference rather
 /// than the answer, so that they come back in registers. `None` when a run's attribute is a
-/// list, or the key: [`text_rules_slowly`] decides those, so that this loop calls nothing.
+/// list, the key, or a name longer than [`SHORT_NAME`]: [`text_rules_slowly`] decides those,
+/// so that this loop calls nothing.
 #[inline(never)]
 fn text_rules<'f>(
     flag: &'f CompiledFlag,
@@ -224,7 +225,10 @@ fn text_rules<'f>(
     ctx: &Context<'_>,
 ) -> Option<(u32, &'f Served)> {
     for run in runs {
-        let text = match ctx.get(run.name) {
+        if run.name.len() > SHORT_NAME {
+            return None;
+        }
+        let text = match ctx.get_short(run.name) {
             Some(Attribute::String(text)) => Packed::new(text),
             Some(Attribute::List(_)) => return None,
             None if run.name == "key" => return None,

@@ -692,10 +692,13 @@ serve = "new"
 
 /// Rules that only test an attribute against a short list are decided by a loop of their
 /// own; a window that is always open sends the same rules down the general path. Both agree
-/// on every kind of attribute: listed, unlisted, missing, ill-typed, a list, the key.
+/// on every kind of attribute: listed, unlisted, missing, ill-typed, a list, the key, one whose
+/// name is longer than the loop compares inline.
 #[test]
 fn list_rules_decide_as_the_general_path_does() {
-    const RULES: [(&str, &str); 7] = [
+    const LONG_NAME: &str = "an_attribute_named_with_33_bytes_";
+    assert_eq!(LONG_NAME.len(), 33);
+    const RULES: [(&str, &str); 8] = [
         (r#"attribute = "plan", in = ["pro", "team"]"#, "r0"),
         (r#"attribute = "plan", in = ["free"]"#, "r1"),
         (r#"attribute = "plan", not_in = ["x"]"#, "r2"),
@@ -711,6 +714,10 @@ fn list_rules_decide_as_the_general_path_does() {
         (
             r#"attribute = "plan", in = ["basic", "sixteen-chars-xx"]"#,
             "r6",
+        ),
+        (
+            r#"attribute = "an_attribute_named_with_33_bytes_", in = ["EE"]"#,
+            "r7",
         ),
     ];
     let flag = |name: &str, window: &str, rules: &[(&str, &str)]| {
@@ -755,8 +762,14 @@ fn list_rules_decide_as_the_general_path_does() {
         for key in keys {
             for plan in &plans {
                 for country in &countries {
-                    for explicit_key in [None, Some("user-7")] {
+                    for (explicit_key, long) in [None, Some("user-7")]
+                        .into_iter()
+                        .flat_map(|key| [(key, None), (key, Some("EE"))])
+                    {
                         let mut ctx = Context::new(key);
+                        if let Some(long) = long {
+                            ctx.set(LONG_NAME, long);
+                        }
                         if let Some(plan) = plan {
                             ctx.set("plan", plan.clone());
                         }
