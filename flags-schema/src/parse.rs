@@ -7,7 +7,7 @@
 use std::fmt;
 
 use bumpalo::Bump;
-use foldhash::HashSet;
+use foldhash::{HashMap, HashSet};
 use ipnet::IpNet;
 use regex::RegexBuilder;
 use semver::Version;
@@ -117,6 +117,19 @@ pub(crate) struct Damaged {
     /// The top-level `environments` or `segments` could not be read: no name is unknown.
     pub(crate) unreadable_environments: bool,
     pub(crate) unreadable_segment_table: bool,
+    /// The numbers, as written, of rules read after a rule of the same list that could not
+    /// be: the schema's list skips that one, so a rule's position there is not its number.
+    pub(crate) rule_numbers: HashMap<Span, usize>,
+}
+
+impl Damaged {
+    /// The number, counted from 1 as the file writes it, of the rule at `index` of its list.
+    pub(crate) fn rule_number(&self, rule: &Rule, index: usize) -> usize {
+        self.rule_numbers
+            .get(&rule.span)
+            .copied()
+            .unwrap_or(index + 1)
+    }
 }
 
 pub(crate) fn parse(text: &str) -> Parsed {
@@ -809,11 +822,16 @@ impl Reader {
         let Some(items) = self.array(value, &format_args!("`rules` of {context}")) else {
             return Vec::new();
         };
-        items
-            .iter()
-            .enumerate()
-            .filter_map(|(index, item)| self.rule(item, flag, &context, index))
-            .collect()
+        let mut rules = Vec::with_capacity(items.len());
+        for (index, item) in items.iter().enumerate() {
+            if let Some(rule) = self.rule(item, flag, &context, index) {
+                if rules.len() != index {
+                    self.damaged.rule_numbers.insert(rule.span, index + 1);
+                }
+                rules.push(rule);
+            }
+        }
+        rules
     }
 
     fn rule(

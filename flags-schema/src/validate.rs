@@ -109,9 +109,12 @@ pub(crate) fn validate(schema: &Schema, damaged: &Damaged) -> Vec<Diagnostic> {
                 .map(move |(index, rule)| (Some(env.name.value.as_str()), index, rule))
         });
         for (environment, index, rule) in base.chain(overlays) {
-            let rule_context = || match environment {
-                None => format!("{context}, rule {}", index + 1),
-                Some(env) => format!("{context}, environment `{env}`, rule {}", index + 1),
+            let rule_context = || {
+                let number = damaged.rule_number(rule, index);
+                match environment {
+                    None => format!("{context}, rule {number}"),
+                    Some(env) => format!("{context}, environment `{env}`, rule {number}"),
+                }
             };
             for segment in &rule.segments {
                 if schema.segment(&segment.value).is_none()
