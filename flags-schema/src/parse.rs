@@ -5,6 +5,7 @@
 //! in `validate`, once everything is read.
 
 use std::fmt;
+use std::ops::Range;
 
 use bumpalo::Bump;
 use foldhash::{HashMap, HashSet};
@@ -194,6 +195,34 @@ fn header_of(line: &str) -> &str {
     line
 }
 
+/// How a table's name was first given a value, when not by a header.
+enum Written {
+    InlineTable,
+    Array,
+    DottedKeys,
+    /// A string, a number...
+    Value,
+}
+
+/// How the key or value at `earlier` defines its name: by the text that follows the key (`=`
+/// or `.`), or, for the value of an array of tables, by the value's first character.
+fn written_as(text: &str, earlier: &Range<usize>) -> Written {
+    let value = |value: &str| match value.trim_start().chars().next() {
+        Some('{') => Written::InlineTable,
+        Some('[') => Written::Array,
+        _ => Written::Value,
+    };
+    let at = |offset: usize| text.get(offset..).unwrap_or("");
+    let after = at(earlier.end).trim_start_matches([' ', '\t']);
+    if let Some(assigned) = after.strip_prefix('=') {
+        value(assigned)
+    } else if after.starts_with('.') {
+        Written::DottedKeys
+    } else {
+        value(at(earlier.start))
+    }
+}
+
 /// TOML's errors, reworded; a table declared twice is one error, not one per key it repeats.
 fn syntax_errors_of(text: &str, errors: &[SyntaxError]) -> Vec<Diagnostic> {
     let bytes = text.as_bytes();
@@ -257,12 +286,52 @@ fn syntax_errors_of(text: &str, errors: &[SyntaxError]) -> Vec<Diagnostic> {
         let line = line_of(span.start);
         let line_text = lines.get(line).map_or("", |text| text.trim());
         if line_text.starts_with('[') {
-            let line_text = header_of(line_text);
+            let header = header_of(line_text);
             duplicated_tables.push(line);
-            diagnostics.push(
-                Diagnostic::error(span, format!("table `{line_text}` is declared twice"))
-                    .with_help("each table may appear once: merge the two"),
-            );
+            let earlier = error.earlier.as_ref().map(|earlier| {
+                let line = line_of(earlier.start);
+                let is_header = lines
+                    .get(line)
+                    .is_some_and(|text| text.trim_start().starts_with('['));
+                (line + 1, (!is_header).then(|| written_as(text, earlier)))
+            });
+            let diagnostic = match earlier {
+                Some((line, Some(Written::InlineTable))) => Diagnostic::error(
+                    span,
+                    format!(
+                        "table `{header}` is already written as an inline table on line {line}"
+                    ),
+                )
+                .with_help(
+                    "an inline table is whole where it is written: move these keys into it, or \
+                     replace it with this header",
+                ),
+                Some((line, Some(Written::Array))) => Diagnostic::error(
+                    span,
+                    format!("table `{header}` is already written as an array on line {line}"),
+                )
+                .with_help(
+                    "write the list one way: every item in that array, or each under its own \
+                     `[[...]]` header",
+                ),
+                Some((line, Some(Written::DottedKeys))) => Diagnostic::error(
+                    span,
+                    format!("table `{header}` is already written with dotted keys on line {line}"),
+                )
+                .with_help(
+                    "write the table one way: under this header, or with dotted keys in its parent",
+                ),
+                Some((line, Some(Written::Value))) => Diagnostic::error(
+                    span,
+                    format!("table `{header}` is already given a value on line {line}"),
+                )
+                .with_help("a key holds one value: rename the table, or remove that key"),
+                Some((_, None)) | None => {
+                    Diagnostic::error(span, format!("table `{header}` is declared twice"))
+                        .with_help("each table may appear once: merge the two")
+                }
+            };
+            diagnostics.push(diagnostic);
             continue;
         }
         let table = (0..line)

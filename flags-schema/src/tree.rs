@@ -324,6 +324,9 @@ impl<'b> Arena<'b> {
 pub(crate) struct SyntaxError {
     pub(crate) message: String,
     pub(crate) span: Option<Range<usize>>,
+    /// For a key or table defined twice, the first definition: its key, or for an array of
+    /// tables its value.
+    pub(crate) earlier: Option<Range<usize>>,
 }
 
 impl SyntaxError {
@@ -348,6 +351,7 @@ impl SyntaxError {
         SyntaxError {
             message,
             span: error.unexpected().map(|span| span.start()..span.end()),
+            earlier: error.context().map(|span| span.start()..span.end()),
         }
     }
 }
