@@ -620,3 +620,41 @@ serve = true
         .unwrap();
     assert_eq!(report.pinned, ["shipped"]);
 }
+
+/// The same variants in another order serve the same: the reload reports no change, and each
+/// context keeps its variant.
+#[test]
+fn variants_in_another_order_are_no_change() {
+    let flag = |variants: &str, default: &str| {
+        format!(
+            r#"
+[flags.layout]
+description = "Checkout layout"
+owner = "payments"
+expires = 2099-01-01
+variants = [{variants}]
+default = "{default}"
+[[flags.layout.rules]]
+users = ["u-1"]
+serve = "one_page"
+"#
+        )
+    };
+    let compiled = flag(r#""classic", "one_page", "express""#, "classic");
+    let store = Store::from_toml("flags.toml", &compiled).unwrap();
+    let reordered = flag(r#""express", "classic", "one_page""#, "classic");
+    let report = store.apply_toml("live.toml", &reordered).unwrap();
+    assert!(report.changed.is_empty(), "{report}");
+    let layout = |key: &str| store.get_by_name::<&str>("layout", &Context::new(key));
+    assert_eq!(layout("u-1"), Some("one_page"));
+    assert_eq!(layout("u-2"), Some("classic"));
+
+    let report = store
+        .apply_toml(
+            "live.toml",
+            &flag(r#""express", "classic", "one_page""#, "express"),
+        )
+        .unwrap();
+    assert_eq!(report.changed, ["layout"]);
+    assert_eq!(layout("u-2"), Some("express"));
+}

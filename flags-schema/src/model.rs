@@ -212,6 +212,17 @@ pub enum FlagKind {
 }
 
 impl FlagKind {
+    /// Whether flags of this kind and of `other` serve the same values: the same type, and
+    /// for variant flags the same variants, in any order (values are served by name).
+    fn serves_as(&self, other: &FlagKind) -> bool {
+        match (self, other) {
+            (FlagKind::Variants(these), FlagKind::Variants(those)) => {
+                these.len() == those.len() && these.iter().all(|variant| those.contains(variant))
+            }
+            (this, that) => this == that,
+        }
+    }
+
     /// "a boolean", "an integer", ... for messages.
     pub fn describe(&self) -> &'static str {
         match self {
@@ -639,13 +650,15 @@ impl PartialEq for Flag {
             && self.owner == other.owner
             && self.expires == other.expires
             && self.permanent == other.permanent
+            // The order of variants is the order of the generated enum's.
+            && self.kind == other.kind
             && self.serves_as(other)
     }
 }
 
 impl Flag {
     /// Whether `other` serves what this definition serves, to every context in every
-    /// environment, whatever its description, owner and expiry.
+    /// environment, whatever its description, owner, expiry and order of variants.
     ///
     /// ```
     /// let text = |owner: &str| format!(
@@ -658,7 +671,7 @@ impl Flag {
     /// ```
     pub fn serves_as(&self, other: &Flag) -> bool {
         self.pinned == other.pinned
-            && self.kind == other.kind
+            && self.kind.serves_as(&other.kind)
             && self.default == other.default
             && self.requires == other.requires
             && self.window == other.window
