@@ -248,13 +248,15 @@ fn flag_items(index: usize, flag: &Flag, today: flags_schema::Date) -> TokenStre
         FlagKind::Variants(variants) => variant_enum(flag, variants, &deprecated),
         _ => quote!(),
     };
+    let targeted = flag.is_targeted().then(|| quote!(.__targeted()));
     quote! {
         #variant_enum
 
         #[doc = #key_doc]
         #deprecated
         pub const #key: ::flags_runtime::FlagKey<#value_type> =
-            ::flags_runtime::FlagKey::__new(#index, __SCHEMA, #default, &__FLAGS[#index]);
+            ::flags_runtime::FlagKey::__new(#index, __SCHEMA, #default, &__FLAGS[#index])
+                #targeted;
 
         #accessors
     }

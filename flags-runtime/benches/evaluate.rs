@@ -76,7 +76,11 @@ default = false
 });
 
 fn store() -> &'static Store {
-    shared_store("bench/flags.toml", *SOURCE, SCHEMA_ID)
+    let store = shared_store("bench/flags.toml", *SOURCE, SCHEMA_ID);
+    for (index, flag) in store.schema().flags.iter().enumerate() {
+        assert_eq!(flag.is_targeted(), index != 0, "see `key`");
+    }
+    store
 }
 
 const fn info(name: &'static str) -> FlagInfo {
@@ -99,8 +103,10 @@ static COUNTRIES: FlagInfo = info("countries");
 static USERS: FlagInfo = info("users");
 static TEN_RULES: FlagInfo = info("ten_rules");
 
+/// The key `flags!()` would generate: every flag but the first has rules (`store` checks).
 const fn key(index: usize, info: &'static FlagInfo) -> FlagKey<bool> {
-    FlagKey::__new(index, SCHEMA_ID, false, info)
+    let key = FlagKey::__new(index, SCHEMA_ID, false, info);
+    if index == 0 { key } else { key.__targeted() }
 }
 
 /// 10_000 rotating contexts, so caches see a realistic spread of keys.

@@ -35,6 +35,10 @@ pub struct FlagKey<T> {
     schema: u64,
     default: T,
     info: &'static FlagInfo,
+    /// The flag is targeted in the compiled-in `flags.toml` (see
+    /// `flags_schema::Flag::is_targeted`): its answer is seldom context-free, so evaluation
+    /// goes straight to the rules. Only a hint: either way the answer is the same.
+    targeted: bool,
     _type: PhantomData<fn() -> T>,
 }
 
@@ -47,8 +51,17 @@ impl<T: FlagValue> FlagKey<T> {
             schema,
             default,
             info,
+            targeted: false,
             _type: PhantomData,
         }
+    }
+
+    /// Used by `flags!()`, for a flag with targeting.
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn __targeted(mut self) -> Self {
+        self.targeted = true;
+        self
     }
 
     /// The flag's name.
@@ -72,6 +85,10 @@ impl<T: FlagValue> FlagKey<T> {
 
     pub(crate) const fn schema(&self) -> u64 {
         self.schema
+    }
+
+    pub(crate) const fn targeted(&self) -> bool {
+        self.targeted
     }
 }
 

@@ -415,3 +415,43 @@ fn typed_keys_evaluate_by_position_in_their_own_store_and_by_name_elsewhere() {
     assert_eq!(page_size.name(), "page_size");
     assert_eq!(page_size.info().owner, "payments");
 }
+
+/// A key marked targeted skips the check for a context-free answer, and an unmarked one looks
+/// there first; a live file may make either mark wrong, and only the speed may change.
+#[test]
+fn the_targeted_mark_of_a_key_changes_no_answer() {
+    const SCHEMA: u64 = 0x7a96;
+    let store = flags_runtime::__private::shared_store("tests/targeted.rs", FLAGS, SCHEMA);
+    let targeted: FlagKey<bool> = FlagKey::__new(0, SCHEMA, false, &NEW_CHECKOUT).__targeted();
+    let untargeted: FlagKey<i64> = FlagKey::__new(1, SCHEMA, 20, &PAGE_SIZE);
+    let (listed, other) = (Context::new("u-1"), Context::new("u-2"));
+    assert!(store.get(targeted, &listed));
+    assert!(!store.get(targeted, &other));
+    assert_eq!(store.get(untargeted, &other), 20);
+
+    // Overridden and killed, the targeted flag has a context-free answer after all.
+    store.set(targeted, true).unwrap();
+    assert!(store.get(targeted, &other));
+    store.kill(targeted).unwrap();
+    assert!(!store.get(targeted, &listed));
+    store.clear(targeted).unwrap();
+
+    // A live file that drops the rules of one and gives the other some.
+    let live = FLAGS
+        .replace(
+            "[[flags.new_checkout.rules]]\nusers = [\"u-1\"]\nserve = true\n",
+            "",
+        )
+        .replace(
+            "permanent = true\ndefault = 20\n",
+            "permanent = true\ndefault = 20\nrules = [{ users = [\"u-2\"], serve = 50 }]\n",
+        );
+    assert_ne!(live, FLAGS);
+    store.apply_toml("live.toml", &live).unwrap();
+    assert!(!store.get(targeted, &listed));
+    assert_eq!(store.get(untargeted, &other), 50);
+    assert_eq!(store.get(untargeted, &listed), 20);
+    for (key, context) in [(targeted, &listed), (targeted, &other)] {
+        assert_eq!(store.get(key, context), store.detail(key, context).value);
+    }
+}

@@ -157,6 +157,42 @@ impl Flag {
         }
     }
 
+    /// Whether the flag's answer may depend on the context or the clock, in some environment:
+    /// it is not pinned, and has rules (its own or an environment's), prerequisites or a
+    /// window. The keys `flags!()` generates carry it, so that the runtime looks for a
+    /// context-free answer first only where one is likely.
+    ///
+    /// ```
+    /// let schema = flags_schema::Schema::parse("flags.toml", r#"
+    /// environments = ["staging"]
+    /// [flags.plain]
+    /// description = "Plain"
+    /// owner = "web"
+    /// expires = 2030-01-01
+    /// default = false
+    /// [flags.testers_on_staging]
+    /// description = "Testers first, on staging"
+    /// owner = "web"
+    /// expires = 2030-01-01
+    /// default = false
+    /// [[flags.testers_on_staging.environments.staging.rules]]
+    /// users = ["u-1"]
+    /// serve = true
+    /// "#).unwrap();
+    /// assert!(!schema.flag("plain").unwrap().is_targeted());
+    /// assert!(schema.flag("testers_on_staging").unwrap().is_targeted());
+    /// ```
+    pub fn is_targeted(&self) -> bool {
+        !self.pinned
+            && (!self.rules.is_empty()
+                || !self.requires.is_empty()
+                || !self.window.is_always()
+                || self
+                    .environments
+                    .iter()
+                    .any(|env| env.rules.as_ref().is_some_and(|rules| !rules.is_empty())))
+    }
+
     /// The generated enum's name, for a variant flag.
     pub fn enum_name(&self) -> String {
         names::upper_camel(&self.name)

@@ -103,6 +103,12 @@ impl Case {
         }
     }
 
+    /// Whether our flag has rules: `flags!()` marks the keys of such flags (see
+    /// `flags_schema::Flag::is_targeted`), and `Ours::new` checks that the schema agrees.
+    const fn targeted(self) -> bool {
+        !matches!(self, Case::Plain)
+    }
+
     /// What the flag serves when no rule matches, in our `flags.toml` (and so in the metadata
     /// of our typed key).
     const fn default_value(self) -> bool {
@@ -228,6 +234,14 @@ mod ours {
                         case.index()
                     ));
                 }
+                let targeted = schema.flags[case.index()].is_targeted();
+                if targeted != case.targeted() {
+                    return Err(format!(
+                        "flag `{}` is targeted: {targeted}, where its key says {}",
+                        case.flag_name(),
+                        case.targeted()
+                    ));
+                }
             }
             let contexts: Vec<Context<'static>> = subjects
                 .iter()
@@ -242,12 +256,17 @@ mod ours {
 
         /// The key `flags!()` would generate for the case's flag.
         pub fn key(case: Case) -> FlagKey<bool> {
-            FlagKey::__new(
+            let key = FlagKey::__new(
                 case.index(),
                 SCHEMA_ID,
                 case.default_value(),
                 &FLAG_INFOS[case.index()],
-            )
+            );
+            if case.targeted() {
+                key.__targeted()
+            } else {
+                key
+            }
         }
 
         #[inline]
