@@ -68,11 +68,16 @@ pub(crate) fn plan(args: &mut Args, function: &ItemFn, caller: Option<&Path>) ->
                 .map_or_else(|| name.clone(), str::to_owned),
             _ => name.clone(),
         };
+        // A variant flag's attribute keeps its variant: `checkout_layout = one_page`.
+        let variant = args
+            .variant
+            .as_ref()
+            .map_or_else(String::new, |variant| format!(" = {variant}"));
         ctxt.syn_error(syn::Error::new(
             Span::call_site(),
             format!(
                 "missing `fallback = ...`: the function to call when the flag is off\n\
-                 help: `#[feature_flag({flag_name}, fallback = {}_legacy)]`",
+                 help: `#[feature_flag({flag_name}{variant}, fallback = {}_legacy)]`",
                 function.sig.ident
             ),
         ));
@@ -298,13 +303,22 @@ fn context(ctxt: &mut Ctxt, args: &Args, function: &ItemFn) -> Option<TokenStrea
                 .iter()
                 .map(|candidate| candidate.pat.to_token_stream().to_string())
                 .collect();
+            // The help names an argument that `context = ...` can use: one bound to a name.
+            let usable = candidates
+                .iter()
+                .find_map(|candidate| match &*candidate.pat {
+                    Pat::Ident(ident) if ident.subpat.is_none() && ident.by_ref.is_none() => {
+                        Some(ident.ident.to_string())
+                    }
+                    _ => None,
+                })
+                .unwrap_or_else(|| "...".to_owned());
             ctxt.syn_error(syn::Error::new(
                 second.span(),
                 format!(
                     "more than one `Context` argument ({})\nhelp: say which one the flag is \
-                     evaluated for: `#[feature_flag({flag}, fallback = ..., context = {})]`",
+                     evaluated for: `#[feature_flag({flag}, fallback = ..., context = {usable})]`",
                     names.join(", "),
-                    names[0]
                 ),
             ));
             None
@@ -357,17 +371,27 @@ fn bound_only_in_the_body(function: &ItemFn, context: TokenStream) -> Option<(Id
     })
 }
 
-/// `Context`, `&Context<'_>`, `&mut flags_runtime::Context`, ...
+/// `Context`, `&Context<'_>`, `&mut flags_runtime::Context`, ...: not another crate's
+/// `Context` written with its path (`std::task::Context`, `egui::Context`).
 fn is_context(ty: &Type) -> bool {
     match ty {
         Type::Reference(reference) => is_context(&reference.elem),
         Type::Paren(inner) => is_context(&inner.elem),
         Type::Group(inner) => is_context(&inner.elem),
-        Type::Path(path) => path
-            .path
-            .segments
-            .last()
-            .is_some_and(|segment| segment.ident == "Context"),
+        Type::Path(path) => {
+            let segments: Vec<&Ident> = path
+                .path
+                .segments
+                .iter()
+                .map(|segment| &segment.ident)
+                .collect();
+            match segments.as_slice() {
+                [.., last] if *last != "Context" => false,
+                [_] => true,
+                [.., module, _] => *module == "flags_runtime",
+                [] => false,
+            }
+        }
         _ => false,
     }
 }

@@ -14,7 +14,7 @@ mod expand;
 
 use std::path::Path;
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
 use quote::quote;
 use syn::ItemFn;
 
@@ -23,6 +23,12 @@ use crate::ctxt::with_fallback;
 pub(crate) fn expand(args: TokenStream, item: TokenStream, caller: Option<&Path>) -> TokenStream {
     let function: ItemFn = match syn::parse2(item.clone()) {
         Ok(function) => function,
+        // A function whose body does not parse: rustc has reported why, and still runs the
+        // attribute on what it recovered. As written, the function gives that error once
+        // more at the same place, which rustc shows once, and nothing else.
+        Err(_) if syn::parse2::<syn::Item>(item.clone()).is_err() && is_a_function(&item) => {
+            return item;
+        }
         Err(_) => {
             let error = syn::Error::new(
                 Span::call_site(),
@@ -42,4 +48,20 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream, caller: Option<&Path>
         Ok(plan) => expand::function(function, plan),
         Err(error) => with_fallback(error, unchanged),
     }
+}
+
+/// Whether the item's tokens declare a function: `fn` and a name, after attributes and
+/// qualifiers, before any body.
+fn is_a_function(item: &TokenStream) -> bool {
+    let mut tokens = item.clone().into_iter().peekable();
+    while let Some(token) = tokens.next() {
+        match token {
+            TokenTree::Ident(ident) if ident == "fn" => {
+                return matches!(tokens.peek(), Some(TokenTree::Ident(_)));
+            }
+            TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => return false,
+            _ => {}
+        }
+    }
+    false
 }
