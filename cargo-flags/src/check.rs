@@ -143,8 +143,13 @@ pub fn check(project: &Project, settings: Settings) -> Vec<Finding> {
     }
     for &index in &project.ungrouped {
         let file = &project.files[index];
-        let spelt = |found: &&crate::scan::Found| {
-            !matches!(found.mention, Mention::Path { imported: true, .. })
+        // As in a group: names through another module called `flags` that are no flags'
+        // here, and by-name calls with names no flag can have (`get_by_name("Content-Type")`)
+        // are not about flags.
+        let spelt = |found: &&crate::scan::Found| match &found.mention {
+            Mention::Path { imported, .. } => !imported,
+            Mention::ByName { flag } => names::is_snake_case(flag),
+            Mention::Attribute { .. } => true,
         };
         for found in file.found.iter().filter(spelt) {
             let name = mentioned_name(&found.mention);

@@ -170,7 +170,34 @@ impl Project {
         packages: &[Package],
         lenient: bool,
     ) -> Result<Project, LoadError> {
-        let (files, owners) = crate_files(packages)?;
+        let (mut files, owners) = crate_files(packages)?;
+        // A crate whose root declares a module `flags` itself (command-line options, say)
+        // has no generated module at `crate::flags`: in all its files, a name through a
+        // `flags` module of the crate is a flag's only if it is one.
+        let roots: Vec<&PathBuf> = packages
+            .iter()
+            .flat_map(|package| &package.targets)
+            .collect();
+        let hand_written: HashSet<usize> = files
+            .iter()
+            .zip(&owners)
+            .filter(|(file, owner)| {
+                file.declares_flags_module && roots.get(owner.target) == Some(&&file.path)
+            })
+            .map(|(_, owner)| owner.target)
+            .collect();
+        for (file, owner) in files.iter_mut().zip(&owners) {
+            if !hand_written.contains(&owner.target) {
+                continue;
+            }
+            for found in &mut file.found {
+                if found.via.is_none()
+                    && let Mention::Path { imported, .. } = &mut found.mention
+                {
+                    *imported = true;
+                }
+            }
+        }
         let selected: Vec<bool> = owners
             .iter()
             .map(|owner| packages[owner.package].selected)
@@ -339,10 +366,11 @@ impl Project {
     /// module's for sure: returned as such, so that an unknown name is undeclared rather than
     /// some other module's. `None` for the others.
     pub fn certain(&self, found: &Found) -> Option<Mention> {
-        let generated = found
-            .via
-            .as_ref()
-            .is_some_and(|via| self.libraries.contains_key(via));
+        let generated = !found.through_glob
+            && found
+                .via
+                .as_ref()
+                .is_some_and(|via| self.libraries.contains_key(via));
         match &found.mention {
             Mention::Path {
                 name,

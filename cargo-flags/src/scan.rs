@@ -101,6 +101,10 @@ pub struct Found {
     /// `app::cli::flags::Args`), when it does not start at the crate's own root or a parent:
     /// perhaps another crate's generated module.
     pub via: Option<String>,
+    /// Found only because its module imports a whole `flags` module (`use app::flags::*;`):
+    /// any name called or capitalised there (`helper(..)`, `Context`), a flag's only if it
+    /// is one, wherever the glob comes from.
+    pub through_glob: bool,
 }
 
 /// Everything found in one file.
@@ -121,6 +125,10 @@ pub struct FileScan {
     pub parse_error: Option<(String, Place)>,
     /// Whether it calls `flags!()`.
     pub defines_flags: bool,
+    /// Whether it declares a module called `flags` itself, at its top level (`mod flags;`,
+    /// `mod flags { .. }`): in a crate root, `crate::flags` is then that module, not the
+    /// generated one.
+    pub declares_flags_module: bool,
     /// Its `mod NAME;` declarations: the files of the crate it brings in.
     pub modules: Vec<ModuleDeclaration>,
     /// The files it `include!`s, as written (relative to its folder).
@@ -317,6 +325,27 @@ impl Imports {
             }
             syn::UseTree::Path(path) => {
                 if path.ident == "flags" {
+                    // `use x::flags::{self, ..}`, `use x::flags::{self as f}`: the module
+                    // itself, as `use x::flags;` and `use x::flags as f;` import it.
+                    let items: Vec<&syn::UseTree> = match &*path.tree {
+                        syn::UseTree::Group(group) => group.items.iter().collect(),
+                        tree => vec![tree],
+                    };
+                    for item in items {
+                        match item {
+                            syn::UseTree::Name(name) if name.ident == "self" && through_other => {
+                                self.other("flags".to_owned(), origin);
+                            }
+                            syn::UseTree::Rename(rename) if rename.ident == "self" => {
+                                let name = name_of(&rename.rename);
+                                match through_other {
+                                    true => self.other(name, origin),
+                                    false => self.renames.push(name),
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
                     let glob = matches!(&*path.tree, syn::UseTree::Glob(_))
                         || matches!(&*path.tree, syn::UseTree::Group(group)
                             if group.items.iter().any(|item| matches!(item, syn::UseTree::Glob(_))));
@@ -374,6 +403,17 @@ impl Visitor<'_> {
             mention,
             place: Place::of(span),
             via,
+            through_glob: false,
+        });
+    }
+
+    /// A name found only because the module imports a `flags` module whole.
+    fn push_through_glob(&mut self, mention: Mention, span: Span) {
+        self.scan.found.push(Found {
+            mention,
+            place: Place::of(span),
+            via: self.scope.glob_origin.clone(),
+            through_glob: true,
         });
     }
 
@@ -444,15 +484,13 @@ impl Visitor<'_> {
                 {
                     let next =
                         after_path_separator(&tokens[index + 1..]).map(|(next, _)| name_of(next));
-                    let via = self.scope.glob_origin.clone();
-                    self.push_via(
+                    self.push_through_glob(
                         Mention::Path {
                             name: name_of(ident),
                             next,
                             imported: true,
                         },
                         ident.span(),
-                        via,
                     );
                     self.count(ident);
                 }
@@ -529,6 +567,9 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
     }
 
     fn visit_item_mod(&mut self, module: &'ast syn::ItemMod) {
+        if self.inline.is_empty() && module.ident == "flags" {
+            self.scan.declares_flags_module = true;
+        }
         let path = path_attribute(&module.attrs);
         let Some((_, items)) = &module.content else {
             self.scan.modules.push(ModuleDeclaration {
@@ -570,8 +611,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
             && let [segment] = function.path.segments.iter().collect::<Vec<_>>()[..]
             && !is_type_or_key(&segment.ident)
         {
-            let via = self.scope.glob_origin.clone();
-            self.path_mention(&[segment], 0, true, via);
+            self.glob_mention(&[segment]);
         }
         visit::visit_expr_call(self, call);
     }
@@ -592,8 +632,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
                 .first()
                 .is_some_and(|first| !self.is_module(&first.ident) && is_type_or_key(&first.ident))
         {
-            let via = self.scope.glob_origin.clone();
-            self.path_mention(&segments, 0, true, via);
+            self.glob_mention(&segments);
         }
         for (index, segment) in segments.iter().enumerate() {
             if self.is_module(&segment.ident) {
@@ -863,6 +902,23 @@ impl Visitor<'_> {
             },
             name.ident.span(),
             via,
+        );
+    }
+
+    /// The first segment of a path, and the one after it, found only because the module
+    /// imports a `flags` module whole.
+    fn glob_mention(&mut self, segments: &[&syn::PathSegment]) {
+        let Some(name) = segments.first() else {
+            return;
+        };
+        let next = segments.get(1).map(|next| name_of(&next.ident));
+        self.push_through_glob(
+            Mention::Path {
+                name: name_of(&name.ident),
+                next,
+                imported: true,
+            },
+            name.ident.span(),
         );
     }
 
@@ -1310,6 +1366,33 @@ mod tests {
             [
                 (imported("Args", Some("from_env")), 3, 31),
                 (imported("Args", Some("default")), 6, 21),
+            ]
+        );
+    }
+
+    /// `self` in a `use` group imports the module itself: renamed (`{self as f}`), or from
+    /// another crate (`app::flags::{self, Layout}`), where its names are flags only if they are.
+    #[test]
+    fn self_in_a_use_group_imports_the_module() {
+        let source = r#"
+use crate::flags::{self as f};
+mod other {
+    use app::flags::{self, Layout};
+    fn g() { flags::Args::parse(); }
+}
+fn main() { f::dark_mode(&ctx); }
+"#;
+        let imported = |name: &str, next: Option<&str>| Mention::Path {
+            name: name.to_owned(),
+            next: next.map(str::to_owned),
+            imported: true,
+        };
+        assert_eq!(
+            mentions(source),
+            [
+                (imported("Layout", None), 4, 28),
+                (imported("Args", Some("parse")), 5, 21),
+                (path("dark_mode", None), 7, 16),
             ]
         );
     }

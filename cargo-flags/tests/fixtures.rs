@@ -226,9 +226,43 @@ fn a_package_checked_alone_reads_the_flags_toml_of_the_libraries_it_reads() {
     assert!(output.starts_with("exit code: 1"), "{output}");
     assert!(
         output.contains("error: undeclared feature flag `no_such_flag`")
-            && output.contains("reporter/src/main.rs:32:32"),
+            && output.contains("reporter/src/main.rs:52:32"),
         "{output}"
     );
     // The app's own findings are the app's business.
     assert!(!output.contains("flag `mu`"), "{output}");
+}
+
+/// A crate with no flags.toml in its folder or above: a name given to a by-name method is a
+/// flag's, and an error, only if a flag could have it (`get_by_name("Content-Type")` is some
+/// other API's), as in a crate that has a flags.toml.
+#[test]
+fn a_crate_without_flags_toml_reports_only_names_flags_could_have() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(
+        dir.path()
+            .ancestors()
+            .all(|folder| !folder.join("flags.toml").exists()),
+        "a flags.toml above {}",
+        dir.path().display()
+    );
+    std::fs::create_dir(dir.path().join("src")).unwrap();
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"lonely\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("src/main.rs"),
+        "fn main() {\n    let kind = request.get_by_name(\"Content-Type\");\n    \
+         let on = store.get_by_name::<bool>(\"beta_checkout\", &ctx);\n}\n",
+    )
+    .unwrap();
+    let output = run(dir.path(), &["check", "--today", TODAY]);
+    assert!(output.starts_with("exit code: 1"), "{output}");
+    assert!(
+        output.contains("error: feature flag `beta_checkout` has no flags.toml"),
+        "{output}"
+    );
+    assert!(!output.contains("Content-Type"), "{output}");
 }
