@@ -819,11 +819,11 @@ fn skewed_splits(group: &Group, flag: &Flag, findings: &mut Vec<Finding>) {
     }
 }
 
-/// The errors of an invalid flags.toml, as findings.
-pub fn invalid(diagnostics: &flags_schema::Diagnostics) -> Vec<Finding> {
-    diagnostics
-        .located()
-        .into_iter()
+/// The errors of invalid flags.toml files, as findings.
+pub fn invalid(files: &[flags_schema::Diagnostics]) -> Vec<Finding> {
+    files
+        .iter()
+        .flat_map(flags_schema::Diagnostics::located)
         .map(|located| Finding {
             kind: Kind::Invalid,
             flag: flag_of_message(&located.message),

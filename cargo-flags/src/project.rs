@@ -15,9 +15,9 @@ use crate::scan::{self, FileScan, Found, Mention, ModuleDeclaration};
 pub enum LoadError {
     /// `cargo metadata` failed, or an argument names nothing.
     Workspace(String),
-    /// A `flags.toml` is invalid: its located errors, and the workspace root their path is
-    /// relative to.
-    Invalid(Diagnostics, PathBuf),
+    /// One or more `flags.toml` files are invalid: the located errors of each, and the
+    /// workspace root their paths are relative to.
+    Invalid(Vec<Diagnostics>, PathBuf),
     /// A file cannot be read.
     Unreadable(PathBuf, std::io::Error),
 }
@@ -26,7 +26,15 @@ impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LoadError::Workspace(message) => f.write_str(message),
-            LoadError::Invalid(diagnostics, _) => write!(f, "{diagnostics}"),
+            LoadError::Invalid(files, _) => {
+                for (position, diagnostics) in files.iter().enumerate() {
+                    if position > 0 {
+                        f.write_str("\n")?;
+                    }
+                    write!(f, "{diagnostics}")?;
+                }
+                Ok(())
+            }
             LoadError::Unreadable(path, error) => {
                 write!(f, "cannot read {}: {error}", path.display())
             }
@@ -299,13 +307,23 @@ impl Project {
         // is that package's business.
         let mut groups: Vec<Group> = Vec::new();
         let mut group_of_use: HashMap<usize, usize> = HashMap::new();
+        // Every invalid file is reported at once, as each file's every error is.
+        let mut invalid = Vec::new();
         for (position, (flags_toml, used_by, selected)) in uses.into_iter().enumerate() {
             if selected {
-                let mut group = load_group(&root, &flags_toml, lenient)?;
-                group.files = used_by;
-                group_of_use.insert(position, groups.len());
-                groups.push(group);
+                match load_group(&root, &flags_toml, lenient) {
+                    Ok(mut group) => {
+                        group.files = used_by;
+                        group_of_use.insert(position, groups.len());
+                        groups.push(group);
+                    }
+                    Err(LoadError::Invalid(files, _)) => invalid.extend(files),
+                    Err(error) => return Err(error),
+                }
             }
+        }
+        if !invalid.is_empty() {
+            return Err(LoadError::Invalid(invalid, root));
         }
         let libraries = library_uses
             .into_iter()
@@ -404,7 +422,7 @@ fn load_group(root: &Path, path: &Path, lenient: bool) -> Result<Group, LoadErro
     let text = std::fs::read_to_string(path)
         .map_err(|error| LoadError::Unreadable(path.to_path_buf(), error))?;
     let display = relative(root, path);
-    let invalid = |diagnostics| LoadError::Invalid(diagnostics, root.to_path_buf());
+    let invalid = |diagnostics| LoadError::Invalid(vec![diagnostics], root.to_path_buf());
     let (schema, incomplete) = if lenient {
         let (schema, incomplete) = Schema::parse_lenient(&display, &text).map_err(invalid)?;
         (schema, incomplete.located())

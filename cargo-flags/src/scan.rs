@@ -313,6 +313,9 @@ impl Imports {
         let origin = prefix.clone().flatten();
         let origin = origin.as_deref();
         match tree {
+            // `use flags_runtime::flags;` imports the macro that generates the module.
+            syn::UseTree::Name(_) | syn::UseTree::Rename(_)
+                if matches!(origin, Some("flags_runtime" | "flags_macros")) => {}
             syn::UseTree::Name(name) if name.ident == "flags" && through_other => {
                 self.other("flags".to_owned(), origin);
             }
@@ -689,7 +692,18 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
             && let Some(Expr::Lit(literal)) = call.args.first()
             && let Lit::Str(name) = &literal.lit
         {
-            self.push(Mention::ByName { flag: name.value() }, name.span());
+            let mention = Mention::ByName { flag: name.value() };
+            if self.on_generated_store(&call.receiver) {
+                // The generated module's store, whatever other stores the module builds.
+                self.settled.push(Found {
+                    mention,
+                    place: Place::of(name.span()),
+                    via: None,
+                    through_glob: false,
+                });
+            } else {
+                self.push(mention, name.span());
+            }
         }
         visit::visit_expr_method_call(self, call);
     }
@@ -920,6 +934,25 @@ impl Visitor<'_> {
             },
             name.ident.span(),
         );
+    }
+
+    /// Whether `receiver` is `flags::store()`: the store of the generated module.
+    fn on_generated_store(&self, receiver: &Expr) -> bool {
+        let Expr::Call(call) = receiver else {
+            return false;
+        };
+        let Expr::Path(function) = &*call.func else {
+            return false;
+        };
+        let segments: Vec<&syn::PathSegment> = function.path.segments.iter().collect();
+        match segments[..] {
+            [.., module, store] => {
+                store.ident == "store"
+                    && self.is_module(&module.ident)
+                    && !self.is_other(&module.ident)
+            }
+            _ => false,
+        }
     }
 
     /// Whether `ident` names the generated module in this file.
@@ -1370,6 +1403,21 @@ mod tests {
         );
     }
 
+    /// `use flags_runtime::flags;` imports the macro: the module it generates is the
+    /// generated one, whose unknown names are mistakes.
+    #[test]
+    fn importing_the_macro_is_no_other_module() {
+        let source = r#"
+use flags_runtime::{feature_flag, flags, Context};
+flags!();
+fn hidden(ctx: &Context) -> bool { flags::new_registraton_flow(ctx) }
+"#;
+        assert_eq!(
+            mentions(source),
+            [(path("new_registraton_flow", None), 4, 43)]
+        );
+    }
+
     /// `self` in a `use` group imports the module itself: renamed (`{self as f}`), or from
     /// another crate (`app::flags::{self, Layout}`), where its names are flags only if they are.
     #[test]
@@ -1434,6 +1482,32 @@ mod tests {
                 },
                 2,
                 42
+            )]
+        );
+        // The generated module's store is the flags.toml's, even beside a store of the
+        // module's own (or another type called `Store`).
+        let beside = r#"
+mod admin {
+    struct Store;
+    impl Store { fn new() -> Self { Store } }
+    pub fn off() {
+        let _scratch = Store::new();
+        crate::flags::store().kill_by_name("maintenance").unwrap();
+        _scratch.kill_by_name("tmp");
+    }
+}
+"#;
+        assert_eq!(
+            mentions(beside)
+                .into_iter()
+                .filter(|(mention, ..)| matches!(mention, Mention::ByName { .. }))
+                .collect::<Vec<_>>(),
+            [(
+                Mention::ByName {
+                    flag: "maintenance".into()
+                },
+                7,
+                44
             )]
         );
         let shared = "fn admin() { flags::store().kill_by_name(\"beta\").unwrap(); }";

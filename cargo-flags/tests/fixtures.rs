@@ -266,3 +266,48 @@ fn a_crate_without_flags_toml_reports_only_names_flags_could_have() {
     );
     assert!(!output.contains("Content-Type"), "{output}");
 }
+
+/// Every invalid flags.toml of the workspace is reported in one run, in every format.
+#[test]
+fn every_invalid_flags_toml_is_reported_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"web\", \"jobs\"]\nresolver = \"3\"\n",
+    );
+    for package in ["web", "jobs"] {
+        write(
+            &format!("{package}/Cargo.toml"),
+            &format!("[package]\nname = \"{package}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n"),
+        );
+        write(
+            &format!("{package}/src/main.rs"),
+            "flags_runtime::flags!();\nfn main() {}\n",
+        );
+        write(
+            &format!("{package}/flags.toml"),
+            &format!(
+                "[flags.{package}_beta]\ndescription = \"Beta\"\nowner = \"{package}\"\ndefault = false\n"
+            ),
+        );
+    }
+    let human = run(dir.path(), &["check", "--today", TODAY]);
+    assert!(human.starts_with("exit code: 2"), "{human}");
+    for package in ["web", "jobs"] {
+        assert!(
+            human.contains(&format!("flag `{package}_beta` has no `expires`"))
+                && human.contains(&format!("{package}/flags.toml:1:")),
+            "{human}"
+        );
+    }
+    let json = run(dir.path(), &["check", "--today", TODAY, "--format", "json"]);
+    assert!(
+        json.contains("web/flags.toml") && json.contains("jobs/flags.toml"),
+        "{json}"
+    );
+}
