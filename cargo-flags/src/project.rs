@@ -460,29 +460,35 @@ fn crate_files(packages: &[Package]) -> Result<(Vec<FileScan>, Vec<Owner>), Load
     let canonical = |path: &Path| path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     let mut seen = HashSet::new();
     // Each file to read, who owns it, and whether its inner modules are in its own folder.
-    let mut pending: Vec<(PathBuf, Owner, bool)> = Vec::new();
+    // Each file to read, who owns it, whether its inner modules are in its own folder, and
+    // what the module declaring it imports.
+    let mut pending: Vec<(PathBuf, Owner, bool, Option<scan::ParentScope>)> = Vec::new();
     let mut target = 0;
     for (package, found) in packages.iter().enumerate() {
         for root in &found.targets {
             if seen.insert(canonical(root)) {
-                pending.push((root.clone(), Owner { package, target }, true));
+                pending.push((root.clone(), Owner { package, target }, true, None));
             }
             target += 1;
         }
     }
     let mut scanned = Vec::new();
     while !pending.is_empty() {
-        let paths: Vec<PathBuf> = pending.iter().map(|(path, ..)| path.clone()).collect();
+        let paths: Vec<(PathBuf, Option<scan::ParentScope>)> = pending
+            .iter()
+            .map(|(path, _, _, parent)| (path.clone(), parent.clone()))
+            .collect();
         let scans = scan_all(&paths)?;
         let mut next = Vec::new();
-        for (scan, (path, owner, owns_folder)) in scans.into_iter().zip(pending) {
-            for declaration in &scan.modules {
+        for (scan, (path, owner, owns_folder, _)) in scans.into_iter().zip(pending) {
+            for (position, declaration) in scan.modules.iter().enumerate() {
                 if let Some(file) = module_file(&path, owns_folder, declaration)
                     && seen.insert(canonical(&file))
                 {
                     let owns_folder = declaration.path.is_some()
                         || file.file_name().is_some_and(|name| name == "mod.rs");
-                    next.push((file, owner, owns_folder));
+                    let parent = scan.parent_scopes.get(&position).cloned();
+                    next.push((file, owner, owns_folder, parent));
                 }
             }
             // An included file is part of the including one; its modules are in its folder.
@@ -491,7 +497,7 @@ fn crate_files(packages: &[Package]) -> Result<(Vec<FileScan>, Vec<Owner>), Load
                 if let Some(file) = file.filter(|file| file.is_file())
                     && seen.insert(canonical(&file))
                 {
-                    next.push((file, owner, true));
+                    next.push((file, owner, true, None));
                 }
             }
             scanned.push((scan, owner));
@@ -530,7 +536,7 @@ fn module_file(file: &Path, owns_folder: bool, declaration: &ModuleDeclaration) 
 }
 
 /// Scans files on every core.
-fn scan_all(paths: &[PathBuf]) -> Result<Vec<FileScan>, LoadError> {
+fn scan_all(paths: &[(PathBuf, Option<scan::ParentScope>)]) -> Result<Vec<FileScan>, LoadError> {
     let threads = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .max(1);
@@ -542,8 +548,8 @@ fn scan_all(paths: &[PathBuf]) -> Result<Vec<FileScan>, LoadError> {
                 scope.spawn(move || {
                     chunk
                         .iter()
-                        .map(|path| {
-                            scan::scan_file(path)
+                        .map(|(path, parent)| {
+                            scan::scan_file(path, parent.as_ref())
                                 .map_err(|error| LoadError::Unreadable(path.clone(), error))
                         })
                         .collect::<Result<Vec<_>, _>>()

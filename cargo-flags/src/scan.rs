@@ -133,7 +133,14 @@ pub struct FileScan {
     pub modules: Vec<ModuleDeclaration>,
     /// The files it `include!`s, as written (relative to its folder).
     pub includes: Vec<String>,
+    /// For the declarations of `modules` (by position) made in the file's code, what the
+    /// module declaring them imports: a file module's `use super::*;` brings it in.
+    pub parent_scopes: HashMap<usize, ParentScope>,
 }
+
+/// What a module imports of `flags` modules, for the file modules it declares.
+#[derive(Debug, Clone, Default)]
+pub struct ParentScope(Scope);
 
 /// `mod NAME;` (the module is in another file), perhaps inside inline modules.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,14 +163,20 @@ impl FileScan {
     }
 }
 
-/// Reads and scans one file.
-pub fn scan_file(path: &Path) -> std::io::Result<FileScan> {
+/// Reads and scans one file: a crate root, or the file of a module declared in a module that
+/// imports `parent`.
+pub fn scan_file(path: &Path, parent: Option<&ParentScope>) -> std::io::Result<FileScan> {
     let text = std::fs::read_to_string(path)?;
-    Ok(scan_text(path.to_path_buf(), text))
+    Ok(scan_module(path.to_path_buf(), text, parent))
 }
 
 /// Scans the text of a file.
 pub fn scan_text(path: PathBuf, text: String) -> FileScan {
+    scan_module(path, text, None)
+}
+
+/// Scans the text of a file of a module declared in a module that imports `parent`.
+pub fn scan_module(path: PathBuf, text: String, parent: Option<&ParentScope>) -> FileScan {
     let mut scan = FileScan {
         path,
         ..FileScan::default()
@@ -172,7 +185,7 @@ pub fn scan_text(path: PathBuf, text: String) -> FileScan {
         Ok(file) => {
             let mut visitor = Visitor {
                 scan: &mut scan,
-                scope: Imports::scope(&file.items, None),
+                scope: Imports::scope(&file.items, parent.map(|parent| &parent.0)),
                 inline: Vec::new(),
                 inline_path: false,
                 module_start: 0,
@@ -244,7 +257,7 @@ struct Imports {
 
 /// What a module calls the generated module (`flags`, renames), which of those names may be
 /// another module called `flags`, and whether it imports the module whole.
-#[derive(Clone, Default)]
+#[derive(Debug, Clone, Default)]
 struct Scope {
     modules: Vec<String>,
     others: Vec<String>,
@@ -575,6 +588,9 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         }
         let path = path_attribute(&module.attrs);
         let Some((_, items)) = &module.content else {
+            self.scan
+                .parent_scopes
+                .insert(self.scan.modules.len(), ParentScope(self.scope.clone()));
             self.scan.modules.push(ModuleDeclaration {
                 inline: self.inline.clone(),
                 inline_path: self.inline_path,
