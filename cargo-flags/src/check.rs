@@ -151,7 +151,16 @@ pub fn check(project: &Project, settings: Settings) -> Vec<Finding> {
             Mention::ByName { flag } => names::is_snake_case(flag),
             Mention::Attribute { .. } => true,
         };
-        for found in file.found.iter().filter(spelt) {
+        let answered_elsewhere = |(position, _): &(usize, &crate::scan::Found)| {
+            project.answered_in_its_module(index, *position)
+        };
+        for (_, found) in file
+            .found
+            .iter()
+            .enumerate()
+            .filter(|found| !answered_elsewhere(found))
+            .filter(|(_, found)| spelt(found))
+        {
             let name = mentioned_name(&found.mention);
             findings.push(at_source(
                 project,

@@ -73,6 +73,12 @@ pub struct Project {
     /// position in [`Project::groups`] of the `flags.toml` it reads: other crates' uses of
     /// `app::flags::...` are that file's.
     pub libraries: HashMap<String, usize>,
+    /// Per file, the position in [`Project::groups`] of the flags.toml its crate (or its
+    /// folder) reads.
+    home: HashMap<usize, usize>,
+    /// Mentions (file, position in its `found`) written in a module with a
+    /// `flags!("...")` of its own, and the group of that file (`None`: not read).
+    overrides: HashMap<(usize, usize), Option<usize>>,
 }
 
 /// A package of the workspace.
@@ -211,12 +217,24 @@ impl Project {
             .map(|owner| packages[owner.package].selected)
             .collect();
 
-        // The macros read, per crate, the flags.toml named in `flags!("...")` or the nearest
-        // one upward; a crate whose `flags!()` names a file uses it in all its files.
+        // Each `flags!()` reads the flags.toml it names, or the nearest one upward (or
+        // `FLAGS_TOML`), and `#[feature_flag]` the nearest. A `flags!("...")` at the top of a
+        // crate's root generates `crate::flags`: its file is the crate's. One anywhere else
+        // generates the `flags` of its own module: its file answers the paths and by-name
+        // calls written there.
         let mut explicit: HashMap<usize, PathBuf> = HashMap::new();
-        for (file, owner) in files.iter().zip(&owners) {
-            if let (Some(path), Some(dir)) = (&file.explicit_flags_toml, file.path.parent()) {
-                explicit.insert(owner.target, dir.join(path));
+        let mut local: Vec<(usize, Vec<String>, PathBuf)> = Vec::new();
+        for (index, (file, owner)) in files.iter().zip(&owners).enumerate() {
+            let Some(dir) = file.path.parent() else {
+                continue;
+            };
+            let is_root = roots.get(owner.target) == Some(&&file.path);
+            for (module, path) in &file.explicit_flags_tomls {
+                if is_root && module.is_empty() {
+                    explicit.insert(owner.target, dir.join(path));
+                } else {
+                    local.push((index, module.clone(), dir.join(path)));
+                }
             }
         }
         // A package that neither generates nor uses flags builds without the flags.toml a
@@ -230,6 +248,8 @@ impl Project {
         let mut uses: Vec<(PathBuf, Vec<usize>, bool)> = Vec::new();
         let mut use_of: HashMap<PathBuf, usize> = HashMap::new();
         let mut ungrouped = Vec::new();
+        // Per file, the position in `uses` of the flags.toml its crate (or folder) reads.
+        let mut home_use: HashMap<usize, usize> = HashMap::new();
         // As the macros do: `FLAGS_TOML`, relative to the package, before the nearest file.
         let configured = std::env::current_dir()
             .ok()
@@ -266,6 +286,7 @@ impl Project {
             });
             uses[position].1.push(index);
             uses[position].2 |= selected[index];
+            home_use.insert(index, position);
         }
         // The targets that are libraries, numbered as `crate_files` numbers them.
         let mut library_targets: HashMap<usize, &str> = HashMap::new();
@@ -303,6 +324,31 @@ impl Project {
                 }
             }
         }
+        // The files of modules with a `flags!("...")` of their own, and which of their
+        // mentions each answers: the innermost module's call.
+        let mut extra_files: HashMap<usize, Vec<usize>> = HashMap::new();
+        let mut override_use: HashMap<(usize, usize), (usize, usize)> = HashMap::new();
+        for (index, module, flags_toml) in local {
+            let flags_toml = flags_toml.canonicalize().unwrap_or(flags_toml);
+            let position = *use_of.entry(flags_toml.clone()).or_insert_with(|| {
+                uses.push((flags_toml, Vec::new(), false));
+                uses.len() - 1
+            });
+            uses[position].2 |= selected[index];
+            extra_files.entry(position).or_default().push(index);
+            for (at, found) in files[index].found.iter().enumerate() {
+                let answered =
+                    matches!(found.mention, Mention::Path { .. } | Mention::ByName { .. })
+                        && found.via.is_none()
+                        && found.module.starts_with(&module);
+                if answered {
+                    let entry = override_use.entry((index, at)).or_insert((0, position));
+                    if module.len() >= entry.0 {
+                        *entry = (module.len(), position);
+                    }
+                }
+            }
+        }
         // Only the files the selected packages use are read: another package's broken file
         // is that package's business.
         let mut groups: Vec<Group> = Vec::new();
@@ -314,6 +360,11 @@ impl Project {
                 match load_group(&root, &flags_toml, lenient) {
                     Ok(mut group) => {
                         group.files = used_by;
+                        for index in extra_files.remove(&position).unwrap_or_default() {
+                            if !group.files.contains(&index) {
+                                group.files.push(index);
+                            }
+                        }
                         group_of_use.insert(position, groups.len());
                         groups.push(group);
                     }
@@ -329,6 +380,14 @@ impl Project {
             .into_iter()
             .filter_map(|(name, position)| Some((name, *group_of_use.get(&position)?)))
             .collect();
+        let home = home_use
+            .into_iter()
+            .filter_map(|(index, position)| Some((index, *group_of_use.get(&position)?)))
+            .collect();
+        let overrides = override_use
+            .into_iter()
+            .map(|(mention, (_, position))| (mention, group_of_use.get(&position).copied()))
+            .collect();
         Ok(Project {
             root,
             files,
@@ -336,7 +395,15 @@ impl Project {
             groups,
             ungrouped,
             libraries,
+            home,
+            overrides,
         })
+    }
+
+    /// Whether the mention at `position` of file `index` is answered by the flags.toml of a
+    /// `flags!("...")` in its own module, rather than by its file's.
+    pub fn answered_in_its_module(&self, index: usize, position: usize) -> bool {
+        self.overrides.contains_key(&(index, position))
     }
 
     /// Whether findings on `group` are reported: some file of a selected package uses it.
@@ -359,20 +426,19 @@ impl Project {
                 .and_then(|via| self.libraries.get(via))
                 .copied()
         };
-        let group_of: HashMap<usize, usize> = self
-            .groups
-            .iter()
-            .enumerate()
-            .flat_map(|(position, group)| group.files.iter().map(move |&file| (file, position)))
-            .collect();
         let mut mentions: Vec<Vec<(usize, &Found)>> = vec![Vec::new(); self.groups.len()];
         // Every file: one whose own flags.toml is not read (another package's, with
         // `--package`, or none) may still read a library's module.
         for (index, file) in self.files.iter().enumerate() {
-            for found in &file.found {
-                if let Some(answered_by) =
-                    library_of(found).or_else(|| group_of.get(&index).copied())
-                {
+            for (position, found) in file.found.iter().enumerate() {
+                let answered_by = match library_of(found) {
+                    Some(library) => Some(library),
+                    None => match self.overrides.get(&(index, position)) {
+                        Some(module_file) => *module_file,
+                        None => self.home.get(&index).copied(),
+                    },
+                };
+                if let Some(answered_by) = answered_by {
                     mentions[answered_by].push((index, found));
                 }
             }

@@ -105,6 +105,8 @@ pub struct Found {
     /// any name called or capitalised there (`helper(..)`, `Context`), a flag's only if it
     /// is one, wherever the glob comes from.
     pub through_glob: bool,
+    /// The inline modules around it in its file (`["tests"]` in `mod tests { .. }`).
+    pub module: Vec<String>,
 }
 
 /// Everything found in one file.
@@ -116,8 +118,9 @@ pub struct FileScan {
     pub text: String,
     /// The mentions, in source order.
     pub found: Vec<Found>,
-    /// The path given to `flags!("...")`, if any.
-    pub explicit_flags_toml: Option<String>,
+    /// The paths given to `flags!("...")`, each with the inline modules around the call:
+    /// the module it generates is that module's `flags`.
+    pub explicit_flags_tomls: Vec<(Vec<String>, String)>,
     /// How often each name is called or referred to as a function (to tell whether a fallback
     /// is used outside `#[feature_flag]`).
     pub names: HashMap<String, usize>,
@@ -188,6 +191,7 @@ pub fn scan_module(path: PathBuf, text: String, parent: Option<&ParentScope>) ->
                 scope: Imports::scope(&file.items, parent.map(|parent| &parent.0)),
                 inline: Vec::new(),
                 inline_path: false,
+                module: Vec::new(),
                 module_start: 0,
                 builds_stores: false,
                 settled: Vec::new(),
@@ -227,6 +231,8 @@ struct Visitor<'a> {
     /// whether the outermost has a `#[path]`.
     inline: Vec<String>,
     inline_path: bool,
+    /// The names of the inline modules being read.
+    module: Vec<String>,
     /// Where the mentions of the module being read start, and whether it builds a store of
     /// its own (`Store::from_toml`, `Store::new`: tests, tools), whose flags its by-name
     /// calls then name rather than the flags.toml's.
@@ -420,6 +426,7 @@ impl Visitor<'_> {
             place: Place::of(span),
             via,
             through_glob: false,
+            module: self.module.clone(),
         });
     }
 
@@ -430,6 +437,7 @@ impl Visitor<'_> {
             place: Place::of(span),
             via: self.scope.glob_origin.clone(),
             through_glob: true,
+            module: self.module.clone(),
         });
     }
 
@@ -607,6 +615,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         }
         self.inline
             .push(path.unwrap_or_else(|| name_of(&module.ident)));
+        self.module.push(name_of(&module.ident));
         let stores = (
             std::mem::replace(&mut self.module_start, self.scan.found.len()),
             std::mem::take(&mut self.builds_stores),
@@ -618,6 +627,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         self.settled.extend(own);
         (self.module_start, self.builds_stores) = stores;
         self.inline.pop();
+        self.module.pop();
         self.scope = outer;
     }
 
@@ -716,6 +726,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
                     place: Place::of(name.span()),
                     via: None,
                     through_glob: false,
+                    module: self.module.clone(),
                 });
             } else {
                 self.push(mention, name.span());
@@ -740,7 +751,9 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
             &mut self.scan.modules,
         );
         if is_flags_macro && let Ok(path) = syn::parse2::<syn::LitStr>(mac.tokens.clone()) {
-            self.scan.explicit_flags_toml = Some(path.value());
+            self.scan
+                .explicit_flags_tomls
+                .push((self.module.clone(), path.value()));
         } else {
             self.tokens(mac.tokens.clone());
         }
@@ -1805,8 +1818,37 @@ std::include!("more_items.rs");
             "flags_runtime::flags!(\"config/flags.toml\");".into(),
         );
         assert_eq!(
-            scan.explicit_flags_toml.as_deref(),
-            Some("config/flags.toml")
+            scan.explicit_flags_tomls,
+            [(Vec::new(), "config/flags.toml".to_owned())]
+        );
+        let nested = scan_text(
+            PathBuf::from("main.rs"),
+            "flags_runtime::flags!();\n#[cfg(test)]\nmod tests {\n    \
+             flags_runtime::flags!(\"../testdata/flags.toml\");\n    \
+             fn t() { flags::test_only(&ctx); }\n}\nfn main() { flags::beta(&ctx); }\n"
+                .into(),
+        );
+        assert_eq!(
+            nested.explicit_flags_tomls,
+            [(
+                vec!["tests".to_owned()],
+                "../testdata/flags.toml".to_owned()
+            )]
+        );
+        let modules: Vec<(String, Vec<String>)> = nested
+            .found
+            .iter()
+            .map(|found| match &found.mention {
+                Mention::Path { name, .. } => (name.clone(), found.module.clone()),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            modules,
+            [
+                ("test_only".to_owned(), vec!["tests".to_owned()]),
+                ("beta".to_owned(), Vec::new()),
+            ]
         );
     }
 
