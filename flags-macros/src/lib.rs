@@ -69,7 +69,10 @@ pub fn flags(input: TokenStream) -> TokenStream {
 ///
 /// The fallback is called with the same arguments (`Self::old` for methods; a plain name in a
 /// method means `Self::name`). The signature, attributes, docs, `async` and generics stay as
-/// written. A pinned flag calls the chosen path directly.
+/// written. A pinned flag calls the chosen path directly. Both paths return one type: with
+/// `-> impl Trait`, the fallback must return the body's type by name (two `impl Trait`
+/// functions return two hidden types, which rustc reports as "`if` and `else` have
+/// incompatible types").
 ///
 /// ```
 /// flags_runtime::flags!();

@@ -10,4 +10,8 @@ fn register_legacy(_ctx: &Context) {}
 #[feature_flag(new_registration_flow, fallbak = register_legacy, context = )]
 fn register_again(ctx: &Context) {}
 
+// Nothing near: the arguments there are.
+#[feature_flag(new_registration_flow, fallback = register_legacy, rollout = 5)]
+fn register_once_more(ctx: &Context) {}
+
 fn main() {}

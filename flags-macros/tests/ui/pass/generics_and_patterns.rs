@@ -1,6 +1,7 @@
 //! Generic functions with where clauses and lifetimes, type and const parameters that only
 //! the return type mentions (the fallback names them, or has none), `impl Trait` arguments,
-//! arguments bound by patterns (`ref mut` too), `mut` arguments.
+//! arguments bound by patterns (`ref mut` too), `mut` arguments, an `impl Trait` return type
+//! whose fallback returns the body's type by name.
 
 flags_runtime::flags!();
 use std::fmt::Display;
@@ -140,8 +141,19 @@ impl Request<'_> {
 
 flagged!(bump(n), bump_method_legacy);
 
+#[feature_flag(new_registration_flow, fallback = digits_legacy)]
+fn digits(ctx: &Context, n: u8) -> impl Iterator<Item = u8> {
+    vec![n, n].into_iter()
+}
+
+fn digits_legacy(_ctx: &Context, n: u8) -> std::vec::IntoIter<u8> {
+    vec![n].into_iter()
+}
+
 fn main() {
     let tester = Context::new("tester");
+    assert_eq!(digits(&tester, 7).count(), 2);
+    assert_eq!(digits(&Context::new("visitor"), 7).count(), 1);
     let visitor = Context::new("visitor");
     assert_eq!(longest(&tester, "a", "b"), "b");
     assert_eq!(longest(&visitor, "a", "b"), "a");
