@@ -79,6 +79,26 @@ fn uri(path: &str) -> String {
     encoded
 }
 
+/// Where a finding is, for SARIF: relative to the checkout (`%SRCROOT%`), or for a file
+/// outside it (a flags.toml named by an absolute path, say) an absolute `file:` URI, which
+/// takes no base.
+fn artifact_location(checkout: Checkout<'_>, path: &str) -> serde_json::Value {
+    let path = in_repository(checkout, path);
+    let absolute = path.starts_with('/') || std::path::Path::new(&path).is_absolute();
+    if absolute {
+        // `C:/x` is `file:///C:/x`, as `/x` is `file:///x`: the drive's colon stays.
+        let rooted = if path.starts_with('/') {
+            path
+        } else {
+            format!("/{path}")
+        };
+        let encoded: Vec<String> = rooted.split(':').map(uri).collect();
+        json!({ "uri": format!("file://{}", encoded.join(":")) })
+    } else {
+        json!({ "uri": uri(&path), "uriBaseId": "%SRCROOT%" })
+    }
+}
+
 fn json_text(value: &serde_json::Value) -> String {
     serde_json::to_string_pretty(value)
         .unwrap_or_else(|error| format!("{{\"error\": \"{error}\"}}"))
@@ -179,10 +199,7 @@ fn sarif(findings: &[Finding], checkout: Checkout<'_>) -> serde_json::Value {
                 "message": { "text": text },
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": {
-                            "uri": uri(&in_repository(checkout, &located.path)),
-                            "uriBaseId": "%SRCROOT%",
-                        },
+                        "artifactLocation": artifact_location(checkout, &located.path),
                         "region": {
                             "startLine": located.line,
                             "startColumn": located.column,
@@ -233,6 +250,18 @@ mod tests {
             "/etc/flags.toml"
         );
         assert_eq!(uri("src/my file#1%.rs"), "src/my%20file%231%25.rs");
+        let checkout = Checkout {
+            base: "",
+            root: None,
+        };
+        assert_eq!(
+            artifact_location(checkout, "src/main.rs"),
+            json!({ "uri": "src/main.rs", "uriBaseId": "%SRCROOT%" })
+        );
+        assert_eq!(
+            artifact_location(checkout, "/etc/app flags.toml"),
+            json!({ "uri": "file:///etc/app%20flags.toml" })
+        );
         assert_eq!(uri("src/\u{e9}t\u{e9}.rs"), "src/%C3%A9t%C3%A9.rs");
     }
 }
