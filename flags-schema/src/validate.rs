@@ -459,20 +459,41 @@ fn check_cycles(schema: &Schema, errors: &mut Vec<Diagnostic>) {
                 .collect()
         })
         .collect();
-    // For cycles, each place once: environments that use the same segment would otherwise
-    // report its cycle once each.
-    let edges: Vec<Vec<Edge<'_>>> = needs
-        .iter()
-        .map(|needs| {
-            let mut seen: HashSet<(usize, Span)> = HashSet::default();
-            needs
-                .iter()
-                .filter(|&&(target, span, ..)| seen.insert((target, span)))
-                .copied()
-                .collect()
-        })
-        .collect();
+    // An evaluation runs in one environment: a cycle is one only if every step of it runs
+    // in the same environment (each flag's `requires`, and its rules there).
+    let mut reported: HashSet<Span> = HashSet::default();
+    for (environment, runs_here) in environments(schema) {
+        // Each place once: environments that use the same segment would otherwise report
+        // its cycle once each.
+        let edges: Vec<Vec<Edge<'_>>> = needs
+            .iter()
+            .enumerate()
+            .map(|(flag, needs)| {
+                let mut seen: HashSet<(usize, Span)> = HashSet::default();
+                needs
+                    .iter()
+                    .filter(|&&(.., targeting, _)| runs_here(flag, targeting))
+                    .filter(|&&(target, span, ..)| seen.insert((target, span)))
+                    .copied()
+                    .collect()
+            })
+            .collect();
+        find_cycles(schema, &edges, environment, &mut reported, errors);
+    }
+    if errors.len() == errors_before {
+        check_nesting(schema, &needs, errors);
+    }
+}
 
+/// Reports the cycles among `edges`, those of one environment (`None`: the base rules),
+/// each where it closes, unless `reported` has that place already.
+fn find_cycles(
+    schema: &Schema,
+    edges: &[Vec<Edge<'_>>],
+    environment: Option<&str>,
+    reported: &mut HashSet<Span>,
+    errors: &mut Vec<Diagnostic>,
+) {
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
         New,
@@ -524,28 +545,31 @@ fn check_cycles(schema: &Schema, errors: &mut Vec<Diagnostic>) {
                         }
                     }
                     chain.push_str(&format!("`{}`", schema.flags[target].name));
-                    errors.push(
-                        Diagnostic::error(span, format!("prerequisite cycle: {chain}")).with_help(
-                            "no flag can be evaluated first; remove one of the requirements",
-                        ),
-                    );
+                    if reported.insert(span) {
+                        let place = match environment {
+                            None => String::new(),
+                            Some(environment) => format!(" in environment `{environment}`"),
+                        };
+                        errors.push(
+                            Diagnostic::error(span, format!("prerequisite cycle{place}: {chain}"))
+                                .with_help(
+                                    "no flag can be evaluated first; remove one of the \
+                                     requirements",
+                                ),
+                        );
+                    }
                 }
                 Mark::Done => {}
             }
         }
     }
-    if errors.len() == errors_before {
-        check_nesting(schema, &needs, errors);
-    }
 }
 
-/// Rejects prerequisites nested deeper than the runtime follows them, or so often repeated
-/// that one evaluation would take too many: either would make an evaluation wrong or slow
-/// with a valid file. Needs the flags acyclic.
-fn check_nesting(schema: &Schema, edges: &[Vec<Edge<'_>>], errors: &mut Vec<Diagnostic>) {
-    // An evaluation runs in one environment: each flag's `requires`, and its rules there
-    // (its own for that environment, or its base rules). Costs are worked out per
-    // environment, so that rules of two environments never add up.
+/// Each environment an evaluation may run in (`None`: one whose flags all run their base
+/// rules), with which of a flag's dependencies run there: those of `requires` (targeting 0),
+/// and those of the rules the flag has for that environment (see [`Dependency`]: 2 and on,
+/// in the order of its environments with rules; any other environment runs the base rules, 1).
+fn environments(schema: &Schema) -> Vec<(Option<&str>, impl Fn(usize, usize) -> bool)> {
     let overlays: Vec<Vec<&str>> = schema
         .flags
         .iter()
@@ -564,8 +588,6 @@ fn check_nesting(schema: &Schema, edges: &[Vec<Edge<'_>>], errors: &mut Vec<Diag
             environments.push(Some(*name));
         }
     }
-    // Per flag, the targeting each of its environments runs (see [`Dependency`]): 2 and on,
-    // in the order of its environments with rules; any other runs the base rules, 1.
     let own_rules: Vec<HashMap<&str, usize>> = overlays
         .iter()
         .map(|names| {
@@ -576,17 +598,33 @@ fn check_nesting(schema: &Schema, edges: &[Vec<Edge<'_>>], errors: &mut Vec<Diag
                 .collect()
         })
         .collect();
+    environments
+        .into_iter()
+        .map(|environment| {
+            let rules: Vec<usize> = own_rules
+                .iter()
+                .map(|own| {
+                    environment
+                        .and_then(|name| own.get(name).copied())
+                        .unwrap_or(1)
+                })
+                .collect();
+            let runs_here =
+                move |flag: usize, targeting: usize| targeting == 0 || targeting == rules[flag];
+            (environment, runs_here)
+        })
+        .collect()
+}
+
+/// Rejects prerequisites nested deeper than the runtime follows them, or so often repeated
+/// that one evaluation would take too many: either would make an evaluation wrong or slow
+/// with a valid file. Needs the flags acyclic.
+fn check_nesting(schema: &Schema, edges: &[Vec<Edge<'_>>], errors: &mut Vec<Diagnostic>) {
+    // An evaluation runs in one environment: each flag's `requires`, and its rules there
+    // (its own for that environment, or its base rules). Costs are worked out per
+    // environment, so that rules of two environments never add up.
     let mut reported = vec![false; schema.flags.len()];
-    for environment in environments {
-        let rules: Vec<usize> = own_rules
-            .iter()
-            .map(|own| {
-                environment
-                    .and_then(|name| own.get(name).copied())
-                    .unwrap_or(1)
-            })
-            .collect();
-        let runs_here = |flag: usize, targeting: usize| targeting == 0 || targeting == rules[flag];
+    for (environment, runs_here) in environments(schema) {
         check_nesting_in(
             schema,
             edges,

@@ -434,6 +434,47 @@ fn prerequisite_evaluations_count_one_environment_at_a_time() {
     }
 }
 
+/// A flag that needs another in one environment, which needs it back in another, is no
+/// cycle: an evaluation runs one environment's rules.
+#[test]
+fn prerequisites_in_two_environments_make_no_cycle() {
+    let text = r#"
+environments = ["staging", "production"]
+[flags.a]
+description = "A"
+owner = "web"
+permanent = true
+default = false
+[flags.a.environments.staging]
+rules = [{ when = [{ flag = { name = "b", is = true } }], serve = true }]
+[flags.b]
+description = "B"
+owner = "web"
+permanent = true
+default = false
+[flags.b.environments.production]
+rules = [{ when = [{ flag = { name = "a", is = true } }], serve = true }]
+"#;
+    if let Err(errors) = Schema::parse("flags.toml", text) {
+        panic!("{errors}");
+    }
+    // In one environment, it is one.
+    let errors = Schema::parse(
+        "flags.toml",
+        &text.replace(
+            "[flags.b.environments.production]",
+            "[flags.b.environments.staging]",
+        ),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        errors
+            .contains("prerequisite cycle in environment `staging`: `a` requires `b` requires `a`"),
+        "{errors}"
+    );
+}
+
 #[test]
 fn instants_keep_milliseconds_and_leap_seconds() {
     let text = "[flags.launch]\ndescription = \"d\"\nowner = \"o\"\npermanent = true\n\
