@@ -232,7 +232,12 @@ fn syntax_errors_of(text: &str, errors: &[SyntaxError]) -> Vec<Diagnostic> {
             .filter(|byte| **byte == b'\n')
             .count()
     };
-    let lines: Vec<&str> = text.lines().collect();
+    // A byte order mark is no part of the first line's text.
+    let lines: Vec<&str> = text
+        .strip_prefix('\u{feff}')
+        .unwrap_or(text)
+        .lines()
+        .collect();
     let mut duplicated_tables = Vec::new();
     let mut diagnostics = Vec::new();
     // A string left open before `\r\n` is reported at the `\r` and again at the `\n`: one
@@ -353,6 +358,22 @@ fn syntax_errors_of(text: &str, errors: &[SyntaxError]) -> Vec<Diagnostic> {
 struct Reader {
     errors: Vec<Diagnostic>,
     damaged: Damaged,
+    /// Whether the top level has `environments`.
+    environments_declared: bool,
+}
+
+/// "an item of `segment`" in the context of a list: `flag `a`, rule 1: `segment`` reads
+/// `flag `a`, rule 1: an item of `segment``. Written out only for a message.
+struct ItemOf<'a>(&'a dyn fmt::Display);
+
+impl fmt::Display for ItemOf<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = self.0.to_string();
+        match what.rsplit_once(": ") {
+            Some((context, list)) => write!(f, "{context}: an item of {list}"),
+            None => write!(f, "an item of {what}"),
+        }
+    }
 }
 
 /// What the values of the flag being read must be; `None` when its default is unusable, so
@@ -375,6 +396,7 @@ impl Reader {
         self.check_keys(root, ROOT_KEYS, &"the top level of flags.toml");
         self.misspelt_root_keys(root);
         let mut schema = Schema::default();
+        self.environments_declared = root.get("environments").is_some();
         if let Some(value) = root.get("environments") {
             self.damaged.unreadable_environments =
                 !matches!(value.get_ref(), tree::Value::Array(_));
@@ -456,7 +478,7 @@ impl Reader {
         }
         let names: Vec<Spanned<String>> = items
             .iter()
-            .filter_map(|item| self.string(item, &format_args!("an item of {what}")))
+            .filter_map(|item| self.string(item, &ItemOf(&what)))
             .collect();
         let mut unique: Vec<Spanned<String>> = Vec::new();
         for name in names {
@@ -888,6 +910,26 @@ impl Reader {
             None => format!("flag `{}`", flag.name),
             Some(environment) => format!("flag `{}`, environment `{environment}`", flag.name),
         };
+        if let tree::Value::Table(_) = value.get_ref() {
+            // `[flags.x.rules]`: one bracket short of an array of tables.
+            let header = match environment {
+                None => format!("[[flags.{}.rules]]", flag.name),
+                Some(environment) => {
+                    format!("[[flags.{}.environments.{environment}.rules]]", flag.name)
+                }
+            };
+            self.push(
+                Diagnostic::error(
+                    value.span(),
+                    format!("`rules` of {context} must be an array of tables, found a table"),
+                )
+                .with_help(format!(
+                    "each rule is a table of the array: write its header `{header}`, with two \
+                     brackets"
+                )),
+            );
+            return Vec::new();
+        }
         let Some(items) = self.array(value, &format_args!("`rules` of {context}")) else {
             return Vec::new();
         };
@@ -1342,6 +1384,8 @@ impl Reader {
             }
             // The unknown key, already reported, is the misspelt `attribute`; a missing
             // operator is still worth saying.
+            // A misspelt `flag`: the condition is a prerequisite, whose key is reported.
+            None if misspells(table, &["flag"], CONDITION_KEYS, OPERATORS) => return None,
             None if misspells(table, &["attribute"], CONDITION_KEYS, OPERATORS) => {
                 let operators = table
                     .iter()
@@ -1936,6 +1980,18 @@ impl Reader {
             all_known = false;
             let help = match names::suggest(name, allowed()) {
                 Some(similar) => format!("a key with a similar name exists: `{similar}`"),
+                // `environments = [...]` after a header belongs to that table.
+                None if ROOT_KEYS.contains(&name) => {
+                    if name == "environments" && !self.environments_declared {
+                        // The flags' environment sections then name no declared
+                        // environment: this one error says why.
+                        self.damaged.unreadable_environments = true;
+                    }
+                    format!(
+                        "`{name}` is a top-level key: write it above the first `[table]` \
+                         header, where it belongs to the file"
+                    )
+                }
                 None => format!("expected one of {}", names::list(allowed())),
             };
             self.push(
@@ -2012,7 +2068,7 @@ impl Reader {
         let mut strings = Vec::with_capacity(items.len());
         let mut ok = true;
         for item in items {
-            match self.string(item, &format_args!("an item of {what}")) {
+            match self.string(item, &ItemOf(what)) {
                 Some(text) => strings.push(text),
                 None => ok = false,
             }
@@ -2042,7 +2098,7 @@ impl Reader {
         }
         let mut strings = Vec::with_capacity(items.len());
         for item in items {
-            if let Some(text) = self.string(item, &format_args!("an item of {what}")) {
+            if let Some(text) = self.string(item, &ItemOf(&what)) {
                 strings.push(text.value);
             }
         }

@@ -266,10 +266,17 @@ fn check_prerequisite(
     };
     if !known.damaged.untyped_flags.contains(name) && !target.kind.accepts(&prerequisite.is.value) {
         let help = match (&target.kind, &prerequisite.is.value) {
-            (FlagKind::Variants(variants), _) => format!(
-                "the variants of `{name}` are {}",
-                names::list(variants.iter().map(|variant| &variant.value))
-            ),
+            (FlagKind::Variants(variants), value) => {
+                let known = variants.iter().map(|variant| variant.value.as_str());
+                let similar = match value {
+                    Value::String(written) => names::suggest(written, known.clone()),
+                    _ => None,
+                };
+                match similar {
+                    Some(similar) => format!("a variant with a similar name exists: `{similar}`"),
+                    None => format!("the variants of `{name}` are {}", names::list(known)),
+                }
+            }
             (FlagKind::Float, Value::Int(int)) => {
                 format!("`{name}` is a float flag: write it as a float, `{int}.0`")
             }
