@@ -471,7 +471,7 @@ impl Compiler<'_> {
         let requires: Box<[(usize, Served)]> = flag
             .requires
             .iter()
-            .filter_map(|prerequisite| self.prerequisite(prerequisite))
+            .map(|prerequisite| self.prerequisite(prerequisite))
             .collect();
         let window = Span::of(&flag.window);
         let gated = !requires.is_empty() || !window.is_always();
@@ -506,9 +506,13 @@ impl Compiler<'_> {
         }
     }
 
-    fn prerequisite(&self, prerequisite: &Prerequisite) -> Option<(usize, Served)> {
-        let index = *self.flag_index.get(prerequisite.flag.value.as_str())?;
-        Some((index, served(&prerequisite.is.value, &self.variants[index])))
+    /// The position of the flag a prerequisite names, or [`MISSING`], and the value it
+    /// must have.
+    fn prerequisite(&self, prerequisite: &Prerequisite) -> (usize, Served) {
+        match self.flag_index.get(prerequisite.flag.value.as_str()) {
+            Some(&index) => (index, served(&prerequisite.is.value, &self.variants[index])),
+            None => (MISSING, served(&prerequisite.is.value, &[])),
+        }
     }
 
     fn rule(&self, rule: &Rule, variants: &[&'static str]) -> CompiledRule {
@@ -536,7 +540,12 @@ impl Compiler<'_> {
         let segments: Box<[usize]> = rule
             .segments
             .iter()
-            .filter_map(|name| self.segment_index.get(name.value.as_str()).copied())
+            .map(|name| {
+                self.segment_index
+                    .get(name.value.as_str())
+                    .copied()
+                    .unwrap_or(MISSING)
+            })
             .collect();
         let window = Span::of(&rule.window);
         let conditions = self.conditions(&rule.when);
@@ -591,11 +600,11 @@ impl Compiler<'_> {
     fn conditions(&self, conditions: &[Condition]) -> Box<[CompiledCondition]> {
         conditions
             .iter()
-            .filter_map(|condition| {
+            .map(|condition| {
                 let mut negate = condition.negate;
                 let test = match &condition.test {
                     Test::Flag(prerequisite) => {
-                        let (index, expected) = self.prerequisite(prerequisite)?;
+                        let (index, expected) = self.prerequisite(prerequisite);
                         CompiledTest::Flag { index, expected }
                     }
                     Test::Attribute {
@@ -610,11 +619,16 @@ impl Compiler<'_> {
                         }
                     }
                 };
-                Some(CompiledCondition { negate, test })
+                CompiledCondition { negate, test }
             })
             .collect()
     }
 }
+
+/// The position of a flag or segment that a [`Schema`] built by hand names but does not
+/// have: none is there, so a prerequisite on it is never met, a condition on it never holds
+/// (negated or not), and no context is in it. Validated files name none.
+pub(crate) const MISSING: usize = usize::MAX;
 
 fn operation(operator: &Operator, case_insensitive: bool) -> Op {
     match operator {

@@ -444,7 +444,7 @@ impl<'a> Evaluator<'a> {
     fn targeting<A: Answer>(&self, flag: &CompiledFlag, ctx: &Context<'_>, depth: u8) -> A {
         if flag.gated {
             for &(required, expected) in flag.requires.iter() {
-                if !self.flag_is(required, expected, ctx, depth) {
+                if self.flag_is(required, expected, ctx, depth) != Some(true) {
                     return A::new(flag.default, Why::PrerequisiteFailed(required as u32));
                 }
             }
@@ -483,18 +483,27 @@ impl<'a> Evaluator<'a> {
         A::new(flag.default, Why::Default)
     }
 
-    /// Out of line, so that the recursion through prerequisites does not stop inlining.
+    /// Whether the flag at `index` serves `expected`; `None` when it cannot be told: no flag
+    /// is there ([`MISSING`](crate::compile::MISSING)), or the prerequisites nest deeper or
+    /// number more than an evaluation follows (only a [`Schema`](flags_schema::Schema) built
+    /// by hand can make either happen). Then a prerequisite is not met, and a condition does
+    /// not hold, negated or not. Out of line, so that the recursion through prerequisites
+    /// does not stop inlining.
     #[inline(never)]
-    fn flag_is(&self, index: usize, expected: Served, ctx: &Context<'_>, depth: u8) -> bool {
+    fn flag_is(
+        &self,
+        index: usize,
+        expected: Served,
+        ctx: &Context<'_>,
+        depth: u8,
+    ) -> Option<bool> {
         let left = self.prerequisites_left.get();
         if depth >= MAX_DEPTH || left == 0 {
-            return false;
+            return None;
         }
         self.prerequisites_left.set(left - 1);
-        self.definitions
-            .flags
-            .get(index)
-            .is_some_and(|flag| self.flag::<Served>(index, flag, ctx, depth + 1) == expected)
+        let flag = self.definitions.flags.get(index)?;
+        Some(self.flag::<Served>(index, flag, ctx, depth + 1) == expected)
     }
 
     #[inline(always)]
@@ -614,9 +623,7 @@ impl<'a> Evaluator<'a> {
         depth: u8,
     ) -> bool {
         let holds = match &condition.test {
-            CompiledTest::Flag { index, expected } => {
-                Some(self.flag_is(*index, *expected, ctx, depth))
-            }
+            CompiledTest::Flag { index, expected } => self.flag_is(*index, *expected, ctx, depth),
             CompiledTest::Attribute { name, op } => match Recent::attribute(recent, ctx, name) {
                 Some(attribute) => op.test(attribute),
                 None => op.test_key(name, ctx),
@@ -841,6 +848,12 @@ fn starts_with_folded(text: &str, prefix: &str) -> bool {
         return text.len() >= prefix.len()
             && text.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes());
     }
+    starts_with_lowercased(text, prefix)
+}
+
+/// [`starts_with_folded`] for any text, character by character: it reads no further into
+/// `text` than `prefix` reaches.
+fn starts_with_lowercased(text: &str, prefix: &str) -> bool {
     let mut folded = text.chars().flat_map(char::to_lowercase);
     prefix
         .chars()
@@ -866,6 +879,15 @@ fn contains_folded(text: &str, needle: &str) -> bool {
     if needle.is_empty() {
         return true;
     }
+    // Each test once: at every position, it would scan the rest of a long text again (a
+    // user agent of 64 KiB took seconds).
+    if text.is_ascii() && needle.is_ascii() {
+        let needle = needle.as_bytes();
+        return text
+            .as_bytes()
+            .windows(needle.len())
+            .any(|window| window.eq_ignore_ascii_case(needle));
+    }
     text.char_indices()
-        .any(|(start, _)| starts_with_folded(&text[start..], needle))
+        .any(|(start, _)| starts_with_lowercased(&text[start..], needle))
 }

@@ -200,6 +200,24 @@ default = true
         assert_eq!(beta(&store), Some(true));
     }
 
+    /// An environment chosen in code replaces the one `FLAGS_ENV` waits for, also when it
+    /// changes the environment served: files are then checked against the choice.
+    #[test]
+    fn an_environment_set_in_code_ends_the_wait_for_another() {
+        let store = Store::from_toml("flags.toml", COMPILED).unwrap();
+        assert!(store.want_environment("canary").is_err());
+        store.set_environment(Some("staging")).unwrap();
+        let for_staging = FOR_CANARY
+            .replace("[\"canary\"]", "[\"staging\"]")
+            .replace("environments.canary", "environments.staging");
+        store.apply_toml("live.toml", &for_staging).unwrap();
+        assert_eq!(store.environment().as_deref(), Some("staging"));
+        assert_eq!(beta(&store), Some(true));
+        let both = FOR_CANARY.replace("[\"canary\"]", "[\"staging\", \"canary\"]");
+        store.apply_toml("live.toml", &both).unwrap();
+        assert_eq!(store.environment().as_deref(), Some("staging"));
+    }
+
     /// The environment served must not vanish with a file that stops declaring it.
     #[test]
     fn a_file_cannot_take_away_the_environment_served() {

@@ -28,6 +28,21 @@ type WeakListener = std::sync::Weak<dyn Fn(&Evaluation<'_>) + Send + Sync>;
 /// A callback told of every reload, applied or rejected.
 type ReloadCallback = Arc<dyn Fn(&ReloadEvent) + Send + Sync>;
 
+/// Tells every reload callback of `event`. One that panics is reported, and the others are
+/// still told: on a watcher's thread, the panic would otherwise end the watching for good,
+/// and the reload has happened either way.
+fn tell_reload(callbacks: &[ReloadCallback], event: &ReloadEvent) {
+    for callback in callbacks {
+        let told = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| callback(event)));
+        if told.is_err() {
+            log::error!(
+                target: "flags",
+                "a reload callback panicked; the reload stands, and the other callbacks were told"
+            );
+        }
+    }
+}
+
 /// One evaluation, as evaluation listeners see it.
 #[derive(Debug, Clone, Copy)]
 pub struct Evaluation<'a> {
@@ -250,7 +265,10 @@ pub(crate) struct Inner {
 /// Flag definitions and their live changes; cheap to clone (a shared handle).
 ///
 /// `flags!()` creates one per `flags.toml` (`flags::store()`); tests and tools can build their
-/// own with [`Store::from_toml`] or [`Store::new`].
+/// own with [`Store::from_toml`] or [`Store::new`]. Each thread that evaluates keeps the
+/// snapshots of the last four stores it read, so that most evaluations take no lock and
+/// touch no shared counter: a store dropped stays in memory until those threads have read
+/// four others, or end.
 ///
 /// ```
 /// use flags_runtime::{Context, Store};
@@ -599,9 +617,10 @@ impl Store {
                 path: live.path.clone(),
             });
         }
-        // A choice made in code replaces the one `FLAGS_ENV` was waiting for.
-        let changed = state.environment.as_deref() != environment
-            || state.wanted_environment.take().is_some();
+        // A choice made in code replaces the one `FLAGS_ENV` was waiting for, whether or not
+        // it changes the environment served.
+        let no_longer_wanted = state.wanted_environment.take().is_some();
+        let changed = state.environment.as_deref() != environment || no_longer_wanted;
         state.environment = environment.map(str::to_owned);
         if changed {
             self.inner
@@ -648,11 +667,16 @@ impl Store {
     /// Removes every evaluation listener.
     pub fn clear_evaluation_listeners(&self) {
         let mut state = self.state();
-        state.listeners.clear();
+        let listeners = std::mem::take(&mut state.listeners);
         self.publish(&state);
+        drop(state);
+        // Dropped outside the lock: what a listener owns (a watcher, say) may need the store.
+        drop(listeners);
     }
 
-    /// Calls `callback` after every reload of a live file, applied or rejected.
+    /// Calls `callback` after every reload of a live file, applied or rejected. A callback
+    /// that panics is logged; the reload stands, and the other callbacks are still called
+    /// (so a watcher keeps watching).
     pub fn on_reload(&self, callback: impl Fn(&ReloadEvent) + Send + Sync + 'static) {
         self.state().reload_callbacks.push(Arc::new(callback));
     }
@@ -700,9 +724,7 @@ impl Store {
             log::info!(target: "flags", "FLAGS_ENV: now in environment `{environment}`");
         }
         live::log(&event);
-        for callback in &callbacks {
-            callback(&event);
-        }
+        tell_reload(&callbacks, &event);
         match event {
             ReloadEvent::Applied(report) => Ok(report),
             ReloadEvent::Rejected(error) => Err(error),
@@ -730,9 +752,7 @@ impl Store {
         let event = ReloadEvent::Rejected(error.clone());
         live::log(&event);
         let callbacks = self.state().reload_callbacks.clone();
-        for callback in &callbacks {
-            callback(&event);
-        }
+        tell_reload(&callbacks, &event);
         error
     }
 
@@ -815,11 +835,16 @@ impl Store {
     }
 
     fn publish(&self, state: &State) {
+        // The constants are withdrawn before the snapshot is swapped, and set after: a reader
+        // that has seen the new snapshot then reads no old constant, nor one that has seen
+        // a new constant an old snapshot. Reads move forward only, each answer whole from
+        // one configuration or the other.
+        for slot in &self.inner.constants {
+            slot.store(NO_CONSTANT, Ordering::Release);
+        }
         self.inner
             .current
             .store(Arc::new(Store::snapshot_of(state, self.inner.schema_id)));
-        // After the snapshot: a reader that sees a new constant is no older than one that
-        // evaluates. Each answer comes whole from one configuration or the other.
         for (index, slot) in self.inner.constants.iter().enumerate() {
             let bits = if state.listeners.is_empty() {
                 state

@@ -658,3 +658,105 @@ serve = "one_page"
     assert_eq!(report.changed, ["layout"]);
     assert_eq!(layout("u-2"), Some("express"));
 }
+
+/// A reload callback that panics is the callback's problem: the watcher keeps watching, the
+/// other callbacks are told, and a reload from code returns its report.
+#[test]
+fn a_panicking_reload_callback_stops_nothing() {
+    let dir = tempfile::Builder::new()
+        .prefix("flags-panicking-callback-")
+        .tempdir()
+        .unwrap();
+    let path = dir.path().join("flags.toml");
+    let page_size = |size: i64| {
+        format!(
+            "[flags.page_size]\ndescription = \"x\"\nowner = \"y\"\npermanent = true\ndefault = {size}\n"
+        )
+    };
+    replace(&path, page_size(30));
+    let store = store();
+    store.on_reload(|_| panic!("a callback's own bug"));
+    let applied = Arc::new(Mutex::new(0));
+    let counter = Arc::clone(&applied);
+    store.on_reload(move |event| {
+        if let ReloadEvent::Applied(_) = event {
+            *counter.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        }
+    });
+    let ctx = Context::new("u");
+    let _watcher = store.watch_file(&path, Duration::from_millis(10));
+    assert_eq!(store.get_by_name::<i64>("page_size", &ctx), Some(30));
+    for size in [40, 50] {
+        replace(&path, page_size(size));
+        let start = Instant::now();
+        while store.get_by_name::<i64>("page_size", &ctx) != Some(size) {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "the watcher stopped before {size}"
+            );
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+    assert_eq!(*applied.lock().unwrap(), 3);
+    let report = store.apply_toml("other.toml", &page_size(60)).unwrap();
+    assert_eq!(report.changed, ["page_size"]);
+}
+
+/// Reads move forward only: a flag read after another never answers from an older
+/// configuration than it did, though one is evaluated from the snapshot and the other read
+/// from its context-free constant.
+#[test]
+fn a_later_read_never_answers_from_an_older_configuration() {
+    use flags_runtime::{FlagInfo, FlagKey};
+    const SCHEMA: u64 = 0x5eed;
+    static INFO: FlagInfo = FlagInfo {
+        name: "targeted",
+        description: "",
+        owner: "",
+        expires: None,
+        permanent: true,
+        pinned: false,
+        kind: "int",
+        variants: &[],
+        default: "0",
+    };
+    static CONSTANT: FlagInfo = FlagInfo {
+        name: "constant",
+        ..INFO
+    };
+    let version = |version: u32| {
+        format!(
+            "[flags.targeted]\ndescription = \"d\"\nowner = \"o\"\npermanent = true\n\
+             default = {version}\nrules = [{{ users = [\"nobody\"], serve = -1 }}]\n\
+             [flags.constant]\ndescription = \"d\"\nowner = \"o\"\npermanent = true\n\
+             default = {version}\n"
+        )
+    };
+    let compiled: &'static str = Box::leak(version(0).into_boxed_str());
+    let store = flags_runtime::__private::shared_store("tests/monotonic.toml", compiled, SCHEMA);
+    let targeted: FlagKey<i64> = FlagKey::__new(0, SCHEMA, 0, &INFO).__targeted();
+    let constant: FlagKey<i64> = FlagKey::__new(1, SCHEMA, 0, &CONSTANT);
+    let done = Arc::new(AtomicBool::new(false));
+    let reader = {
+        let done = Arc::clone(&done);
+        thread::spawn(move || {
+            let ctx = Context::new("u");
+            let mut reads = 0_u64;
+            while !done.load(Ordering::Relaxed) || reads == 0 {
+                let first = store.get(targeted, &ctx);
+                let then = store.get(constant, &ctx);
+                assert!(then >= first, "read version {first}, then version {then}");
+                let first = store.get(constant, &ctx);
+                let then = store.get(targeted, &ctx);
+                assert!(then >= first, "read version {first}, then version {then}");
+                reads += 1;
+            }
+            reads
+        })
+    };
+    for next in 1..=2000 {
+        store.apply_toml("live.toml", &version(next)).unwrap();
+    }
+    done.store(true, Ordering::Relaxed);
+    assert!(reader.join().unwrap() > 0);
+}

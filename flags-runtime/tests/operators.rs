@@ -126,6 +126,18 @@ fn case_insensitive_strings() {
     assert!(on(&store, &with("title", "Learning rust today")));
     assert!(on(&store, &with("title", "ünicode Rüst and RUST")));
     assert!(!on(&store, &with("title", "Learning go")));
+    assert!(on(&store, &with("title", "rust")));
+    assert!(!on(&store, &with("title", "rus")));
+    // A long text from the caller (a user agent, say) is scanned once.
+    let long = format!("{}Rust", "a".repeat(64 * 1024));
+    assert!(on(
+        &store,
+        &Context::new("u-1").with("title", long.as_str())
+    ));
+    assert!(!on(
+        &store,
+        &Context::new("u-1").with("title", &long[..64 * 1024 + 3])
+    ));
 }
 
 #[test]

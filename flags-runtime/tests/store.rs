@@ -271,6 +271,69 @@ serve = true
     assert_eq!((detail.value, detail.reason), (false, Reason::Default));
 }
 
+/// A schema built by hand may name segments and flags it does not have: no context is in
+/// such a segment, a prerequisite on such a flag is never met, and a condition on one never
+/// holds, negated or not (as a missing attribute).
+#[test]
+fn names_a_hand_built_schema_lacks_match_no_one() {
+    let text = r#"
+[segments.beta]
+users = ["u-1"]
+[flags.in_segment]
+description = "d"
+owner = "o"
+permanent = true
+default = false
+[[flags.in_segment.rules]]
+segment = "beta"
+serve = true
+[flags.gated]
+description = "d"
+owner = "o"
+permanent = true
+default = false
+requires = { other = true }
+[[flags.gated.rules]]
+users = ["u-1", "u-2"]
+serve = true
+[flags.unless_other]
+description = "d"
+owner = "o"
+permanent = true
+default = false
+[[flags.unless_other.rules]]
+when = [{ flag = { name = "other", is = true }, negate = true }]
+serve = true
+[flags.other]
+description = "d"
+owner = "o"
+permanent = true
+default = true
+"#;
+    let mut schema = flags_schema::Schema::parse("flags.toml", text).unwrap();
+    schema.segments.clear();
+    schema.flags.retain(|flag| flag.name != "other");
+    let store = Store::new(schema);
+    for key in ["u-1", "u-2", "anyone"] {
+        let ctx = Context::new(key);
+        for flag in ["in_segment", "gated", "unless_other"] {
+            assert_eq!(
+                store.get_by_name::<bool>(flag, &ctx),
+                Some(false),
+                "{flag} {key}"
+            );
+        }
+    }
+    let detail = store
+        .detail_by_name::<bool>("gated", &Context::new("u-1"))
+        .unwrap();
+    assert!(
+        matches!(detail.reason, Reason::PrerequisiteFailed { .. }),
+        "{:?}",
+        detail.reason
+    );
+}
+
 #[test]
 fn pinned_flags_serve_their_base_default_in_every_environment() {
     // The accessor `flags!()` generates for a pinned flag is a `const fn` returning the base
