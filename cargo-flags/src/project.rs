@@ -200,18 +200,6 @@ impl Project {
             })
             .map(|(_, owner)| owner.target)
             .collect();
-        for (file, owner) in files.iter_mut().zip(&owners) {
-            if !hand_written.contains(&owner.target) {
-                continue;
-            }
-            for found in &mut file.found {
-                if found.via.is_none()
-                    && let Mention::Path { imported, .. } = &mut found.mention
-                {
-                    *imported = true;
-                }
-            }
-        }
         let selected: Vec<bool> = owners
             .iter()
             .map(|owner| packages[owner.package].selected)
@@ -234,6 +222,37 @@ impl Project {
                     explicit.insert(owner.target, dir.join(path));
                 } else {
                     local.push((index, module.clone(), dir.join(path)));
+                }
+            }
+        }
+        // Which of those answers each mention: the innermost module's, for a path written
+        // from the module itself (`flags::x`, not `crate::flags::x`) or a by-name call.
+        let mut answered_locally: HashMap<(usize, usize), usize> = HashMap::new();
+        for (position, (index, module, _)) in local.iter().enumerate() {
+            for (at, found) in files[*index].found.iter().enumerate() {
+                let answered =
+                    matches!(found.mention, Mention::Path { .. } | Mention::ByName { .. })
+                        && found.via.is_none()
+                        && !found.rooted
+                        && found.module.starts_with(module);
+                if answered {
+                    let innermost = answered_locally.entry((*index, at)).or_insert(position);
+                    if module.len() >= local[*innermost].1.len() {
+                        *innermost = position;
+                    }
+                }
+            }
+        }
+        for (index, (file, owner)) in files.iter_mut().zip(&owners).enumerate() {
+            if !hand_written.contains(&owner.target) {
+                continue;
+            }
+            for (at, found) in file.found.iter_mut().enumerate() {
+                if found.via.is_none()
+                    && !answered_locally.contains_key(&(index, at))
+                    && let Mention::Path { imported, .. } = &mut found.mention
+                {
+                    *imported = true;
                 }
             }
         }
@@ -327,8 +346,8 @@ impl Project {
         // The files of modules with a `flags!("...")` of their own, and which of their
         // mentions each answers: the innermost module's call.
         let mut extra_files: HashMap<usize, Vec<usize>> = HashMap::new();
-        let mut override_use: HashMap<(usize, usize), (usize, usize)> = HashMap::new();
-        for (index, module, flags_toml) in local {
+        let mut use_of_local: Vec<usize> = Vec::with_capacity(local.len());
+        for (index, _, flags_toml) in local {
             let flags_toml = flags_toml.canonicalize().unwrap_or(flags_toml);
             let position = *use_of.entry(flags_toml.clone()).or_insert_with(|| {
                 uses.push((flags_toml, Vec::new(), false));
@@ -336,25 +355,16 @@ impl Project {
             });
             uses[position].2 |= selected[index];
             extra_files.entry(position).or_default().push(index);
-            for (at, found) in files[index].found.iter().enumerate() {
-                let answered =
-                    matches!(found.mention, Mention::Path { .. } | Mention::ByName { .. })
-                        && found.via.is_none()
-                        && found.module.starts_with(&module);
-                if answered {
-                    let entry = override_use.entry((index, at)).or_insert((0, position));
-                    if module.len() >= entry.0 {
-                        *entry = (module.len(), position);
-                    }
-                }
-            }
+            use_of_local.push(position);
         }
         // Only the files the selected packages use are read: another package's broken file
         // is that package's business.
         let mut groups: Vec<Group> = Vec::new();
         let mut group_of_use: HashMap<usize, usize> = HashMap::new();
-        // Every invalid file is reported at once, as each file's every error is.
+        // Every invalid file is reported at once, as each file's every error is; a file that
+        // cannot be read is reported once they are fixed.
         let mut invalid = Vec::new();
+        let mut unreadable = None;
         for (position, (flags_toml, used_by, selected)) in uses.into_iter().enumerate() {
             if selected {
                 match load_group(&root, &flags_toml, lenient) {
@@ -369,12 +379,17 @@ impl Project {
                         groups.push(group);
                     }
                     Err(LoadError::Invalid(files, _)) => invalid.extend(files),
-                    Err(error) => return Err(error),
+                    Err(error) => {
+                        unreadable.get_or_insert(error);
+                    }
                 }
             }
         }
         if !invalid.is_empty() {
             return Err(LoadError::Invalid(invalid, root));
+        }
+        if let Some(error) = unreadable {
+            return Err(error);
         }
         let libraries = library_uses
             .into_iter()
@@ -384,9 +399,14 @@ impl Project {
             .into_iter()
             .filter_map(|(index, position)| Some((index, *group_of_use.get(&position)?)))
             .collect();
-        let overrides = override_use
+        let overrides = answered_locally
             .into_iter()
-            .map(|(mention, (_, position))| (mention, group_of_use.get(&position).copied()))
+            .map(|(mention, local)| {
+                let group = use_of_local
+                    .get(local)
+                    .and_then(|position| group_of_use.get(position).copied());
+                (mention, group)
+            })
             .collect();
         Ok(Project {
             root,

@@ -84,18 +84,30 @@ fn uri(path: &str) -> String {
 /// takes no base.
 fn artifact_location(checkout: Checkout<'_>, path: &str) -> serde_json::Value {
     let path = in_repository(checkout, path);
-    let absolute = path.starts_with('/') || std::path::Path::new(&path).is_absolute();
-    if absolute {
-        // `C:/x` is `file:///C:/x`, as `/x` is `file:///x`: the drive's colon stays.
-        let rooted = if path.starts_with('/') {
-            path
-        } else {
-            format!("/{path}")
-        };
-        let encoded: Vec<String> = rooted.split(':').map(uri).collect();
-        json!({ "uri": format!("file://{}", encoded.join(":")) })
-    } else {
-        json!({ "uri": uri(&path), "uriBaseId": "%SRCROOT%" })
+    // Canonical Windows paths are verbatim (`\\?\C:\x`, `\\?\UNC\host\share`).
+    let path = match path.strip_prefix("//?/") {
+        Some(verbatim) => match verbatim.strip_prefix("UNC/") {
+            Some(share) => format!("//{share}"),
+            None => verbatim.to_owned(),
+        },
+        None => path,
+    };
+    let bytes = path.as_bytes();
+    let drive = bytes.first().is_some_and(u8::is_ascii_alphabetic) && bytes.get(1) == Some(&b':');
+    // `/x` is `file:///x`; a drive gets a slash before it (`C:/x`: `file:///C:/x`, its
+    // colon kept); a share is a host (`//host/share`: `file://host/share`).
+    let absolute = match path.strip_prefix("//") {
+        Some(share) => Some(share.to_owned()),
+        None if drive => Some(format!("/{path}")),
+        None if path.starts_with('/') => Some(path.clone()),
+        None => None,
+    };
+    match absolute {
+        Some(absolute) => {
+            let encoded: Vec<String> = absolute.split(':').map(uri).collect();
+            json!({ "uri": format!("file://{}", encoded.join(":")) })
+        }
+        None => json!({ "uri": uri(&path), "uriBaseId": "%SRCROOT%" }),
     }
 }
 
@@ -261,6 +273,14 @@ mod tests {
         assert_eq!(
             artifact_location(checkout, "/etc/app flags.toml"),
             json!({ "uri": "file:///etc/app%20flags.toml" })
+        );
+        assert_eq!(
+            artifact_location(checkout, "//?/C:/cfg/flags.toml"),
+            json!({ "uri": "file:///C:/cfg/flags.toml" })
+        );
+        assert_eq!(
+            artifact_location(checkout, "//?/UNC/host/share/flags.toml"),
+            json!({ "uri": "file://host/share/flags.toml" })
         );
         assert_eq!(uri("src/\u{e9}t\u{e9}.rs"), "src/%C3%A9t%C3%A9.rs");
     }

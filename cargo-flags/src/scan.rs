@@ -107,6 +107,10 @@ pub struct Found {
     pub through_glob: bool,
     /// The inline modules around it in its file (`["tests"]` in `mod tests { .. }`).
     pub module: Vec<String>,
+    /// The path to the `flags` module starts at the crate's root or a parent (`crate::`,
+    /// `super::`, `self::`), or the name was imported from such a path: not necessarily the
+    /// module of a `flags!()` in its own module.
+    pub rooted: bool,
 }
 
 /// Everything found in one file.
@@ -257,6 +261,9 @@ struct Imports {
     glob: bool,
     /// For a module imported whole from elsewhere (`use app::flags::*;`), the path before.
     glob_origin: Option<String>,
+    /// The module imported whole is named from the crate's root or a parent
+    /// (`use crate::flags::*;`).
+    glob_rooted: bool,
     /// `use super::*;`: the parent's imports are this module's too (a `tests` module's, say).
     parents: bool,
 }
@@ -270,6 +277,7 @@ struct Scope {
     origins: Vec<(String, String)>,
     glob: bool,
     glob_origin: Option<String>,
+    glob_rooted: bool,
 }
 
 impl Imports {
@@ -292,6 +300,7 @@ impl Imports {
             origins: imports.origins,
             glob: imports.glob,
             glob_origin: imports.glob_origin,
+            glob_rooted: imports.glob_rooted,
         };
         scope.modules.extend(own.iter().cloned());
         if imports.parents
@@ -315,6 +324,7 @@ impl Imports {
             }
             if !scope.glob && parent.glob {
                 scope.glob_origin.clone_from(&parent.glob_origin);
+                scope.glob_rooted = parent.glob_rooted;
             }
             scope.glob |= parent.glob;
         }
@@ -373,6 +383,7 @@ impl Imports {
                             if group.items.iter().any(|item| matches!(item, syn::UseTree::Glob(_))));
                     if glob && !self.glob {
                         self.glob_origin = origin.map(str::to_owned);
+                        self.glob_rooted = matches!(prefix, Some(None));
                     }
                     self.glob |= glob;
                 }
@@ -417,16 +428,17 @@ impl<'ast> Visit<'ast> for Imports {
 
 impl Visitor<'_> {
     fn push(&mut self, mention: Mention, span: Span) {
-        self.push_via(mention, span, None);
+        self.push_via(mention, span, None, false);
     }
 
-    fn push_via(&mut self, mention: Mention, span: Span, via: Option<String>) {
+    fn push_via(&mut self, mention: Mention, span: Span, via: Option<String>, rooted: bool) {
         self.scan.found.push(Found {
             mention,
             place: Place::of(span),
             via,
             through_glob: false,
             module: self.module.clone(),
+            rooted,
         });
     }
 
@@ -438,6 +450,7 @@ impl Visitor<'_> {
             via: self.scope.glob_origin.clone(),
             through_glob: true,
             module: self.module.clone(),
+            rooted: self.scope.glob_rooted,
         });
     }
 
@@ -481,7 +494,9 @@ impl Visitor<'_> {
                 TokenTree::Ident(ident) if self.is_module(ident) => {
                     if let Some((name, rest)) = after_path_separator(&tokens[index + 1..]) {
                         let next = after_path_separator(rest).map(|(next, _)| name_of(next));
-                        let via = match module_path_before(&tokens[..index]) {
+                        let before = module_path_before(&tokens[..index]);
+                        let rooted = matches!(before, Some(None));
+                        let via = match before {
                             None => self.origin_of(ident),
                             Some(prefix) => prefix,
                         };
@@ -494,6 +509,7 @@ impl Visitor<'_> {
                             },
                             name.span(),
                             via,
+                            rooted,
                         );
                     }
                 }
@@ -683,7 +699,10 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
                             .join("::"),
                     ),
                 };
-                self.path_mention(&segments, index + 1, through_other_module, via);
+                let rooted = segments[..index]
+                    .first()
+                    .is_some_and(|first| is_relative_root(&first.ident));
+                self.path_mention(&segments, index + 1, through_other_module, via, rooted);
             }
         }
         if let Some(last) = segments.last() {
@@ -727,6 +746,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
                     via: None,
                     through_glob: false,
                     module: self.module.clone(),
+                    rooted: false,
                 });
             } else {
                 self.push(mention, name.span());
@@ -932,6 +952,7 @@ impl Visitor<'_> {
         at: usize,
         imported: bool,
         via: Option<String>,
+        rooted: bool,
     ) {
         let Some(name) = segments.get(at) else {
             return;
@@ -945,6 +966,7 @@ impl Visitor<'_> {
             },
             name.ident.span(),
             via,
+            rooted,
         );
     }
 
@@ -1009,15 +1031,13 @@ impl Visitor<'_> {
     ) {
         match tree {
             syn::UseTree::Path(path) if self.is_module(&path.ident) => {
+                let rooted = matches!(prefix, Some(None));
                 let via = match prefix {
                     None => self.origin_of(&path.ident),
                     Some(prefix) => prefix,
                 };
-                self.use_tree(
-                    &path.tree,
-                    through_other || self.is_other(&path.ident),
-                    via.as_deref(),
-                );
+                let imported = through_other || self.is_other(&path.ident);
+                self.use_tree(&path.tree, imported, via.as_deref(), rooted);
             }
             syn::UseTree::Path(path) => {
                 let prefix = extend_prefix(prefix, &path.ident);
@@ -1032,10 +1052,10 @@ impl Visitor<'_> {
         }
     }
 
-    fn use_tree(&mut self, tree: &syn::UseTree, imported: bool, via: Option<&str>) {
+    fn use_tree(&mut self, tree: &syn::UseTree, imported: bool, via: Option<&str>, rooted: bool) {
         match tree {
-            syn::UseTree::Name(name) => self.use_name(&name.ident, imported, via),
-            syn::UseTree::Rename(rename) => self.use_name(&rename.ident, imported, via),
+            syn::UseTree::Name(name) => self.use_name(&name.ident, imported, via, rooted),
+            syn::UseTree::Rename(rename) => self.use_name(&rename.ident, imported, via, rooted),
             syn::UseTree::Path(path) => {
                 let next = match &*path.tree {
                     syn::UseTree::Name(name) => Some(name_of(&name.ident)),
@@ -1049,18 +1069,19 @@ impl Visitor<'_> {
                     },
                     path.ident.span(),
                     via.map(str::to_owned),
+                    rooted,
                 );
             }
             syn::UseTree::Group(group) => {
                 for item in &group.items {
-                    self.use_tree(item, imported, via);
+                    self.use_tree(item, imported, via, rooted);
                 }
             }
             syn::UseTree::Glob(_) => {}
         }
     }
 
-    fn use_name(&mut self, ident: &Ident, imported: bool, via: Option<&str>) {
+    fn use_name(&mut self, ident: &Ident, imported: bool, via: Option<&str>, rooted: bool) {
         if ident != "self" {
             self.push_via(
                 Mention::Path {
@@ -1070,6 +1091,7 @@ impl Visitor<'_> {
                 },
                 ident.span(),
                 via.map(str::to_owned),
+                rooted,
             );
         }
     }

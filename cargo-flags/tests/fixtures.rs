@@ -311,3 +311,42 @@ fn every_invalid_flags_toml_is_reported_at_once() {
         "{json}"
     );
 }
+
+/// In a crate whose root declares a `flags` module by hand, a module with a `flags!("...")`
+/// of its own still has its mistakes found: its `flags::` is the generated module.
+#[test]
+fn a_module_with_its_own_flags_is_checked_beside_a_hand_written_flags_module() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "Cargo.toml",
+        "[package]\nname = \"cli\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[workspace]\n",
+    );
+    write(
+        "src/lib.rs",
+        "pub mod flags;\n\n#[cfg(test)]\nmod tests {\n    \
+         flags_runtime::flags!(\"../testdata/flags.toml\");\n\n    \
+         fn t(ctx: &flags_runtime::Context) -> bool {\n        \
+         let _ = crate::flags::Args::default();\n        flags::test_onyl(ctx)\n    }\n}\n",
+    );
+    write("src/flags.rs", "#[derive(Default)]\npub struct Args;\n");
+    write(
+        "testdata/flags.toml",
+        "[flags.test_only]\ndescription = \"d\"\nowner = \"o\"\nexpires = 2027-06-01\ndefault = false\n",
+    );
+    let output = run(dir.path(), &["check", "--today", TODAY]);
+    assert!(output.starts_with("exit code: 1"), "{output}");
+    assert!(
+        output.contains("error: undeclared feature flag `test_onyl`")
+            && output.contains("a flag with a similar name exists: `test_only`"),
+        "{output}"
+    );
+    assert!(
+        !output.contains("`args`") && !output.contains("`Args`"),
+        "{output}"
+    );
+}

@@ -267,8 +267,8 @@ pub(crate) struct Inner {
 /// `flags!()` creates one per `flags.toml` (`flags::store()`); tests and tools can build their
 /// own with [`Store::from_toml`] or [`Store::new`]. Each thread that evaluates keeps the
 /// snapshots of the last four stores it read, so that most evaluations take no lock and
-/// touch no shared counter: a store dropped stays in memory until those threads have read
-/// four others, or end.
+/// touch no shared counter: the last snapshot of a store dropped (its compiled flags) stays in
+/// memory until those threads have read four others, or end.
 ///
 /// ```
 /// use flags_runtime::{Context, Store};

@@ -910,23 +910,29 @@ impl Reader {
             None => format!("flag `{}`", flag.name),
             Some(environment) => format!("flag `{}`, environment `{environment}`", flag.name),
         };
-        if let tree::Value::Table(_) = value.get_ref() {
-            // `[flags.x.rules]`: one bracket short of an array of tables.
+        if let tree::Value::Table(table) = value.get_ref() {
+            // `[flags.x.rules]`: one bracket short of an array of tables; `rules = { .. }`:
+            // of an array.
             let header = match environment {
                 None => format!("[[flags.{}.rules]]", flag.name),
                 Some(environment) => {
                     format!("[[flags.{}.environments.{environment}.rules]]", flag.name)
                 }
             };
+            let help = if table.is_inline() {
+                "rules are a list: `rules = [{ ... }, { ... }]`".to_owned()
+            } else {
+                format!(
+                    "each rule is a table of the array: write its header `{header}`, with two \
+                     brackets"
+                )
+            };
             self.push(
                 Diagnostic::error(
                     value.span(),
                     format!("`rules` of {context} must be an array of tables, found a table"),
                 )
-                .with_help(format!(
-                    "each rule is a table of the array: write its header `{header}`, with two \
-                     brackets"
-                )),
+                .with_help(help),
             );
             return Vec::new();
         }

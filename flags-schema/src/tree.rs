@@ -165,6 +165,11 @@ impl<'b> Table<'b> {
         }
     }
 
+    /// Whether it is written `{ ... }`.
+    pub(crate) fn is_inline(&self) -> bool {
+        self.inline
+    }
+
     pub(crate) fn get(&self, key: &str) -> Option<&Item<Value<'b>>> {
         self.scan(key).map(|at| &self.entries[at].1)
     }

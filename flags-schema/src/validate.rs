@@ -468,7 +468,7 @@ fn check_cycles(schema: &Schema, errors: &mut Vec<Diagnostic>) {
         .collect();
     // An evaluation runs in one environment: a cycle is one only if every step of it runs
     // in the same environment (each flag's `requires`, and its rules there).
-    let mut reported: HashSet<Span> = HashSet::default();
+    let mut reported: HashSet<Vec<Span>> = HashSet::default();
     for (environment, runs_here) in environments(schema) {
         // Each place once: environments that use the same segment would otherwise report
         // its cycle once each.
@@ -493,12 +493,13 @@ fn check_cycles(schema: &Schema, errors: &mut Vec<Diagnostic>) {
 }
 
 /// Reports the cycles among `edges`, those of one environment (`None`: the base rules),
-/// each where it closes, unless `reported` has that place already.
+/// each where it closes, unless `reported` has it already (by the places of its edges: an
+/// environment's search may find a cycle of every environment from another flag).
 fn find_cycles(
     schema: &Schema,
     edges: &[Vec<Edge<'_>>],
     environment: Option<&str>,
-    reported: &mut HashSet<Span>,
+    reported: &mut HashSet<Vec<Span>>,
     errors: &mut Vec<Diagnostic>,
 ) {
     #[derive(Clone, Copy, PartialEq)]
@@ -552,7 +553,15 @@ fn find_cycles(
                         }
                     }
                     chain.push_str(&format!("`{}`", schema.flags[target].name));
-                    if reported.insert(span) {
+                    let mut places: Vec<Span> = path[first..]
+                        .iter()
+                        .filter_map(|&(flag, taken)| {
+                            let edge = edges[flag].get(taken.checked_sub(1)?)?;
+                            Some(edge.1)
+                        })
+                        .collect();
+                    places.sort_unstable();
+                    if reported.insert(places) {
                         let place = match environment {
                             None => String::new(),
                             Some(environment) => format!(" in environment `{environment}`"),

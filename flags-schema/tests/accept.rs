@@ -458,6 +458,39 @@ rules = [{ when = [{ flag = { name = "a", is = true } }], serve = true }]
     if let Err(errors) = Schema::parse("flags.toml", text) {
         panic!("{errors}");
     }
+    // A cycle of every environment, which an environment's search finds from another flag,
+    // is reported once, as every environment's.
+    let everywhere = r#"
+environments = ["staging"]
+[flags.a]
+description = "A"
+owner = "web"
+permanent = true
+default = false
+rules = [{ when = [{ flag = { name = "b", is = true } }], serve = true }]
+[flags.a.environments.staging]
+rules = [{ when = [{ flag = { name = "c", is = true } }], serve = true }]
+[flags.b]
+description = "B"
+owner = "web"
+permanent = true
+default = false
+requires = { c = true }
+[flags.c]
+description = "C"
+owner = "web"
+permanent = true
+default = false
+requires = { b = true }
+"#;
+    let errors = Schema::parse("flags.toml", everywhere).unwrap_err();
+    assert_eq!(errors.len(), 1, "{errors}");
+    assert!(
+        errors
+            .to_string()
+            .contains("prerequisite cycle: `b` requires `c` requires `b`"),
+        "{errors}"
+    );
     // In one environment, it is one.
     let errors = Schema::parse(
         "flags.toml",

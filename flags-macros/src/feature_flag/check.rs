@@ -371,8 +371,8 @@ fn bound_only_in_the_body(function: &ItemFn, context: TokenStream) -> Option<(Id
     })
 }
 
-/// `Context`, `&Context<'_>`, `&mut flags_runtime::Context`, ...: not another crate's
-/// `Context` written with its path (`std::task::Context`, `egui::Context`).
+/// `Context`, `&Context<'_>`, `&mut flags_runtime::Context`, `&fr::Context`, ...: not the
+/// standard library's (`std::task::Context`, which `poll` functions take).
 fn is_context(ty: &Type) -> bool {
     match ty {
         Type::Reference(reference) => is_context(&reference.elem),
@@ -387,8 +387,7 @@ fn is_context(ty: &Type) -> bool {
                 .collect();
             match segments.as_slice() {
                 [.., last] if *last != "Context" => false,
-                [_] => true,
-                [.., module, _] => *module == "flags_runtime",
+                [root, ..] => !matches!(root.to_string().as_str(), "std" | "core" | "alloc"),
                 [] => false,
             }
         }

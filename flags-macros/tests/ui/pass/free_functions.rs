@@ -88,9 +88,26 @@ fn layout_a() -> char {
     'a'
 }
 
+/// The runtime's `Context` through an alias of the crate.
+mod aliased {
+    use flags_runtime as fr;
+    use flags_runtime::feature_flag;
+
+    #[feature_flag(new_registration_flow, fallback = greet_legacy)]
+    pub fn greet(ctx: &fr::Context) -> &'static str {
+        "hello again"
+    }
+
+    fn greet_legacy(_ctx: &fr::Context) -> &'static str {
+        "hello"
+    }
+}
+
 fn main() {
     let tester = Context::new("tester");
     let visitor = Context::new("visitor");
+    assert_eq!(aliased::greet(&tester), "hello again");
+    assert_eq!(aliased::greet(&visitor), "hello");
     assert_eq!(
         register(&tester, "ada@example.com"),
         "two-step ada@example.com"
