@@ -468,7 +468,7 @@ fn check_cycles(schema: &Schema, errors: &mut Vec<Diagnostic>) {
         .collect();
     // An evaluation runs in one environment: a cycle is one only if every step of it runs
     // in the same environment (each flag's `requires`, and its rules there).
-    let mut reported: HashSet<Vec<Span>> = HashSet::default();
+    let mut cycles = Cycles::default();
     for (environment, runs_here) in environments(schema) {
         // Each place once: environments that use the same segment would otherwise report
         // its cycle once each.
@@ -485,22 +485,62 @@ fn check_cycles(schema: &Schema, errors: &mut Vec<Diagnostic>) {
                     .collect()
             })
             .collect();
-        find_cycles(schema, &edges, environment, &mut reported, errors);
+        find_cycles(schema, &edges, environment, &mut cycles);
+    }
+    for cycle in cycles.found {
+        // A cycle of the base rules is every environment's; one of some environments'
+        // rules names them.
+        let place = if cycle.environments.contains(&None) {
+            String::new()
+        } else {
+            let names: Vec<String> = cycle
+                .environments
+                .iter()
+                .flatten()
+                .map(|name| format!("`{name}`"))
+                .collect();
+            match names.as_slice() {
+                [one] => format!(" in environment {one}"),
+                _ => format!(" in environments {}", names.join(", ")),
+            }
+        };
+        errors.push(
+            Diagnostic::error(
+                cycle.span,
+                format!("prerequisite cycle{place}: {}", cycle.chain),
+            )
+            .with_help("no flag can be evaluated first; remove one of the requirements"),
+        );
     }
     if errors.len() == errors_before {
         check_nesting(schema, &needs, errors);
     }
 }
 
-/// Reports the cycles among `edges`, those of one environment (`None`: the base rules),
-/// each where it closes, unless `reported` has it already (by the places of its edges: an
-/// environment's search may find a cycle of every environment from another flag).
-fn find_cycles(
+/// The prerequisite cycles found, each once (by the places of its edges: an environment's
+/// search may find a cycle of every environment from another flag), with the environments
+/// whose rules make it.
+#[derive(Default)]
+struct Cycles<'a> {
+    found: Vec<Cycle<'a>>,
+    by_places: HashMap<Vec<Span>, usize>,
+}
+
+struct Cycle<'a> {
+    /// Where it closes, as first found.
+    span: Span,
+    /// `` `a` requires `b` requires `a` ``.
+    chain: String,
+    /// `None` for the base rules.
+    environments: Vec<Option<&'a str>>,
+}
+
+/// Finds the cycles among `edges`, those of one environment (`None`: the base rules).
+fn find_cycles<'a>(
     schema: &Schema,
     edges: &[Vec<Edge<'_>>],
-    environment: Option<&str>,
-    reported: &mut HashSet<Vec<Span>>,
-    errors: &mut Vec<Diagnostic>,
+    environment: Option<&'a str>,
+    cycles: &mut Cycles<'a>,
 ) {
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
@@ -561,18 +601,21 @@ fn find_cycles(
                         })
                         .collect();
                     places.sort_unstable();
-                    if reported.insert(places) {
-                        let place = match environment {
-                            None => String::new(),
-                            Some(environment) => format!(" in environment `{environment}`"),
-                        };
-                        errors.push(
-                            Diagnostic::error(span, format!("prerequisite cycle{place}: {chain}"))
-                                .with_help(
-                                    "no flag can be evaluated first; remove one of the \
-                                     requirements",
-                                ),
-                        );
+                    match cycles.by_places.get(&places) {
+                        Some(&known) => {
+                            let environments = &mut cycles.found[known].environments;
+                            if !environments.contains(&environment) {
+                                environments.push(environment);
+                            }
+                        }
+                        None => {
+                            cycles.by_places.insert(places, cycles.found.len());
+                            cycles.found.push(Cycle {
+                                span,
+                                chain,
+                                environments: vec![environment],
+                            });
+                        }
                     }
                 }
                 Mark::Done => {}

@@ -491,6 +491,35 @@ requires = { b = true }
             .contains("prerequisite cycle: `b` requires `c` requires `b`"),
         "{errors}"
     );
+    // A cycle of two environments' rules names both.
+    let two = r#"
+environments = ["staging", "production"]
+[segments.s]
+when = [{ flag = { name = "b", is = true } }]
+[flags.a]
+description = "A"
+owner = "web"
+permanent = true
+default = false
+[flags.a.environments.staging]
+rules = [{ segment = "s", serve = true }]
+[flags.a.environments.production]
+rules = [{ segment = "s", serve = true }]
+[flags.b]
+description = "B"
+owner = "web"
+permanent = true
+default = false
+requires = { a = true }
+"#;
+    let errors = Schema::parse("flags.toml", two).unwrap_err();
+    assert_eq!(errors.len(), 1, "{errors}");
+    assert!(
+        errors
+            .to_string()
+            .contains("prerequisite cycle in environments `staging`, `production`: `a`"),
+        "{errors}"
+    );
     // In one environment, it is one.
     let errors = Schema::parse(
         "flags.toml",

@@ -261,15 +261,26 @@ fn context(ctxt: &mut Ctxt, args: &Args, function: &ItemFn) -> Option<TokenStrea
             }
         };
     }
-    let candidates: Vec<&syn::PatType> = function
-        .sig
-        .inputs
-        .iter()
-        .filter_map(|input| match input {
-            FnArg::Typed(typed) if is_context(&typed.ty) => Some(typed),
-            _ => None,
+    // `Context` or `flags_runtime::Context` first; another path's `Context` (`fr::Context`,
+    // through an alias) only when there is none of those (not `egui::Context` beside it).
+    let typed = || {
+        function.sig.inputs.iter().filter_map(|input| match input {
+            FnArg::Typed(typed) => Some((typed, context_kind(&typed.ty))),
+            FnArg::Receiver(_) => None,
         })
+    };
+    let sure: Vec<&syn::PatType> = typed()
+        .filter(|(_, kind)| *kind == ContextKind::Sure)
+        .map(|(typed, _)| typed)
         .collect();
+    let candidates = if sure.is_empty() {
+        typed()
+            .filter(|(_, kind)| *kind == ContextKind::Perhaps)
+            .map(|(typed, _)| typed)
+            .collect()
+    } else {
+        sure
+    };
     let flag = &args.flag;
     match candidates.as_slice() {
         [] => {
@@ -371,14 +382,25 @@ fn bound_only_in_the_body(function: &ItemFn, context: TokenStream) -> Option<(Id
     })
 }
 
-/// `Context`, `&Context<'_>`, `&mut flags_runtime::Context`, `&fr::Context`, ...: not the
-/// standard library's (`std::task::Context`, which `poll` functions take).
-fn is_context(ty: &Type) -> bool {
+/// Whether an argument's type is the flags' `Context`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ContextKind {
+    /// `Context`, `&Context<'_>`, `&mut flags_runtime::Context`.
+    Sure,
+    /// Another path's `Context`: an alias of the runtime (`fr::Context`), or another crate's
+    /// (`egui::Context`).
+    Perhaps,
+    /// Anything else, the standard library's `Context` included (`std::task::Context`,
+    /// which `poll` functions take).
+    No,
+}
+
+fn context_kind(ty: &Type) -> ContextKind {
     match ty {
-        Type::Reference(reference) => is_context(&reference.elem),
-        Type::Paren(inner) => is_context(&inner.elem),
-        Type::Group(inner) => is_context(&inner.elem),
-        Type::Path(path) => {
+        Type::Reference(reference) => context_kind(&reference.elem),
+        Type::Paren(inner) => context_kind(&inner.elem),
+        Type::Group(inner) => context_kind(&inner.elem),
+        Type::Path(path) if path.qself.is_none() => {
             let segments: Vec<&Ident> = path
                 .path
                 .segments
@@ -386,11 +408,15 @@ fn is_context(ty: &Type) -> bool {
                 .map(|segment| &segment.ident)
                 .collect();
             match segments.as_slice() {
-                [.., last] if *last != "Context" => false,
-                [root, ..] => !matches!(root.to_string().as_str(), "std" | "core" | "alloc"),
-                [] => false,
+                [.., last] if *last != "Context" => ContextKind::No,
+                [_] => ContextKind::Sure,
+                [.., module, _] if *module == "flags_runtime" => ContextKind::Sure,
+                [root, ..] if matches!(root.to_string().as_str(), "std" | "core" | "alloc") => {
+                    ContextKind::No
+                }
+                _ => ContextKind::Perhaps,
             }
         }
-        _ => false,
+        _ => ContextKind::No,
     }
 }

@@ -103,9 +103,33 @@ mod aliased {
     }
 }
 
+/// Another crate's `Context` beside the runtime's: the runtime's is the flag's.
+mod two_contexts {
+    use flags_runtime::{Context, feature_flag};
+
+    mod egui {
+        pub struct Context;
+    }
+
+    #[feature_flag(new_registration_flow, fallback = draw_legacy)]
+    pub fn draw(_ui: &egui::Context, ctx: &Context) -> &'static str {
+        "new"
+    }
+
+    fn draw_legacy(_ui: &egui::Context, _ctx: &Context) -> &'static str {
+        "old"
+    }
+
+    pub fn draw_for(ctx: &Context) -> &'static str {
+        draw(&egui::Context, ctx)
+    }
+}
+
 fn main() {
     let tester = Context::new("tester");
     let visitor = Context::new("visitor");
+    assert_eq!(two_contexts::draw_for(&tester), "new");
+    assert_eq!(two_contexts::draw_for(&visitor), "old");
     assert_eq!(aliased::greet(&tester), "hello again");
     assert_eq!(aliased::greet(&visitor), "hello");
     assert_eq!(
