@@ -233,7 +233,7 @@ impl Project {
                 let answered =
                     matches!(found.mention, Mention::Path { .. } | Mention::ByName { .. })
                         && found.via.is_none()
-                        && !found.rooted
+                        && found.local
                         && found.module.starts_with(module);
                 if answered {
                     let innermost = answered_locally.entry((*index, at)).or_insert(position);

@@ -107,10 +107,12 @@ pub struct Found {
     pub through_glob: bool,
     /// The inline modules around it in its file (`["tests"]` in `mod tests { .. }`).
     pub module: Vec<String>,
-    /// The path to the `flags` module starts at the crate's root or a parent (`crate::`,
-    /// `super::`, `self::`), or the name was imported from such a path: not necessarily the
-    /// module of a `flags!()` in its own module.
-    pub rooted: bool,
+    /// Written through the `flags` of its own module (`flags::x`, `self::flags::x`,
+    /// `use flags::x`, a glob `use flags::*` of the module, a by-name call on no other
+    /// module's store), not through `crate::flags`, `super::flags`, a renamed import or a
+    /// parent's glob: a `flags!("...")` in its module, or one around it in the file, answers
+    /// it.
+    pub local: bool,
 }
 
 /// Everything found in one file.
@@ -261,9 +263,11 @@ struct Imports {
     glob: bool,
     /// For a module imported whole from elsewhere (`use app::flags::*;`), the path before.
     glob_origin: Option<String>,
-    /// The module imported whole is named from the crate's root or a parent
-    /// (`use crate::flags::*;`).
-    glob_rooted: bool,
+    /// The module imported whole is this module's own `flags` (`use flags::*;`).
+    glob_local: bool,
+    /// The module calls `flags!()`: `flags` is its own generated module, whatever the
+    /// parent's `flags` is.
+    generates: bool,
     /// `use super::*;`: the parent's imports are this module's too (a `tests` module's, say).
     parents: bool,
 }
@@ -277,7 +281,7 @@ struct Scope {
     origins: Vec<(String, String)>,
     glob: bool,
     glob_origin: Option<String>,
-    glob_rooted: bool,
+    glob_local: bool,
 }
 
 impl Imports {
@@ -288,19 +292,22 @@ impl Imports {
         for item in items {
             imports.visit_item(item);
         }
-        let own: Vec<String> = imports
+        let mut own: Vec<String> = imports
             .renames
             .iter()
             .chain(&imports.others)
             .cloned()
             .collect();
+        if imports.generates {
+            own.push("flags".to_owned());
+        }
         let mut scope = Scope {
             modules: vec!["flags".to_owned()],
             others: imports.others,
             origins: imports.origins,
             glob: imports.glob,
             glob_origin: imports.glob_origin,
-            glob_rooted: imports.glob_rooted,
+            glob_local: imports.glob_local,
         };
         scope.modules.extend(own.iter().cloned());
         if imports.parents
@@ -324,7 +331,8 @@ impl Imports {
             }
             if !scope.glob && parent.glob {
                 scope.glob_origin.clone_from(&parent.glob_origin);
-                scope.glob_rooted = parent.glob_rooted;
+                // The parent's glob is the parent's module, not this one's.
+                scope.glob_local = false;
             }
             scope.glob |= parent.glob;
         }
@@ -383,7 +391,7 @@ impl Imports {
                             if group.items.iter().any(|item| matches!(item, syn::UseTree::Glob(_))));
                     if glob && !self.glob {
                         self.glob_origin = origin.map(str::to_owned);
-                        self.glob_rooted = matches!(prefix, Some(None));
+                        self.glob_local = prefix.is_none();
                     }
                     self.glob |= glob;
                 }
@@ -424,21 +432,33 @@ impl<'ast> Visit<'ast> for Imports {
     fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
         self.walk_use(&item.tree, false, None);
     }
+
+    fn visit_item_macro(&mut self, item: &'ast syn::ItemMacro) {
+        if item
+            .mac
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "flags")
+        {
+            self.generates = true;
+        }
+    }
 }
 
 impl Visitor<'_> {
     fn push(&mut self, mention: Mention, span: Span) {
-        self.push_via(mention, span, None, false);
+        self.push_via(mention, span, None, true);
     }
 
-    fn push_via(&mut self, mention: Mention, span: Span, via: Option<String>, rooted: bool) {
+    fn push_via(&mut self, mention: Mention, span: Span, via: Option<String>, local: bool) {
         self.scan.found.push(Found {
             mention,
             place: Place::of(span),
             via,
             through_glob: false,
             module: self.module.clone(),
-            rooted,
+            local,
         });
     }
 
@@ -450,7 +470,7 @@ impl Visitor<'_> {
             via: self.scope.glob_origin.clone(),
             through_glob: true,
             module: self.module.clone(),
-            rooted: self.scope.glob_rooted,
+            local: self.scope.glob_local,
         });
     }
 
@@ -495,7 +515,8 @@ impl Visitor<'_> {
                     if let Some((name, rest)) = after_path_separator(&tokens[index + 1..]) {
                         let next = after_path_separator(rest).map(|(next, _)| name_of(next));
                         let before = module_path_before(&tokens[..index]);
-                        let rooted = matches!(before, Some(None));
+                        let local = *ident == "flags"
+                            && (before.is_none() || through_self(&tokens[..index]));
                         let via = match before {
                             None => self.origin_of(ident),
                             Some(prefix) => prefix,
@@ -509,7 +530,7 @@ impl Visitor<'_> {
                             },
                             name.span(),
                             via,
-                            rooted,
+                            local,
                         );
                     }
                 }
@@ -699,10 +720,13 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
                             .join("::"),
                     ),
                 };
-                let rooted = segments[..index]
-                    .first()
-                    .is_some_and(|first| is_relative_root(&first.ident));
-                self.path_mention(&segments, index + 1, through_other_module, via, rooted);
+                let local = segment.ident == "flags"
+                    && match &segments[..index] {
+                        [] => true,
+                        [only] => only.ident == "self",
+                        _ => false,
+                    };
+                self.path_mention(&segments, index + 1, through_other_module, via, local);
             }
         }
         if let Some(last) = segments.last() {
@@ -738,7 +762,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
             && let Lit::Str(name) = &literal.lit
         {
             let mention = Mention::ByName { flag: name.value() };
-            if self.on_generated_store(&call.receiver) {
+            if let Some(local) = self.generated_store(&call.receiver) {
                 // The generated module's store, whatever other stores the module builds.
                 self.settled.push(Found {
                     mention,
@@ -746,7 +770,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
                     via: None,
                     through_glob: false,
                     module: self.module.clone(),
-                    rooted: false,
+                    local,
                 });
             } else {
                 self.push(mention, name.span());
@@ -952,7 +976,7 @@ impl Visitor<'_> {
         at: usize,
         imported: bool,
         via: Option<String>,
-        rooted: bool,
+        local: bool,
     ) {
         let Some(name) = segments.get(at) else {
             return;
@@ -966,7 +990,7 @@ impl Visitor<'_> {
             },
             name.ident.span(),
             via,
-            rooted,
+            local,
         );
     }
 
@@ -987,22 +1011,31 @@ impl Visitor<'_> {
         );
     }
 
-    /// Whether `receiver` is `flags::store()`: the store of the generated module.
-    fn on_generated_store(&self, receiver: &Expr) -> bool {
+    /// Whether `receiver` is `flags::store()`, the store of a generated module, and if so
+    /// whether the module is this one's own (see [`Found::local`]).
+    fn generated_store(&self, receiver: &Expr) -> Option<bool> {
         let Expr::Call(call) = receiver else {
-            return false;
+            return None;
         };
         let Expr::Path(function) = &*call.func else {
-            return false;
+            return None;
         };
         let segments: Vec<&syn::PathSegment> = function.path.segments.iter().collect();
         match segments[..] {
-            [.., module, store] => {
-                store.ident == "store"
+            [.., module, store]
+                if store.ident == "store"
                     && self.is_module(&module.ident)
-                    && !self.is_other(&module.ident)
+                    && !self.is_other(&module.ident) =>
+            {
+                let local = module.ident == "flags"
+                    && match &segments[..segments.len() - 2] {
+                        [] => true,
+                        [only] => only.ident == "self",
+                        _ => false,
+                    };
+                Some(local)
             }
-            _ => false,
+            _ => None,
         }
     }
 
@@ -1031,13 +1064,13 @@ impl Visitor<'_> {
     ) {
         match tree {
             syn::UseTree::Path(path) if self.is_module(&path.ident) => {
-                let rooted = matches!(prefix, Some(None));
+                let local = prefix.is_none() && path.ident == "flags";
                 let via = match prefix {
                     None => self.origin_of(&path.ident),
                     Some(prefix) => prefix,
                 };
                 let imported = through_other || self.is_other(&path.ident);
-                self.use_tree(&path.tree, imported, via.as_deref(), rooted);
+                self.use_tree(&path.tree, imported, via.as_deref(), local);
             }
             syn::UseTree::Path(path) => {
                 let prefix = extend_prefix(prefix, &path.ident);
@@ -1052,10 +1085,10 @@ impl Visitor<'_> {
         }
     }
 
-    fn use_tree(&mut self, tree: &syn::UseTree, imported: bool, via: Option<&str>, rooted: bool) {
+    fn use_tree(&mut self, tree: &syn::UseTree, imported: bool, via: Option<&str>, local: bool) {
         match tree {
-            syn::UseTree::Name(name) => self.use_name(&name.ident, imported, via, rooted),
-            syn::UseTree::Rename(rename) => self.use_name(&rename.ident, imported, via, rooted),
+            syn::UseTree::Name(name) => self.use_name(&name.ident, imported, via, local),
+            syn::UseTree::Rename(rename) => self.use_name(&rename.ident, imported, via, local),
             syn::UseTree::Path(path) => {
                 let next = match &*path.tree {
                     syn::UseTree::Name(name) => Some(name_of(&name.ident)),
@@ -1069,19 +1102,19 @@ impl Visitor<'_> {
                     },
                     path.ident.span(),
                     via.map(str::to_owned),
-                    rooted,
+                    local,
                 );
             }
             syn::UseTree::Group(group) => {
                 for item in &group.items {
-                    self.use_tree(item, imported, via, rooted);
+                    self.use_tree(item, imported, via, local);
                 }
             }
             syn::UseTree::Glob(_) => {}
         }
     }
 
-    fn use_name(&mut self, ident: &Ident, imported: bool, via: Option<&str>, rooted: bool) {
+    fn use_name(&mut self, ident: &Ident, imported: bool, via: Option<&str>, local: bool) {
         if ident != "self" {
             self.push_via(
                 Mention::Path {
@@ -1091,7 +1124,7 @@ impl Visitor<'_> {
                 },
                 ident.span(),
                 via.map(str::to_owned),
-                rooted,
+                local,
             );
         }
     }
@@ -1163,6 +1196,23 @@ fn is_relative_root(ident: &Ident) -> bool {
 /// The path that the tokens before `flags` end with: `None` for none (a bare `flags`),
 /// `Some(None)` for one from the crate's root or a parent (`crate::`, `super::`), else the
 /// path (`app`, `app::cli`).
+/// Whether the tokens before a path segment end with `self ::`, itself not after another
+/// segment: `self::flags` is the module's own.
+fn through_self(before: &[TokenTree]) -> bool {
+    match before {
+        [
+            earlier @ ..,
+            TokenTree::Ident(root),
+            TokenTree::Punct(first),
+            TokenTree::Punct(second),
+        ] if root == "self" && first.as_char() == ':' && second.as_char() == ':' => !matches!(
+            earlier,
+            [.., TokenTree::Punct(colon)] if colon.as_char() == ':'
+        ),
+        _ => false,
+    }
+}
+
 fn module_path_before(before: &[TokenTree]) -> Option<Option<String>> {
     let mut rest = before;
     let mut modules = Vec::new();

@@ -328,7 +328,7 @@ fn a_module_with_its_own_flags_is_checked_beside_a_hand_written_flags_module() {
     );
     write(
         "src/lib.rs",
-        "pub mod flags;\n\n#[cfg(test)]\nmod tests {\n    \
+        "pub mod flags;\n\n#[cfg(test)]\nmod tests {\n    use super::*;\n    \
          flags_runtime::flags!(\"../testdata/flags.toml\");\n\n    \
          fn t(ctx: &flags_runtime::Context) -> bool {\n        \
          let _ = crate::flags::Args::default();\n        flags::test_onyl(ctx)\n    }\n}\n",
