@@ -16,12 +16,38 @@ fn run_in(binary: &str, environment: Option<&str>) -> String {
     if let Some(environment) = environment {
         command.env("FLAGS_ENV", environment);
     }
-    let output = command.output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let read = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = Vec::new();
+            let _ = pipe.read_to_end(&mut text);
+            String::from_utf8_lossy(&text).into_owned()
+        })
+    };
+    let stdout = read(Box::new(child.stdout.take().unwrap()));
+    let stderr = read(Box::new(child.stderr.take().unwrap()));
+    // A minute at most: an example that hangs fails the test rather than the whole run.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{binary} did not finish within a minute");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let stdout = stdout.join().unwrap_or_default();
     assert!(
-        output.status.success(),
+        status.success(),
         "{binary} failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
+        stderr.join().unwrap_or_default()
     );
     stdout
 }
@@ -83,6 +109,22 @@ fn registration_in_staging_is_on_for_everyone() {
     );
 }
 
+/// A mistyped `FLAGS_ENV` is an error, not the production demo in disguise.
+#[test]
+fn registration_refuses_an_unknown_environment() {
+    let output = Command::new(env!("CARGO_BIN_EXE_registration"))
+        .env("FLAGS_ENV", "stagng")
+        .env_remove("FLAGS_FILE")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("FLAGS_ENV=\"stagng\": flags.toml declares no such environment"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn checkout_ab_measures_the_split_per_account() {
     let output = run(env!("CARGO_BIN_EXE_checkout_ab"));
@@ -101,26 +143,50 @@ fn checkout_ab_measures_the_split_per_account() {
             "{layout}: {measured}% for {target}%"
         );
     }
-    assert!(output.contains("Why: split (rule 1, bucket"), "{output}");
+    assert!(
+        output.contains("acct-42 sees the classic checkout")
+            && output.contains("  why: split (rule 1, bucket 7995)"),
+        "{output}"
+    );
+    assert!(
+        output.contains("acct-3 sees the express checkout")
+            && output.contains("  why: split (rule 1, bucket 98683)"),
+        "{output}"
+    );
 }
 
 #[test]
 fn scheduled_launch_turns_on_at_the_minute_and_the_kill_switch_works() {
     let output = run(env!("CARGO_BIN_EXE_scheduled_launch"));
     let lines: Vec<&str> = output.lines().skip(1).collect();
-    assert!(lines[0].contains("(no banner)") && lines[0].contains("(outside its time window)"));
-    assert!(lines[1].contains("Holiday sale") && lines[1].ends_with("(rule 1)"));
-    assert!(lines[3].contains("(no banner)") && lines[3].ends_with("(killed)"));
-    assert!(lines[2].contains("Holiday sale") && lines[2].ends_with("(rule 1)"));
-    assert!(lines[4].contains("10:30") && lines[4].contains("Holiday sale"));
-    assert!(lines[4].ends_with("(rule 1)"));
-    assert!(lines[5].contains("(no banner)") && lines[5].ends_with("(outside its time window)"));
+    assert_eq!(lines.len(), 6, "{output}");
+    let shows = |line: usize, text: &str, ending: &str| {
+        assert!(
+            lines[line].contains(text) && lines[line].ends_with(ending),
+            "line {line} should show {text:?}, ending {ending:?}:\n{output}"
+        );
+    };
+    shows(0, "(no banner)", "(outside its time window)");
+    shows(1, "Holiday sale", "(rule 1)");
+    shows(2, "Holiday sale", "(rule 1)");
+    shows(3, "(no banner)", "(killed)");
+    shows(4, "Holiday sale", "(rule 1)");
+    assert!(lines[4].contains("10:30"), "{output}");
+    shows(5, "(no banner)", "(outside its time window)");
 }
 
 /// Kills the service when the test ends, passed or failed; keeps what it writes to stderr.
 struct Service(Child, std::sync::Arc<std::sync::Mutex<String>>);
 
 impl Service {
+    /// What the service has written to stderr so far.
+    fn logged(&self) -> String {
+        self.1
+            .lock()
+            .map(|logged| logged.clone())
+            .unwrap_or_default()
+    }
+
     /// Waits, ten seconds at most, until the service has written `expected` to stderr.
     fn logs_soon(&self, expected: &str) {
         soon(&format!("logged {expected:?}"), || {
@@ -154,8 +220,16 @@ fn start_service(path: &std::path::Path, environment: &str) -> (Service, String)
         }
     });
     let service = Service(child, logged);
-    let mut first_line = String::new();
-    BufReader::new(stdout).read_line(&mut first_line).unwrap();
+    // The first line, or a failure within 30 s rather than a test that hangs.
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut first_line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut first_line);
+        let _ = sender.send(first_line);
+    });
+    let first_line = receiver
+        .recv_timeout(Duration::from_secs(30))
+        .unwrap_or_else(|_| panic!("the service did not start: {}", service.logged()));
     let address = first_line
         .trim()
         .strip_prefix("listening on http://")
@@ -280,6 +354,29 @@ fn service_answers_per_request_and_follows_the_live_file() {
         get(&address, &[]).starts_with("HTTP/1.1 400"),
         "no user, no context"
     );
+    // The checkout layout is split by account (buckets 98 683, 56 502 and 7 995 of
+    // 100 000), the same for every user of one.
+    for (account, layout) in [
+        ("acct-3", "express"),
+        ("acct-5", "one_page"),
+        ("acct-42", "classic"),
+    ] {
+        for user in ["u-1", "u-2"] {
+            let page = get(&address, &[("X-User-Id", user), ("X-Account-Id", account)]);
+            assert!(page.contains(&format!("checkout: {layout}\n")), "{page}");
+        }
+    }
+    // A header that is not UTF-8 is read, not a reason to drop the connection.
+    let mut stream = TcpStream::connect(&address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nX-User-Id: u-1\r\nX-Note: caf\xe9\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
 
     // Search asks for 45 results in the Nordics: a file change, no restart.
     replace(&path, &compiled.replace("serve = 30", "serve = 45"));

@@ -64,12 +64,15 @@ fn main() {
         );
     }
 
-    let ctx = Context::new("user-42-0").with("account_id", "acct-42");
-    println!(
-        "\nacct-42 sees the {} checkout ({}) and the payment step will {}.",
-        flags::checkout_layout(&ctx),
-        checkout_page(&ctx),
-        payment_step(&ctx)
-    );
-    println!("Why: {}", flags::checkout_layout_detail(&ctx).reason);
+    println!();
+    for account in ["acct-42", "acct-3"] {
+        let ctx = Context::new(format!("user-of-{account}")).with("account_id", account);
+        println!(
+            "{account} sees the {} checkout ({}) and the payment step will {}.",
+            flags::checkout_layout(&ctx),
+            checkout_page(&ctx),
+            payment_step(&ctx)
+        );
+        println!("  why: {}", flags::checkout_layout_detail(&ctx).reason);
+    }
 }

@@ -58,15 +58,26 @@ const USERS: [(&str, &str); 11] = [
 
 /// The same flags.toml, with the rollouts widened: 25% to 50% in Estonia and Finland, 10% to
 /// 20% everywhere.
+/// (Matched without the line end, so that a checkout with CRLF line ends widens too.)
 fn widened_flags_toml() -> String {
     include_str!("../../../flags.toml")
-        .replacen("rollout = 25\n", "rollout = 50\n", 1)
-        .replacen("rollout = 10\n", "rollout = 20\n", 1)
+        .replacen("rollout = 25", "rollout = 50", 1)
+        .replacen("rollout = 10", "rollout = 20", 1)
 }
 
 fn main() -> std::process::ExitCode {
     let store = flags::store();
     // `FLAGS_ENV` chooses the environment; without it the demo shows production.
+    if let Ok(wanted) = std::env::var("FLAGS_ENV")
+        && !wanted.is_empty()
+        && store.environment().is_none()
+    {
+        eprintln!(
+            "FLAGS_ENV={wanted:?}: flags.toml declares no such environment; try \
+             development, staging or production"
+        );
+        return std::process::ExitCode::FAILURE;
+    }
     if store.environment().is_none()
         && let Err(error) = store.set_environment(Some("production"))
     {
@@ -101,7 +112,12 @@ fn main() -> std::process::ExitCode {
         "\nWidening the rollout in {}: 25% -> 50% in EE/FI, 10% -> 20% everywhere",
         path.display()
     );
-    if let Err(error) = replace(&path, &widened_flags_toml()) {
+    let widened = widened_flags_toml();
+    if widened == include_str!("../../../flags.toml") {
+        eprintln!("flags.toml has no `rollout = 25` and `rollout = 10` to widen");
+        return std::process::ExitCode::FAILURE;
+    }
+    if let Err(error) = replace(&path, &widened) {
         eprintln!("cannot write {}: {error}", path.display());
         return std::process::ExitCode::FAILURE;
     }

@@ -3,8 +3,9 @@
 //! while the service runs.
 //!
 //! ```text
-//! FLAGS_FILE=flags.toml FLAGS_ENV=production cargo run -p examples --bin service
-//! curl -H 'X-User-Id: u-2007' -H 'X-Country: EE' -H 'X-Account-Id: acct-42' http://127.0.0.1:8080/
+//! cp flags.toml /tmp/live-flags.toml    # a copy to edit: flags.toml is compiled in
+//! FLAGS_FILE=/tmp/live-flags.toml FLAGS_ENV=production cargo run -p examples --bin service
+//! curl -H 'X-User-Id: u-2007' -H 'X-Country: EE' -H 'X-Account-Id: acct-3' http://127.0.0.1:8080/
 //! ```
 //!
 //! The address is `127.0.0.1:8080`, or the first argument (`127.0.0.1:0` picks a free port);
@@ -16,12 +17,21 @@ flags_runtime::flags!();
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use flags_runtime::Context;
 
 /// Requests larger than this are refused: a flags demo has no use for big headers.
 const MAX_HEAD: usize = 16 * 1024;
+
+/// How long a client has to send its whole request, however slowly it trickles in.
+const REQUEST_DEADLINE: Duration = Duration::from_secs(10);
+
+/// Connections served at once; more are answered `503` at once, so that slow clients cannot
+/// take every thread.
+const MAX_CONNECTIONS: usize = 256;
 
 /// Prints what the flags runtime logs (a live file applied or refused, `FLAGS_ENV`) to
 /// stderr: the first file is read when the first flag is, before any callback could be set.
@@ -65,32 +75,67 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     }
+    let open = Arc::new(AtomicUsize::new(0));
     for stream in listener.incoming() {
-        match stream {
-            Ok(stream) => {
-                std::thread::spawn(move || {
-                    if let Err(error) = serve(stream) {
-                        eprintln!("request failed: {error}");
-                    }
-                });
+        let stream = match stream {
+            Ok(stream) => stream,
+            Err(error) => {
+                // Out of file descriptors, say: a pause, rather than a loop that only prints.
+                eprintln!("connection failed: {error}");
+                std::thread::sleep(Duration::from_millis(100));
+                continue;
             }
-            Err(error) => eprintln!("connection failed: {error}"),
+        };
+        if open.fetch_add(1, Ordering::AcqRel) >= MAX_CONNECTIONS {
+            open.fetch_sub(1, Ordering::AcqRel);
+            let _ = respond(stream, "503 Service Unavailable", "too many connections\n");
+            continue;
+        }
+        let counted = Arc::clone(&open);
+        let spawned = std::thread::Builder::new()
+            .name("request".to_owned())
+            .spawn(move || {
+                if let Err(error) = serve(stream) {
+                    eprintln!("request failed: {error}");
+                }
+                counted.fetch_sub(1, Ordering::AcqRel);
+            });
+        if let Err(error) = spawned {
+            // The stream went with the closure: the client sees the connection close.
+            open.fetch_sub(1, Ordering::AcqRel);
+            eprintln!("cannot serve a connection: {error}");
         }
     }
     std::process::ExitCode::SUCCESS
 }
 
+/// Reads one line of the request head, as text (a header that is not UTF-8 is read as
+/// `U+FFFD` rather than failing the request), unless the deadline has passed.
+fn read_line(reader: &mut impl BufRead, deadline: Instant) -> std::io::Result<Option<String>> {
+    if Instant::now() > deadline {
+        return Ok(None);
+    }
+    let mut line = Vec::new();
+    reader.read_until(b'\n', &mut line)?;
+    Ok(Some(String::from_utf8_lossy(&line).into_owned()))
+}
+
 /// One request, one response, then the connection closes.
 fn serve(stream: TcpStream) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    let deadline = Instant::now() + REQUEST_DEADLINE;
     // Never more than `MAX_HEAD` bytes read, however long a line a client sends.
     let mut reader = BufReader::new(stream.try_clone()?).take(MAX_HEAD as u64 + 1);
-    let mut request_line = String::new();
-    reader.read_line(&mut request_line)?;
+    let timed_out = |stream| respond(stream, "408 Request Timeout", "request too slow\n");
+    let Some(request_line) = read_line(&mut reader, deadline)? else {
+        return timed_out(stream);
+    };
     let mut headers = Vec::new();
     loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 || line == "\r\n" || line == "\n" {
+        let Some(line) = read_line(&mut reader, deadline)? else {
+            return timed_out(stream);
+        };
+        if line.is_empty() || line == "\r\n" || line == "\n" {
             break;
         }
         if let Some((name, value)) = line.split_once(':') {
