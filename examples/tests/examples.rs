@@ -199,11 +199,21 @@ impl Service {
 /// Starts the service example on a free port of loopback, serving `environment` and watching
 /// the file at `path`; returns it (stopped when dropped) and its address.
 fn start_service(path: &std::path::Path, environment: &str) -> (Service, String) {
+    start_service_with(path, environment, &[])
+}
+
+/// [`start_service`] with more environment variables (the service's limits).
+fn start_service_with(
+    path: &std::path::Path,
+    environment: &str,
+    settings: &[(&str, &str)],
+) -> (Service, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_service"))
         .arg("127.0.0.1:0")
         .env("FLAGS_FILE", path)
         .env("FLAGS_FILE_POLL_MS", "20")
         .env("FLAGS_ENV", environment)
+        .envs(settings.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -428,6 +438,57 @@ fn the_service_refuses_oversized_requests() {
     let mut response = String::new();
     let _ = stream.read_to_string(&mut response);
     assert!(response.starts_with("HTTP/1.1 431"), "{response}");
+}
+
+/// Past its connection limit the service answers `503` at once; a client that trickles its
+/// request in gets `408` at the request's deadline, however often it sends a byte.
+#[test]
+fn the_service_limits_connections_and_slow_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flags.toml");
+    std::fs::write(&path, include_str!("../../flags.toml")).unwrap();
+    let (_service, address) = start_service_with(
+        &path,
+        "production",
+        &[
+            ("SERVICE_MAX_CONNECTIONS", "1"),
+            ("SERVICE_REQUEST_DEADLINE_MS", "1000"),
+        ],
+    );
+    let mut slow = TcpStream::connect(&address).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    slow.write_all(b"GET / HTTP/1.1\r\nX-User-Id: u-").unwrap();
+    // The slow connection holds the only slot: another is turned away at once. (It sends
+    // nothing: the service answers without reading, and closing on unread bytes would reset
+    // the connection before the answer is read.)
+    let mut turned_away = TcpStream::connect(&address).unwrap();
+    turned_away
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut response = String::new();
+    let _ = turned_away.read_to_string(&mut response);
+    assert!(response.starts_with("HTTP/1.1 503"), "{response}");
+    // A byte every 100 ms keeps every read short, but not the request: it ends at the
+    // deadline, a second after it began.
+    let started = Instant::now();
+    for _ in 0..8 {
+        slow.write_all(b"1").unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let mut response = String::new();
+    let _ = slow.read_to_string(&mut response);
+    assert!(response.starts_with("HTTP/1.1 408"), "{response}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    // Its slot is free again.
+    soon("a 200 once the slow request is over", || {
+        let response = get(&address, &[("X-User-Id", "u-1")]);
+        (response.starts_with("HTTP/1.1 200"), response)
+    });
 }
 
 /// Replaces the file at `path` in one step (a sibling, renamed over it), so that the service's

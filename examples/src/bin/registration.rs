@@ -57,12 +57,30 @@ const USERS: [(&str, &str); 11] = [
 ];
 
 /// The same flags.toml, with the rollouts widened: 25% to 50% in Estonia and Finland, 10% to
-/// 20% everywhere.
-/// (Matched without the line end, so that a checkout with CRLF line ends widens too.)
-fn widened_flags_toml() -> String {
-    include_str!("../../../flags.toml")
-        .replacen("rollout = 25", "rollout = 50", 1)
-        .replacen("rollout = 10", "rollout = 20", 1)
+/// 20% everywhere; `None` if it no longer has those two lines. (Lines are compared without
+/// their line end, so that a checkout with CRLF line ends widens too.)
+fn widened_flags_toml() -> Option<String> {
+    let mut widened = String::new();
+    let mut wanted = [
+        ("rollout = 25", "rollout = 50"),
+        ("rollout = 10", "rollout = 20"),
+    ]
+    .map(|(from, to)| (from, to, false));
+    for line in include_str!("../../../flags.toml").split_inclusive('\n') {
+        let text = line.trim_end_matches(['\r', '\n']);
+        match wanted
+            .iter_mut()
+            .find(|(from, _, done)| !*done && text == *from)
+        {
+            Some((_, to, done)) => {
+                *done = true;
+                widened.push_str(to);
+                widened.push_str(&line[text.len()..]);
+            }
+            None => widened.push_str(line),
+        }
+    }
+    wanted.iter().all(|(.., done)| *done).then_some(widened)
 }
 
 fn main() -> std::process::ExitCode {
@@ -112,11 +130,10 @@ fn main() -> std::process::ExitCode {
         "\nWidening the rollout in {}: 25% -> 50% in EE/FI, 10% -> 20% everywhere",
         path.display()
     );
-    let widened = widened_flags_toml();
-    if widened == include_str!("../../../flags.toml") {
-        eprintln!("flags.toml has no `rollout = 25` and `rollout = 10` to widen");
+    let Some(widened) = widened_flags_toml() else {
+        eprintln!("flags.toml no longer has the lines `rollout = 25` and `rollout = 10` to widen");
         return std::process::ExitCode::FAILURE;
-    }
+    };
     if let Err(error) = replace(&path, &widened) {
         eprintln!("cannot write {}: {error}", path.display());
         return std::process::ExitCode::FAILURE;

@@ -26,12 +26,50 @@ use flags_runtime::Context;
 /// Requests larger than this are refused: a flags demo has no use for big headers.
 const MAX_HEAD: usize = 16 * 1024;
 
-/// How long a client has to send its whole request, however slowly it trickles in.
+/// How long a client has to send its whole request, however slowly it trickles in
+/// (`SERVICE_REQUEST_DEADLINE_MS` changes it, for the tests).
 const REQUEST_DEADLINE: Duration = Duration::from_secs(10);
 
 /// Connections served at once; more are answered `503` at once, so that slow clients cannot
-/// take every thread.
+/// take every thread (`SERVICE_MAX_CONNECTIONS` changes it, for the tests).
 const MAX_CONNECTIONS: usize = 256;
+
+/// A setting from the environment, or its default.
+fn setting(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or(default)
+}
+
+/// A connection being served: counted until it is dropped, whatever ends the request (a
+/// panic included).
+struct Slot(Arc<AtomicUsize>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// The client's side of a connection, read until a deadline for the whole request: each read
+/// waits no longer than what is left of it, so a client that trickles a byte at a time is
+/// cut off as one that sends nothing is.
+struct UntilDeadline {
+    stream: TcpStream,
+    deadline: Instant,
+}
+
+impl Read for UntilDeadline {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(std::io::ErrorKind::TimedOut.into());
+        }
+        self.stream.set_read_timeout(Some(left))?;
+        self.stream.read(buffer)
+    }
+}
 
 /// Prints what the flags runtime logs (a live file applied or refused, `FLAGS_ENV`) to
 /// stderr: the first file is read when the first flag is, before any callback could be set.
@@ -75,6 +113,13 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     }
+    let max_connections =
+        usize::try_from(setting("SERVICE_MAX_CONNECTIONS", MAX_CONNECTIONS as u64))
+            .unwrap_or(MAX_CONNECTIONS);
+    let request_deadline = Duration::from_millis(setting(
+        "SERVICE_REQUEST_DEADLINE_MS",
+        REQUEST_DEADLINE.as_millis() as u64,
+    ));
     let open = Arc::new(AtomicUsize::new(0));
     for stream in listener.incoming() {
         let stream = match stream {
@@ -86,23 +131,24 @@ fn main() -> std::process::ExitCode {
                 continue;
             }
         };
-        if open.fetch_add(1, Ordering::AcqRel) >= MAX_CONNECTIONS {
-            open.fetch_sub(1, Ordering::AcqRel);
+        let served = open.fetch_add(1, Ordering::AcqRel);
+        let slot = Slot(Arc::clone(&open));
+        if served >= max_connections {
+            drop(slot);
             let _ = respond(stream, "503 Service Unavailable", "too many connections\n");
             continue;
         }
-        let counted = Arc::clone(&open);
         let spawned = std::thread::Builder::new()
             .name("request".to_owned())
             .spawn(move || {
-                if let Err(error) = serve(stream) {
-                    eprintln!("request failed: {error}");
+                let _slot = slot;
+                if let Err(error) = serve(stream, request_deadline) {
+                    let _ = writeln!(std::io::stderr(), "request failed: {error}");
                 }
-                counted.fetch_sub(1, Ordering::AcqRel);
             });
         if let Err(error) = spawned {
-            // The stream went with the closure: the client sees the connection close.
-            open.fetch_sub(1, Ordering::AcqRel);
+            // The stream and the slot went with the closure: the client sees the connection
+            // close, and the slot is free again.
             eprintln!("cannot serve a connection: {error}");
         }
     }
@@ -110,29 +156,38 @@ fn main() -> std::process::ExitCode {
 }
 
 /// Reads one line of the request head, as text (a header that is not UTF-8 is read as
-/// `U+FFFD` rather than failing the request), unless the deadline has passed.
-fn read_line(reader: &mut impl BufRead, deadline: Instant) -> std::io::Result<Option<String>> {
-    if Instant::now() > deadline {
-        return Ok(None);
-    }
+/// `U+FFFD` rather than failing the request); `None` once the request's deadline has passed.
+fn read_line(reader: &mut impl BufRead) -> std::io::Result<Option<String>> {
     let mut line = Vec::new();
-    reader.read_until(b'\n', &mut line)?;
-    Ok(Some(String::from_utf8_lossy(&line).into_owned()))
+    match reader.read_until(b'\n', &mut line) {
+        Ok(_) => Ok(Some(String::from_utf8_lossy(&line).into_owned())),
+        Err(error)
+            if matches!(
+                error.kind(),
+                std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+            ) =>
+        {
+            Ok(None)
+        }
+        Err(error) => Err(error),
+    }
 }
 
 /// One request, one response, then the connection closes.
-fn serve(stream: TcpStream) -> std::io::Result<()> {
-    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-    let deadline = Instant::now() + REQUEST_DEADLINE;
+fn serve(stream: TcpStream, request_deadline: Duration) -> std::io::Result<()> {
+    let client = UntilDeadline {
+        stream: stream.try_clone()?,
+        deadline: Instant::now() + request_deadline,
+    };
     // Never more than `MAX_HEAD` bytes read, however long a line a client sends.
-    let mut reader = BufReader::new(stream.try_clone()?).take(MAX_HEAD as u64 + 1);
+    let mut reader = BufReader::new(client).take(MAX_HEAD as u64 + 1);
     let timed_out = |stream| respond(stream, "408 Request Timeout", "request too slow\n");
-    let Some(request_line) = read_line(&mut reader, deadline)? else {
+    let Some(request_line) = read_line(&mut reader)? else {
         return timed_out(stream);
     };
     let mut headers = Vec::new();
     loop {
-        let Some(line) = read_line(&mut reader, deadline)? else {
+        let Some(line) = read_line(&mut reader)? else {
             return timed_out(stream);
         };
         if line.is_empty() || line == "\r\n" || line == "\n" {
