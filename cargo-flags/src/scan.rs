@@ -253,6 +253,8 @@ struct Visitor<'a> {
 #[derive(Default)]
 struct Imports {
     renames: Vec<String>,
+    /// The renames of this module's own `flags` (`use flags as f;`, `use self::flags as f;`).
+    local_renames: Vec<String>,
     /// Names that stand for some other module called `flags` here: one imported from
     /// another crate or module (`use cli::flags;`, `use cli::flags as f;`), or declared
     /// here (`mod flags;`, command-line options, say). A name through one is a flag's only
@@ -282,6 +284,8 @@ struct Scope {
     glob: bool,
     glob_origin: Option<String>,
     glob_local: bool,
+    /// See [`Imports::local_renames`]: the module's own, never a parent's.
+    local_renames: Vec<String>,
 }
 
 impl Imports {
@@ -308,6 +312,7 @@ impl Imports {
             glob: imports.glob,
             glob_origin: imports.glob_origin,
             glob_local: imports.glob_local,
+            local_renames: imports.local_renames,
         };
         scope.modules.extend(own.iter().cloned());
         if imports.parents
@@ -340,12 +345,14 @@ impl Imports {
     }
 
     /// `prefix` is the path so far, unless it starts at the crate's root or a parent
-    /// (`Some(None)`); `None` before the first segment.
+    /// (`Some(None)`); `None` before the first segment. `local`: the path so far is empty or
+    /// `self`, so that a `flags` here is the module's own.
     fn walk_use(
         &mut self,
         tree: &syn::UseTree,
         through_other: bool,
         prefix: Option<Option<String>>,
+        local: bool,
     ) {
         let origin = prefix.clone().flatten();
         let origin = origin.as_deref();
@@ -360,7 +367,7 @@ impl Imports {
                 let name = name_of(&rename.rename);
                 match through_other {
                     true => self.other(name, origin),
-                    false => self.renames.push(name),
+                    false => self.rename(name, local),
                 }
             }
             syn::UseTree::Path(path) => {
@@ -380,7 +387,7 @@ impl Imports {
                                 let name = name_of(&rename.rename);
                                 match through_other {
                                     true => self.other(name, origin),
-                                    false => self.renames.push(name),
+                                    false => self.rename(name, local),
                                 }
                             }
                             _ => {}
@@ -391,26 +398,35 @@ impl Imports {
                             if group.items.iter().any(|item| matches!(item, syn::UseTree::Glob(_))));
                     if glob && !self.glob {
                         self.glob_origin = origin.map(str::to_owned);
-                        self.glob_local = prefix.is_none();
+                        self.glob_local = local;
                     }
                     self.glob |= glob;
                 }
                 if path.ident == "super" && matches!(&*path.tree, syn::UseTree::Glob(_)) {
                     self.parents = true;
                 }
+                let local = local && prefix.is_none() && path.ident == "self";
                 self.walk_use(
                     &path.tree,
                     through_other || !is_relative_root(&path.ident),
                     Some(extend_prefix(prefix, &path.ident)),
+                    local,
                 );
             }
             syn::UseTree::Group(group) => {
                 for item in &group.items {
-                    self.walk_use(item, through_other, prefix.clone());
+                    self.walk_use(item, through_other, prefix.clone(), local);
                 }
             }
             _ => {}
         }
+    }
+
+    fn rename(&mut self, name: String, local: bool) {
+        if local {
+            self.local_renames.push(name.clone());
+        }
+        self.renames.push(name);
     }
 
     fn other(&mut self, name: String, root: Option<&str>) {
@@ -430,7 +446,7 @@ impl<'ast> Visit<'ast> for Imports {
     }
 
     fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
-        self.walk_use(&item.tree, false, None);
+        self.walk_use(&item.tree, false, None, true);
     }
 
     fn visit_item_macro(&mut self, item: &'ast syn::ItemMacro) {
@@ -515,7 +531,7 @@ impl Visitor<'_> {
                     if let Some((name, rest)) = after_path_separator(&tokens[index + 1..]) {
                         let next = after_path_separator(rest).map(|(next, _)| name_of(next));
                         let before = module_path_before(&tokens[..index]);
-                        let local = *ident == "flags"
+                        let local = self.is_own_module(ident)
                             && (before.is_none() || through_self(&tokens[..index]));
                         let via = match before {
                             None => self.origin_of(ident),
@@ -720,7 +736,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
                             .join("::"),
                     ),
                 };
-                let local = segment.ident == "flags"
+                let local = self.is_own_module(&segment.ident)
                     && match &segments[..index] {
                         [] => true,
                         [only] => only.ident == "self",
@@ -752,7 +768,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
     }
 
     fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
-        self.walk_use(&item.tree, false, None);
+        self.walk_use(&item.tree, false, None, true);
     }
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
@@ -1027,7 +1043,7 @@ impl Visitor<'_> {
                     && self.is_module(&module.ident)
                     && !self.is_other(&module.ident) =>
             {
-                let local = module.ident == "flags"
+                let local = self.is_own_module(&module.ident)
                     && match &segments[..segments.len() - 2] {
                         [] => true,
                         [only] => only.ident == "self",
@@ -1037,6 +1053,11 @@ impl Visitor<'_> {
             }
             _ => None,
         }
+    }
+
+    /// Whether `ident` names this module's own `flags`: itself, or a rename of it.
+    fn is_own_module(&self, ident: &Ident) -> bool {
+        ident == "flags" || self.scope.local_renames.contains(&name_of(ident))
     }
 
     /// Whether `ident` names the generated module in this file.
@@ -1055,16 +1076,18 @@ impl Visitor<'_> {
     /// the path so far goes through a module other than the crate's root or a parent
     /// (`use other::flags::Args`: perhaps another module called `flags`).
     /// `prefix` is the path so far, unless it starts at the crate's root or a parent
-    /// (`Some(None)`); `None` before the first segment.
+    /// (`Some(None)`); `None` before the first segment. `local`: the path so far is empty or
+    /// `self` (see [`Found::local`]).
     fn walk_use(
         &mut self,
         tree: &syn::UseTree,
         through_other: bool,
         prefix: Option<Option<String>>,
+        local: bool,
     ) {
         match tree {
             syn::UseTree::Path(path) if self.is_module(&path.ident) => {
-                let local = prefix.is_none() && path.ident == "flags";
+                let local = local && self.is_own_module(&path.ident);
                 let via = match prefix {
                     None => self.origin_of(&path.ident),
                     Some(prefix) => prefix,
@@ -1073,12 +1096,18 @@ impl Visitor<'_> {
                 self.use_tree(&path.tree, imported, via.as_deref(), local);
             }
             syn::UseTree::Path(path) => {
+                let local = local && prefix.is_none() && path.ident == "self";
                 let prefix = extend_prefix(prefix, &path.ident);
-                self.walk_use(&path.tree, !is_relative_root(&path.ident), Some(prefix));
+                self.walk_use(
+                    &path.tree,
+                    !is_relative_root(&path.ident),
+                    Some(prefix),
+                    local,
+                );
             }
             syn::UseTree::Group(group) => {
                 for item in &group.items {
-                    self.walk_use(item, through_other, prefix.clone());
+                    self.walk_use(item, through_other, prefix.clone(), local);
                 }
             }
             syn::UseTree::Name(_) | syn::UseTree::Rename(_) | syn::UseTree::Glob(_) => {}
@@ -1193,9 +1222,6 @@ fn is_relative_root(ident: &Ident) -> bool {
     ident == "crate" || ident == "self" || ident == "super"
 }
 
-/// The path that the tokens before `flags` end with: `None` for none (a bare `flags`),
-/// `Some(None)` for one from the crate's root or a parent (`crate::`, `super::`), else the
-/// path (`app`, `app::cli`).
 /// Whether the tokens before a path segment end with `self ::`, itself not after another
 /// segment: `self::flags` is the module's own.
 fn through_self(before: &[TokenTree]) -> bool {
@@ -1213,6 +1239,9 @@ fn through_self(before: &[TokenTree]) -> bool {
     }
 }
 
+/// The path that the tokens before `flags` end with: `None` for none (a bare `flags`),
+/// `Some(None)` for one from the crate's root or a parent (`crate::`, `super::`), else the
+/// path (`app`, `app::cli`).
 fn module_path_before(before: &[TokenTree]) -> Option<Option<String>> {
     let mut rest = before;
     let mut modules = Vec::new();
