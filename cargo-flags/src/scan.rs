@@ -1365,6 +1365,14 @@ mod tests {
             .collect()
     }
 
+    /// The by-name mentions of `source`.
+    fn by_name(source: &str) -> Vec<(Mention, usize, usize)> {
+        mentions(source)
+            .into_iter()
+            .filter(|(mention, ..)| matches!(mention, Mention::ByName { .. }))
+            .collect()
+    }
+
     fn path(name: &str, next: Option<&str>) -> Mention {
         Mention::Path {
             name: name.to_owned(),
@@ -1602,10 +1610,7 @@ mod tests {
 }
 "#;
         assert_eq!(
-            mentions(mixed)
-                .into_iter()
-                .filter(|(mention, ..)| matches!(mention, Mention::ByName { .. }))
-                .collect::<Vec<_>>(),
+            by_name(mixed),
             [(
                 Mention::ByName {
                     flag: "maintenance".into()
@@ -1628,10 +1633,7 @@ mod admin {
 }
 "#;
         assert_eq!(
-            mentions(beside)
-                .into_iter()
-                .filter(|(mention, ..)| matches!(mention, Mention::ByName { .. }))
-                .collect::<Vec<_>>(),
+            by_name(beside),
             [(
                 Mention::ByName {
                     flag: "maintenance".into()

@@ -271,11 +271,7 @@ fn a_crate_without_flags_toml_reports_only_names_flags_could_have() {
 #[test]
 fn every_invalid_flags_toml_is_reported_at_once() {
     let dir = tempfile::tempdir().unwrap();
-    let write = |path: &str, text: &str| {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
+    let write = |path: &str, text: &str| write_file(dir.path(), path, text);
     write(
         "Cargo.toml",
         "[workspace]\nmembers = [\"web\", \"jobs\"]\nresolver = \"3\"\n",
@@ -317,11 +313,7 @@ fn every_invalid_flags_toml_is_reported_at_once() {
 #[test]
 fn a_module_with_its_own_flags_is_checked_beside_a_hand_written_flags_module() {
     let dir = tempfile::tempdir().unwrap();
-    let write = |path: &str, text: &str| {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
+    let write = |path: &str, text: &str| write_file(dir.path(), path, text);
     write(
         "Cargo.toml",
         "[package]\nname = \"cli\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[workspace]\n",
@@ -349,4 +341,11 @@ fn a_module_with_its_own_flags_is_checked_beside_a_hand_written_flags_module() {
         !output.contains("`args`") && !output.contains("`Args`"),
         "{output}"
     );
+}
+
+/// Writes `text` to `path` under `root`, creating its folders.
+fn write_file(root: &Path, path: &str, text: &str) {
+    let path = root.join(path);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
 }

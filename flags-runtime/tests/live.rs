@@ -452,6 +452,13 @@ fn readers_see_the_old_or_the_new_configuration_never_a_mix() {
 
 /// Replaces the file in one step, as deployments should: a plain write truncates first, and a
 /// poll in between reads a half-written file (which the watcher then waits out).
+/// A live file with one flag, `page_size`, of this default.
+fn page_size(size: i64) -> String {
+    format!(
+        "[flags.page_size]\ndescription = \"x\"\nowner = \"y\"\npermanent = true\ndefault = {size}\n"
+    )
+}
+
 fn replace(path: &std::path::Path, text: impl AsRef<[u8]>) {
     let staged = path.with_extension("toml.new");
     std::fs::write(&staged, text).unwrap();
@@ -465,11 +472,6 @@ fn a_watched_file_is_applied_when_it_changes_and_a_bad_version_is_skipped() {
         .tempdir()
         .unwrap();
     let path = dir.path().join("flags.toml");
-    let page_size = |size: i64| {
-        format!(
-            "[flags.page_size]\ndescription = \"x\"\nowner = \"y\"\npermanent = true\ndefault = {size}\n"
-        )
-    };
     replace(&path, page_size(30));
 
     let store = store();
@@ -668,11 +670,6 @@ fn a_panicking_reload_callback_stops_nothing() {
         .tempdir()
         .unwrap();
     let path = dir.path().join("flags.toml");
-    let page_size = |size: i64| {
-        format!(
-            "[flags.page_size]\ndescription = \"x\"\nowner = \"y\"\npermanent = true\ndefault = {size}\n"
-        )
-    };
     replace(&path, page_size(30));
     let store = store();
     store.on_reload(|_| panic!("a callback's own bug"));
