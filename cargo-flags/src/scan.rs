@@ -360,15 +360,11 @@ impl Imports {
             // `use flags_runtime::flags;` imports the macro that generates the module.
             syn::UseTree::Name(_) | syn::UseTree::Rename(_)
                 if matches!(origin, Some("flags_runtime" | "flags_macros")) => {}
-            syn::UseTree::Name(name) if name.ident == "flags" && through_other => {
-                self.other("flags".to_owned(), origin);
+            syn::UseTree::Name(name) if name.ident == "flags" => {
+                self.import_flags(None, through_other, origin, local);
             }
             syn::UseTree::Rename(rename) if rename.ident == "flags" => {
-                let name = name_of(&rename.rename);
-                match through_other {
-                    true => self.other(name, origin),
-                    false => self.rename(name, local),
-                }
+                self.import_flags(Some(&rename.rename), through_other, origin, local);
             }
             syn::UseTree::Path(path) => {
                 if path.ident == "flags" {
@@ -380,15 +376,12 @@ impl Imports {
                     };
                     for item in items {
                         match item {
-                            syn::UseTree::Name(name) if name.ident == "self" && through_other => {
-                                self.other("flags".to_owned(), origin);
+                            syn::UseTree::Name(name) if name.ident == "self" => {
+                                self.import_flags(None, through_other, origin, local);
                             }
                             syn::UseTree::Rename(rename) if rename.ident == "self" => {
-                                let name = name_of(&rename.rename);
-                                match through_other {
-                                    true => self.other(name, origin),
-                                    false => self.rename(name, local),
-                                }
+                                let rename = Some(&rename.rename);
+                                self.import_flags(rename, through_other, origin, local);
                             }
                             _ => {}
                         }
@@ -419,6 +412,24 @@ impl Imports {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// A module called `flags` imported itself, as `flags` or under `rename`: through
+    /// another module, some other module called `flags`; else the generated one (as `flags`,
+    /// nothing to note).
+    fn import_flags(
+        &mut self,
+        rename: Option<&Ident>,
+        through_other: bool,
+        origin: Option<&str>,
+        local: bool,
+    ) {
+        match (rename, through_other) {
+            (None, true) => self.other("flags".to_owned(), origin),
+            (None, false) => {}
+            (Some(rename), true) => self.other(name_of(rename), origin),
+            (Some(rename), false) => self.rename(name_of(rename), local),
         }
     }
 
