@@ -108,10 +108,10 @@ pub struct Found {
     /// The inline modules around it in its file (`["tests"]` in `mod tests { .. }`).
     pub module: Vec<String>,
     /// Written through the `flags` of its own module (`flags::x`, `self::flags::x`,
-    /// `use flags::x`, a glob `use flags::*` of the module, a by-name call on no other
-    /// module's store), not through `crate::flags`, `super::flags`, a renamed import or a
-    /// parent's glob: a `flags!("...")` in its module, or one around it in the file, answers
-    /// it.
+    /// `use flags::x`, a rename of it, a glob `use flags::*` of the module, a by-name call on
+    /// no other module's store), not through `crate::flags`, `super::flags`, a rename of
+    /// either, or a parent's glob: a `flags!("...")` in its module, or one around it in the
+    /// file, answers it.
     pub local: bool,
 }
 
@@ -332,6 +332,16 @@ impl Imports {
                             .filter(|(alias, _)| alias == name)
                             .cloned(),
                     );
+                }
+            }
+            // The parent's renames of its own `flags` still name it here, unless this module
+            // generates a `flags` of its own (whose `flags!()` then answers nothing it
+            // reaches through them: not noted).
+            if !imports.generates {
+                for name in &parent.local_renames {
+                    if !own.contains(name) && !scope.local_renames.contains(name) {
+                        scope.local_renames.push(name.clone());
+                    }
                 }
             }
             if !scope.glob && parent.glob {
@@ -1550,6 +1560,44 @@ mod tests {
                 (imported("Args", Some("default")), 6, 21),
             ]
         );
+    }
+
+    /// Which mentions reach their module's own `flags` (answered by a `flags!("...")` there):
+    /// directly, through `self::`, a rename of it (also one a parent made, brought in with
+    /// `use super::*`); not `crate::flags` or a rename of it.
+    #[test]
+    fn own_flags_are_told_from_the_crates() {
+        let source = r#"
+mod outer {
+    flags_runtime::flags!("../outer.toml");
+    use flags as own;
+    use crate::flags as app;
+    fn f(c: &Context) { flags::a(c); self::flags::b(c); own::c(c); app::d(c); crate::flags::e(c); }
+    mod inner {
+        use super::*;
+        fn g(c: &Context) { own::h(c); app::i(c); }
+    }
+}
+"#;
+        let local: Vec<(String, bool)> = scan_text(PathBuf::from("lib.rs"), source.to_owned())
+            .found
+            .into_iter()
+            .filter_map(|found| match found.mention {
+                Mention::Path { name, .. } => Some((name, found.local)),
+                _ => None,
+            })
+            .collect();
+        let expected = [
+            ("a", true),
+            ("b", true),
+            ("c", true),
+            ("d", false),
+            ("e", false),
+            ("h", true),
+            ("i", false),
+        ]
+        .map(|(name, local)| (name.to_owned(), local));
+        assert_eq!(local, expected);
     }
 
     /// `use flags_runtime::flags;` imports the macro: the module it generates is the

@@ -450,8 +450,6 @@ fn readers_see_the_old_or_the_new_configuration_never_a_mix() {
     }
 }
 
-/// Replaces the file in one step, as deployments should: a plain write truncates first, and a
-/// poll in between reads a half-written file (which the watcher then waits out).
 /// A live file with one flag, `page_size`, of this default.
 fn page_size(size: i64) -> String {
     format!(
@@ -459,6 +457,8 @@ fn page_size(size: i64) -> String {
     )
 }
 
+/// Replaces the file in one step, as deployments should: a plain write truncates first, and a
+/// poll in between reads a half-written file (which the watcher then waits out).
 fn replace(path: &std::path::Path, text: impl AsRef<[u8]>) {
     let staged = path.with_extension("toml.new");
     std::fs::write(&staged, text).unwrap();

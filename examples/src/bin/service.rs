@@ -135,6 +135,9 @@ fn main() -> std::process::ExitCode {
         let slot = Slot(Arc::clone(&open));
         if served >= max_connections {
             drop(slot);
+            // Answered on the accepting thread, which must not wait for a slow client: a
+            // read that would block ends the wait for unread bytes.
+            let _ = stream.set_nonblocking(true);
             let _ = respond(stream, "503 Service Unavailable", "too many connections\n");
             continue;
         }
@@ -254,5 +257,23 @@ fn respond(mut stream: TcpStream, status: &str, body: &str) -> std::io::Result<(
         "HTTP/1.1 {status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )?;
-    stream.flush()
+    stream.flush()?;
+    close_gracefully(stream);
+    Ok(())
+}
+
+/// Ends the answer, then reads (briefly, and a bounded amount) what the client sent that was
+/// not read: closing on unread bytes would reset the connection, and the client might lose
+/// the answer (a `503` answered before reading, a `431` that read only part).
+fn close_gracefully(stream: TcpStream) {
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(100)));
+    let mut rest = [0; 4096];
+    let mut left: usize = 64 * 1024;
+    while left > 0 {
+        match (&stream).read(&mut rest) {
+            Ok(0) | Err(_) => break,
+            Ok(read) => left = left.saturating_sub(read),
+        }
+    }
 }
