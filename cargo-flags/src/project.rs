@@ -298,11 +298,7 @@ impl Project {
             if !uses_flags[owner.package] && !flags_toml.is_file() {
                 continue;
             }
-            let flags_toml = flags_toml.canonicalize().unwrap_or(flags_toml);
-            let position = *use_of.entry(flags_toml.clone()).or_insert_with(|| {
-                uses.push((flags_toml, Vec::new(), false));
-                uses.len() - 1
-            });
+            let position = use_position(&mut uses, &mut use_of, flags_toml);
             uses[position].1.push(index);
             uses[position].2 |= selected[index];
             home_use.insert(index, position);
@@ -348,11 +344,7 @@ impl Project {
         let mut extra_files: HashMap<usize, Vec<usize>> = HashMap::new();
         let mut use_of_local: Vec<usize> = Vec::with_capacity(local.len());
         for (index, _, flags_toml) in local {
-            let flags_toml = flags_toml.canonicalize().unwrap_or(flags_toml);
-            let position = *use_of.entry(flags_toml.clone()).or_insert_with(|| {
-                uses.push((flags_toml, Vec::new(), false));
-                uses.len() - 1
-            });
+            let position = use_position(&mut uses, &mut use_of, flags_toml);
             uses[position].2 |= selected[index];
             extra_files.entry(position).or_default().push(index);
             use_of_local.push(position);
@@ -493,6 +485,20 @@ impl Project {
     pub fn display(&self, path: &Path) -> String {
         relative(&self.root, path)
     }
+}
+
+/// The position in `uses` of the flags.toml at `path` (each file once, by its canonical path),
+/// added with no files yet if it is new.
+fn use_position(
+    uses: &mut Vec<(PathBuf, Vec<usize>, bool)>,
+    use_of: &mut HashMap<PathBuf, usize>,
+    path: PathBuf,
+) -> usize {
+    let path = path.canonicalize().unwrap_or(path);
+    *use_of.entry(path.clone()).or_insert_with(|| {
+        uses.push((path, Vec::new(), false));
+        uses.len() - 1
+    })
 }
 
 fn relative(root: &Path, path: &Path) -> String {

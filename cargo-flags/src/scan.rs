@@ -1394,6 +1394,15 @@ mod tests {
             .collect()
     }
 
+    /// A name through a `flags` module that may be another module.
+    fn imported(name: &str, next: Option<&str>) -> Mention {
+        Mention::Path {
+            name: name.to_owned(),
+            next: next.map(str::to_owned),
+            imported: true,
+        }
+    }
+
     fn path(name: &str, next: Option<&str>) -> Mention {
         Mention::Path {
             name: name.to_owned(),
@@ -1470,11 +1479,6 @@ fn main() {
 
     #[test]
     fn use_super_glob_brings_the_parents_imports() {
-        let imported = |name: &str| Mention::Path {
-            name: name.to_owned(),
-            next: None,
-            imported: true,
-        };
         let source = r#"
 use crate::flags::*;
 use crate::flags as f;
@@ -1488,17 +1492,15 @@ mod unrelated {
 "#;
         assert_eq!(
             mentions(source),
-            [(imported("beta"), 6, 22), (path("gamma", None), 6, 45)]
+            [
+                (imported("beta", None), 6, 22),
+                (path("gamma", None), 6, 45)
+            ]
         );
     }
 
     #[test]
     fn another_module_called_flags_may_be_any_module() {
-        let imported = |name: &str, next: Option<&str>| Mention::Path {
-            name: name.to_owned(),
-            next: next.map(str::to_owned),
-            imported: true,
-        };
         let source = r#"
 fn main() {
     let args = cli::flags::Args::parse();
@@ -1522,11 +1524,6 @@ fn main() {
     /// perhaps not the generated module: its names are flags only if they are flags.
     #[test]
     fn other_modules_called_flags_by_import_or_declaration_may_be_any_module() {
-        let imported = |name: &str, next: Option<&str>| Mention::Path {
-            name: name.to_owned(),
-            next: next.map(str::to_owned),
-            imported: true,
-        };
         let from_a_crate = r#"
 use clap_app::flags;
 use other::flags as options;
@@ -1627,11 +1624,6 @@ mod other {
 }
 fn main() { f::dark_mode(&ctx); }
 "#;
-        let imported = |name: &str, next: Option<&str>| Mention::Path {
-            name: name.to_owned(),
-            next: next.map(str::to_owned),
-            imported: true,
-        };
         assert_eq!(
             mentions(source),
             [

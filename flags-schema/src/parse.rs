@@ -300,42 +300,33 @@ fn syntax_errors_of(text: &str, errors: &[SyntaxError]) -> Vec<Diagnostic> {
                     .is_some_and(|text| text.trim_start().starts_with('['));
                 (line + 1, (!is_header).then(|| written_as(text, earlier)))
             });
-            let diagnostic = match earlier {
-                Some((line, Some(Written::InlineTable))) => Diagnostic::error(
-                    span,
+            let (message, help) = match earlier {
+                Some((line, Some(Written::InlineTable))) => (
                     format!(
                         "table `{header}` is already written as an inline table on line {line}"
                     ),
-                )
-                .with_help(
                     "an inline table is whole where it is written: move these keys into it, or \
                      replace it with this header",
                 ),
-                Some((line, Some(Written::Array))) => Diagnostic::error(
-                    span,
+                Some((line, Some(Written::Array))) => (
                     format!("table `{header}` is already written as an array on line {line}"),
-                )
-                .with_help(
                     "write the list one way: every item in that array, or each under its own \
                      `[[...]]` header",
                 ),
-                Some((line, Some(Written::DottedKeys))) => Diagnostic::error(
-                    span,
+                Some((line, Some(Written::DottedKeys))) => (
                     format!("table `{header}` is already written with dotted keys on line {line}"),
-                )
-                .with_help(
                     "write the table one way: under this header, or with dotted keys in its parent",
                 ),
-                Some((line, Some(Written::Value))) => Diagnostic::error(
-                    span,
+                Some((line, Some(Written::Value))) => (
                     format!("table `{header}` is already given a value on line {line}"),
-                )
-                .with_help("a key holds one value: rename the table, or remove that key"),
-                Some((_, None)) | None => {
-                    Diagnostic::error(span, format!("table `{header}` is declared twice"))
-                        .with_help("each table may appear once: merge the two")
-                }
+                    "a key holds one value: rename the table, or remove that key",
+                ),
+                Some((_, None)) | None => (
+                    format!("table `{header}` is declared twice"),
+                    "each table may appear once: merge the two",
+                ),
             };
+            let diagnostic = Diagnostic::error(span, message).with_help(help);
             diagnostics.push(diagnostic);
             continue;
         }

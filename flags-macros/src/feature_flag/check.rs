@@ -263,24 +263,25 @@ fn context(ctxt: &mut Ctxt, args: &Args, function: &ItemFn) -> Option<TokenStrea
     }
     // `Context` or `flags_runtime::Context` first; another path's `Context` (`fr::Context`,
     // through an alias) only when there is none of those (not `egui::Context` beside it).
-    let typed = || {
-        function.sig.inputs.iter().filter_map(|input| match input {
+    let kinds: Vec<(&syn::PatType, ContextKind)> = function
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|input| match input {
             FnArg::Typed(typed) => Some((typed, context_kind(&typed.ty))),
             FnArg::Receiver(_) => None,
         })
-    };
-    let sure: Vec<&syn::PatType> = typed()
-        .filter(|(_, kind)| *kind == ContextKind::Sure)
-        .map(|(typed, _)| typed)
         .collect();
-    let candidates = if sure.is_empty() {
-        typed()
-            .filter(|(_, kind)| *kind == ContextKind::Perhaps)
-            .map(|(typed, _)| typed)
-            .collect()
+    let wanted = if kinds.iter().any(|(_, kind)| *kind == ContextKind::Sure) {
+        ContextKind::Sure
     } else {
-        sure
+        ContextKind::Perhaps
     };
+    let candidates: Vec<&syn::PatType> = kinds
+        .iter()
+        .filter(|(_, kind)| *kind == wanted)
+        .map(|(typed, _)| *typed)
+        .collect();
     let flag = &args.flag;
     match candidates.as_slice() {
         [] => {
