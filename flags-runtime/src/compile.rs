@@ -27,6 +27,10 @@ pub(crate) struct Definitions {
     pub(crate) segments: Box<[CompiledSegment]>,
     /// Hashed with foldhash: by-name lookups are on the evaluation path.
     pub(crate) by_name: HashMap<&'static str, usize>,
+    /// The flags that prerequisites name but a [`Schema`] built by hand lacks, at the
+    /// positions after `flags`: a prerequisite on one is never met, and its reason still
+    /// names it.
+    pub(crate) missing_flags: Box<[&'static str]>,
 }
 
 pub(crate) struct CompiledFlag {
@@ -428,8 +432,18 @@ impl Definitions {
                     .into()
             })
             .collect();
+        let mut missing_flags: Vec<&'static str> = Vec::new();
+        let mut missing_index: HashMap<&str, usize> = HashMap::new();
+        for prerequisite in schema.flags.iter().flat_map(|flag| &flag.requires) {
+            let name = prerequisite.flag.value.as_str();
+            if !flag_index.contains_key(name) && !missing_index.contains_key(name) {
+                missing_index.insert(name, schema.flags.len() + missing_flags.len());
+                missing_flags.push(intern(name));
+            }
+        }
         let compiler = Compiler {
             flag_index: &flag_index,
+            missing_index: &missing_index,
             segment_index: &segment_index,
             variants: &variants,
         };
@@ -453,12 +467,15 @@ impl Definitions {
             flags,
             segments,
             by_name,
+            missing_flags: missing_flags.into(),
         }
     }
 }
 
 struct Compiler<'a> {
     flag_index: &'a HashMap<&'a str, usize>,
+    /// Where the flags that prerequisites name but the schema lacks are counted.
+    missing_index: &'a HashMap<&'a str, usize>,
     segment_index: &'a HashMap<&'a str, usize>,
     variants: &'a [Box<[&'static str]>],
 }
@@ -506,12 +523,16 @@ impl Compiler<'_> {
         }
     }
 
-    /// The position of the flag a prerequisite names, or [`MISSING`], and the value it
-    /// must have.
+    /// The position of the flag a prerequisite names (past the flags, for one the schema
+    /// lacks: see [`Definitions::missing_flags`]), and the value it must have.
     fn prerequisite(&self, prerequisite: &Prerequisite) -> (usize, Served) {
-        match self.flag_index.get(prerequisite.flag.value.as_str()) {
+        let name = prerequisite.flag.value.as_str();
+        match self.flag_index.get(name) {
             Some(&index) => (index, served(&prerequisite.is.value, &self.variants[index])),
-            None => (MISSING, served(&prerequisite.is.value, &[])),
+            None => (
+                self.missing_index.get(name).copied().unwrap_or(MISSING),
+                served(&prerequisite.is.value, &[]),
+            ),
         }
     }
 

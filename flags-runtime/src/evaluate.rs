@@ -362,10 +362,15 @@ impl Answer for (Served, Why) {
 impl Why {
     pub(crate) fn reason(self, definitions: &Definitions) -> Reason {
         let flag_name = |index: u32| {
-            definitions
-                .flags
-                .get(index as usize)
-                .map_or("", |flag| flag.name)
+            let index = index as usize;
+            match definitions.flags.get(index) {
+                Some(flag) => flag.name,
+                None => index
+                    .checked_sub(definitions.flags.len())
+                    .and_then(|missing| definitions.missing_flags.get(missing))
+                    .copied()
+                    .unwrap_or(""),
+            }
         };
         match self {
             Why::Default => Reason::Default,

@@ -419,14 +419,32 @@ enum Seen {
     Settling(Box<Seen>, u64),
 }
 
+/// Which watcher may apply its file.
+#[derive(Clone, Copy)]
+pub(crate) enum Claim {
+    /// Any: one from [`Store::watch_file`], which its owner stops.
+    Any,
+    /// The one of this call of [`Store::watch_file_forever`], until a later call.
+    Forever(u64),
+}
+
+impl Claim {
+    pub(crate) fn holds(self, store: &Store) -> bool {
+        match self {
+            Claim::Any => true,
+            Claim::Forever(call) => store.is_last_watch_call(call),
+        }
+    }
+}
+
 impl Watcher {
-    pub(crate) fn start(store: Store, path: PathBuf, interval: Duration) -> Watcher {
+    pub(crate) fn start(store: Store, path: PathBuf, interval: Duration, claim: Claim) -> Watcher {
         // Polling with no pause would only burn a core.
         let interval = interval.max(MIN_INTERVAL);
         // A new version is read again sooner than at the next poll, so that a file that a
         // generator rewrites every poll interval or so is still applied.
         let settle = (interval / 4).clamp(MIN_INTERVAL, MAX_SETTLE);
-        let mut seen = poll(&store, &path, Seen::Nothing);
+        let mut seen = poll(&store, &path, Seen::Nothing, claim);
         let weak = store.downgrade();
         drop(store);
         let shown = path.display().to_string();
@@ -452,7 +470,7 @@ impl Watcher {
                     let Some(store) = weak.upgrade() else {
                         return;
                     };
-                    seen = poll(&store, &path, seen);
+                    seen = poll(&store, &path, seen, claim);
                 }
             })
             .map_err(|error| {
@@ -481,7 +499,7 @@ impl Drop for Watcher {
 /// content. A file written in place is empty, then partly written, for a moment; either may
 /// well be valid TOML, and applying it would drop the flags it no longer lists and end their
 /// overrides.
-fn poll(store: &Store, path: &std::path::Path, seen: Seen) -> Seen {
+fn poll(store: &Store, path: &std::path::Path, seen: Seen, claim: Claim) -> Seen {
     let (acted, settling, was_empty) = match seen {
         Seen::Settling(acted, settling) => (*acted, Some(settling), false),
         // The version acted on is still the last: the same one written back is no news.
@@ -523,14 +541,16 @@ fn poll(store: &Store, path: &std::path::Path, seen: Seen) -> Seen {
             }
             // Applied or refused, it is reported by the store; a refused version is not
             // retried until the file or the environment changes.
-            match store.apply_toml(&path.display().to_string(), &text) {
-                Ok(_) => Seen::Content(hash),
-                Err(_) => Seen::Refused(hash, changes),
+            match store.apply_claimed(&path.display().to_string(), &text, claim) {
+                Some(Ok(_)) => Seen::Content(hash),
+                Some(Err(_)) => Seen::Refused(hash, changes),
+                // Replaced by a later watcher: its owner stops this one.
+                None => acted,
             }
         }
         Err(error) => {
             let unreadable = Seen::Unreadable(error.to_string());
-            if unreadable != acted {
+            if unreadable != acted && claim.holds(store) {
                 // Reported as read, not read again: a second read could catch the file
                 // half written, and apply it at once.
                 store.unreadable(path, &error);
@@ -575,14 +595,14 @@ default = 1
         std::fs::write(&path, &for_development).unwrap();
         let value = || store.get_by_name::<i64>("only_in_the_file", &Context::new("u"));
 
-        let seen = poll(&store, &path, Seen::Nothing);
+        let seen = poll(&store, &path, Seen::Nothing, Claim::Any);
         assert!(matches!(seen, Seen::Refused(..)), "staging is served");
-        let seen = poll(&store, &path, seen);
+        let seen = poll(&store, &path, seen, Claim::Any);
         assert!(matches!(seen, Seen::Refused(..)));
         assert_eq!(value(), None);
 
         store.set_environment(Some("development")).unwrap();
-        let seen = poll(&store, &path, seen);
+        let seen = poll(&store, &path, seen, Claim::Any);
         assert!(matches!(seen, Seen::Content(_)), "welcome in development");
         assert_eq!(value(), Some(1));
     }
@@ -596,14 +616,14 @@ default = 1
 
         // Empty at the first poll: being written, so what comes next is read twice too.
         std::fs::write(&path, "").unwrap();
-        let seen = poll(&store, &path, Seen::Nothing);
+        let seen = poll(&store, &path, Seen::Nothing, Claim::Any);
         std::fs::write(&path, FILE).unwrap();
-        let seen = poll(&store, &path, seen);
+        let seen = poll(&store, &path, seen, Claim::Any);
         assert_eq!(value(), None, "read once after an empty file: not yet");
-        let seen = poll(&store, &path, seen);
+        let seen = poll(&store, &path, seen, Claim::Any);
         assert_eq!(value(), Some(1), "read twice: applied");
         let fresh = Store::from_toml("flags.toml", "").unwrap();
-        poll(&fresh, &path, Seen::Nothing);
+        poll(&fresh, &path, Seen::Nothing, Claim::Any);
         assert_eq!(
             fresh.get_by_name::<i64>("only_in_the_file", &Context::new("u")),
             Some(1),
@@ -613,13 +633,13 @@ default = 1
 
         // Written in place: empty for a moment, then whole again.
         std::fs::write(&path, "").unwrap();
-        let seen = poll(&store, &path, seen);
+        let seen = poll(&store, &path, seen, Claim::Any);
         assert_eq!(value(), Some(7), "an empty file read once is not applied");
-        let seen = poll(&store, &path, seen);
+        let seen = poll(&store, &path, seen, Claim::Any);
         assert_eq!(value(), Some(7), "nor read twice: it is being written");
         assert!(matches!(&seen, Seen::Empty(acted) if matches!(**acted, Seen::Content(_))));
         std::fs::write(&path, FILE).unwrap();
-        let seen = poll(&store, &path, seen);
+        let seen = poll(&store, &path, seen, Claim::Any);
         assert_eq!(value(), Some(7), "the override survives");
         assert!(
             matches!(seen, Seen::Content(_)),
@@ -628,10 +648,10 @@ default = 1
 
         // A new version, read twice.
         std::fs::write(&path, FILE.replace("default = 1", "default = 2")).unwrap();
-        let seen = poll(&store, &path, seen);
+        let seen = poll(&store, &path, seen, Claim::Any);
         store.clear_by_name("only_in_the_file").unwrap();
         assert_eq!(value(), Some(1), "read once: not yet");
-        let seen = poll(&store, &path, seen);
+        let seen = poll(&store, &path, seen, Claim::Any);
         assert_eq!(value(), Some(2), "read twice: applied");
         assert!(matches!(seen, Seen::Content(_)));
     }

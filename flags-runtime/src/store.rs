@@ -19,7 +19,7 @@ use crate::compile::{CompiledFlag, Definitions, Kind};
 use crate::context::Context;
 use crate::evaluate::{Answer, Evaluator, Override, Why, fixed_answer};
 use crate::key::FlagKey;
-use crate::live::{self, LiveFile, ReloadError, ReloadEvent, ReloadReport, Watcher};
+use crate::live::{self, Claim, LiveFile, ReloadError, ReloadEvent, ReloadReport, Watcher};
 use crate::value::{Detail, FlagValue, IntoOverride, Reason, Served, Value};
 
 /// A callback told of every evaluation.
@@ -257,6 +257,9 @@ pub(crate) struct Inner {
     current: Arc<ArcSwap<Snapshot>>,
     state: Mutex<State>,
     watcher: Mutex<Option<Watcher>>,
+    /// Counts the calls of [`Store::watch_file_forever`]: only the watcher of the last one
+    /// applies its file (see [`Claim`]).
+    watch_calls: AtomicU64,
     /// Counts the changes of environment: a live file refused for the environment served
     /// may be welcome after one, and watchers read it again then.
     environment_changes: AtomicU64,
@@ -369,6 +372,7 @@ impl Store {
                 current: Arc::new(ArcSwap::from_pointee(snapshot)),
                 state: Mutex::new(state),
                 watcher: Mutex::new(None),
+                watch_calls: AtomicU64::new(0),
                 environment_changes: AtomicU64::new(0),
             }),
         };
@@ -689,7 +693,29 @@ impl Store {
     /// Flags missing from the text keep their compiled-in definition; flags unknown to this
     /// binary are reported, and evaluable only by name.
     pub fn apply_toml(&self, path: &str, text: &str) -> Result<ReloadReport, ReloadError> {
-        let mut state = self.state();
+        self.apply_locked(self.state(), path, text)
+    }
+
+    /// [`Store::apply_toml`] if `claim` holds, checked under the lock that the file is
+    /// applied under: `None`, having done nothing, when it does not.
+    pub(crate) fn apply_claimed(
+        &self,
+        path: &str,
+        text: &str,
+        claim: Claim,
+    ) -> Option<Result<ReloadReport, ReloadError>> {
+        let state = self.state();
+        claim
+            .holds(self)
+            .then(|| self.apply_locked(state, path, text))
+    }
+
+    fn apply_locked(
+        &self,
+        mut state: MutexGuard<'_, State>,
+        path: &str,
+        text: &str,
+    ) -> Result<ReloadReport, ReloadError> {
         let environments = live::Environments {
             served: state.environment.as_deref(),
             wanted: state.wanted_environment.as_deref(),
@@ -763,28 +789,37 @@ impl Store {
     /// Polling (rather than inotify and friends) sees every way a file gets replaced: edits,
     /// atomic renames, Kubernetes ConfigMap symlink swaps, network filesystems.
     pub fn watch_file(&self, path: impl Into<std::path::PathBuf>, interval: Duration) -> Watcher {
-        Watcher::start(self.clone(), path.into(), interval)
+        Watcher::start(self.clone(), path.into(), interval, Claim::Any)
     }
 
     /// Watches `path` for as long as the store lives (what `FLAGS_FILE` does).
+    ///
+    /// A later call replaces the watcher of an earlier one, whichever thread makes it: from
+    /// then on, only the later call's file is applied.
     pub fn watch_file_forever(&self, path: impl Into<std::path::PathBuf>, interval: Duration) {
-        // The old watcher stops first, outside the lock (its thread may be in a reload
-        // callback that calls here): it can no longer apply its file after the new one's.
-        let old = self
+        // No lock is held while a file is applied or a watcher stops: a reload callback may
+        // call here, on the caller's thread or on a watcher's. The claim orders the calls.
+        let call = self.inner.watch_calls.fetch_add(1, Ordering::AcqRel) + 1;
+        let watcher = Watcher::start(self.clone(), path.into(), interval, Claim::Forever(call));
+        let mut slot = self
             .inner
             .watcher
             .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        drop(old);
-        let watcher = self.watch_file(path, interval);
-        let replaced = self
-            .inner
-            .watcher
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .replace(watcher);
-        drop(replaced);
+            .unwrap_or_else(PoisonError::into_inner);
+        let unwanted = if self.inner.watch_calls.load(Ordering::Acquire) == call {
+            slot.replace(watcher)
+        } else {
+            // A later call came meanwhile, and its watcher is (or will be) the one in force.
+            Some(watcher)
+        };
+        drop(slot);
+        drop(unwanted);
+    }
+
+    /// Whether the watcher of the call of [`Store::watch_file_forever`] counted `call` is
+    /// still the one wanted.
+    pub(crate) fn is_last_watch_call(&self, call: u64) -> bool {
+        self.inner.watch_calls.load(Ordering::Acquire) == call
     }
 
     /// How many times the environment has changed (see [`Inner::environment_changes`]).

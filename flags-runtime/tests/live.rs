@@ -765,3 +765,51 @@ fn a_later_read_never_answers_from_an_older_configuration() {
     done.store(true, Ordering::Relaxed);
     assert!(reader.join().unwrap() > 0);
 }
+
+/// Of two calls of `watch_file_forever`, the later one is in force, though it comes while the
+/// earlier one is still applying its file (here, from a reload callback that the earlier
+/// file's reload calls): its file is applied last and stays watched.
+#[test]
+fn the_last_file_watched_forever_is_the_one_in_force() {
+    let dir = tempfile::Builder::new()
+        .prefix("flags-watch-forever-")
+        .tempdir()
+        .unwrap();
+    let first = dir.path().join("first.toml");
+    let second = dir.path().join("second.toml");
+    replace(&first, page_size(30));
+    replace(&second, page_size(40));
+    let store = store();
+    // Taken by the callback, which would otherwise keep the store alive forever.
+    let handle = Arc::new(Mutex::new(Some(store.clone())));
+    let then_watch = second.clone();
+    store.on_reload(move |event| {
+        if let ReloadEvent::Applied(report) = event
+            && report.path.ends_with("first.toml")
+            && let Some(store) = handle.lock().unwrap().take()
+        {
+            store.watch_file_forever(&then_watch, Duration::from_millis(10));
+        }
+    });
+    store.watch_file_forever(&first, Duration::from_millis(10));
+    let ctx = Context::new("u");
+    assert_eq!(store.get_by_name::<i64>("page_size", &ctx), Some(40));
+    assert_eq!(store.live_file(), Some(second.display().to_string()));
+
+    replace(&second, page_size(50));
+    let start = Instant::now();
+    while store.get_by_name::<i64>("page_size", &ctx) != Some(50) {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the file watched last is not watched"
+        );
+        thread::sleep(Duration::from_millis(5));
+    }
+    replace(&first, page_size(60));
+    thread::sleep(Duration::from_millis(100));
+    assert_eq!(
+        store.get_by_name::<i64>("page_size", &ctx),
+        Some(50),
+        "the file watched first is no longer applied"
+    );
+}
