@@ -25,12 +25,13 @@ use proc_macro::TokenStream;
 
 /// Generates the typed module `flags` from `flags.toml`.
 ///
-/// `flags!()` reads the nearest `flags.toml` upward from the file that calls it (for a crate's
-/// own sources, the folder of its `Cargo.toml` comes first), or the file `FLAGS_TOML` names in
-/// the build's environment; `flags!("path/to/flags.toml")` reads the given file, relative to
-/// the calling file like `include_str!`. `#[feature_flag]` finds its file the first way, so a
-/// crate that uses it names a file elsewhere with `FLAGS_TOML` (in `.cargo/config.toml`'s
-/// `[env]`) rather than in `flags!("...")`. The module holds, for every flag:
+/// `flags!("path/to/flags.toml")` reads the given file, relative to the calling file like
+/// `include_str!`. `flags!()` reads the file `FLAGS_TOML` names in the build's environment
+/// (relative to the crate's folder), else the nearest `flags.toml` upward from the file that
+/// calls it (for a crate's own sources, the folder of its `Cargo.toml` comes first).
+/// `#[feature_flag]` finds its file as `flags!()` does, so a crate that uses it names a file
+/// elsewhere with `FLAGS_TOML` (in `.cargo/config.toml`'s `[env]`) rather than in
+/// `flags!("...")`. The module holds, for every flag:
 ///
 /// * an accessor, `flags::new_registration_flow(&ctx) -> bool` (`i64`, `f64`, `&'static str`,
 ///   or a generated enum for variant flags), documented with the flag's description, owner,

@@ -500,14 +500,15 @@ impl Drop for Watcher {
 /// well be valid TOML, and applying it would drop the flags it no longer lists and end their
 /// overrides.
 fn poll(store: &Store, path: &std::path::Path, seen: Seen, claim: Claim) -> Seen {
+    // Only a first read applies at once: a file seen empty first is being written, and one
+    // read once since is not read for the first time.
+    let first = seen == Seen::Nothing;
     let (acted, settling, was_empty) = match seen {
         Seen::Settling(acted, settling) => (*acted, Some(settling), false),
         // The version acted on is still the last: the same one written back is no news.
         Seen::Empty(acted) => (*acted, None, true),
         acted => (acted, None, false),
     };
-    // Only a first read applies at once: a file seen empty first is being written.
-    let first = acted == Seen::Nothing && !was_empty;
     match std::fs::read_to_string(path) {
         // Truncated to be written again (or by mistake): applied, it would drop every flag
         // only the file defines, and end their kill switches. A file that means "no flags"
@@ -622,6 +623,20 @@ default = 1
         assert_eq!(value(), None, "read once after an empty file: not yet");
         let seen = poll(&store, &path, seen, Claim::Any);
         assert_eq!(value(), Some(1), "read twice: applied");
+
+        // Empty first, then growing: each version is read twice before it is applied.
+        let growing = Store::from_toml("flags.toml", "").unwrap();
+        let grown = || growing.get_by_name::<i64>("only_in_the_file", &Context::new("u"));
+        std::fs::write(&path, "").unwrap();
+        let later = poll(&growing, &path, Seen::Nothing, Claim::Any);
+        std::fs::write(&path, "# being written\n").unwrap();
+        let later = poll(&growing, &path, later, Claim::Any);
+        std::fs::write(&path, FILE).unwrap();
+        let later = poll(&growing, &path, later, Claim::Any);
+        assert_eq!(grown(), None, "a second version, read once: not yet");
+        poll(&growing, &path, later, Claim::Any);
+        assert_eq!(grown(), Some(1), "read twice: applied");
+
         let fresh = Store::from_toml("flags.toml", "").unwrap();
         poll(&fresh, &path, Seen::Nothing, Claim::Any);
         assert_eq!(

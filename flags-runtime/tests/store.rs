@@ -416,6 +416,33 @@ fn listeners_hear_every_evaluation_and_may_evaluate_flags() {
     assert_eq!(nested.load(Ordering::Relaxed), 1);
 }
 
+/// What a listener owns may use the store when it is dropped: a watcher, a handle that
+/// flushes counts, here one that asks for the schema. Dropped under the store's lock, it
+/// would wait for that lock forever.
+#[test]
+fn what_a_cleared_listener_owns_may_use_the_store_when_dropped() {
+    struct AsksWhenDropped(Store, std::sync::mpsc::Sender<usize>);
+    impl Drop for AsksWhenDropped {
+        fn drop(&mut self) {
+            let _ = self.1.send(self.0.schema().flags.len());
+        }
+    }
+    let store = store();
+    let flags = store.schema().flags.len();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let owned = AsksWhenDropped(store.clone(), sender);
+    store.on_evaluation(move |_| {
+        let _ = &owned;
+    });
+    let clearing = store.clone();
+    std::thread::spawn(move || clearing.clear_evaluation_listeners());
+    assert_eq!(
+        receiver.recv_timeout(std::time::Duration::from_secs(10)),
+        Ok(flags),
+        "the listener's drop could not read the store"
+    );
+}
+
 static NEW_CHECKOUT: FlagInfo = FlagInfo {
     name: "new_checkout",
     description: "The new checkout",
