@@ -151,8 +151,13 @@ pub fn check(project: &Project, settings: Settings) -> Vec<Finding> {
             Mention::ByName { flag } => names::is_snake_case(flag),
             Mention::Attribute { .. } => true,
         };
-        let answered_elsewhere = |(position, _): &(usize, &crate::scan::Found)| {
+        // By a `flags!("...")` in its module, or by a library's flags.toml (`app::flags`).
+        let answered_elsewhere = |(position, found): &(usize, &crate::scan::Found)| {
             project.answered_in_its_module(index, *position)
+                || found
+                    .via
+                    .as_ref()
+                    .is_some_and(|via| project.libraries.contains_key(via))
         };
         for (_, found) in file
             .found
@@ -937,6 +942,51 @@ mod tests {
         assert_eq!(by_name("NewCheckout"), "unknown NewCheckout");
         assert_eq!(by_name("new_chekout"), "unknown new_chekout");
         assert_eq!(by_name("new_checkout"), "new_checkout");
+    }
+
+    /// A crate with no flags.toml of its own may use a library's flags, by name on the
+    /// library's store (an admin endpoint, say): they are the library's.
+    #[test]
+    fn a_crate_without_flags_may_use_a_librarys() {
+        let root = std::env::temp_dir().join(format!("cargo-flags-admin-{}", std::process::id()));
+        let write = |path: &str, text: &str| {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(
+            "app/flags.toml",
+            "[flags.beta]\ndescription = \"d\"\nowner = \"o\"\npermanent = true\n\
+             default = false\n",
+        );
+        write("app/src/lib.rs", "flags_runtime::flags!();\n");
+        write(
+            "admin/src/main.rs",
+            "fn main() {\n    let _ = app::flags::store().kill_by_name(\"beta\");\n    \
+             let _ = app::flags::store().kill_by_name(\"gamma\");\n}\n",
+        );
+        let package = |name: &str, root_file: &str, library: bool| crate::project::Package {
+            name: name.to_owned(),
+            dir: root.join(name),
+            targets: vec![root.join(root_file)],
+            library: library.then(|| (name.to_owned(), root.join(root_file))),
+            selected: true,
+        };
+        let packages = [
+            package("app", "app/src/lib.rs", true),
+            package("admin", "admin/src/main.rs", false),
+        ];
+        let project = Project::from_packages(root.clone(), &packages, false).unwrap();
+        let settings = Settings {
+            today: Date::new(2026, 11, 27).unwrap(),
+            warn_days: 14,
+        };
+        let findings: Vec<(Kind, String)> = check(&project, settings)
+            .into_iter()
+            .map(|finding| (finding.kind, finding.flag))
+            .collect();
+        std::fs::remove_dir_all(&root).unwrap();
+        assert_eq!(findings, [(Kind::Undeclared, "gamma".to_owned())]);
     }
 
     /// Keys are all capitals; so is the enum of a flag with one letter per word (`a_b`

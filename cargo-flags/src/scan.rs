@@ -248,6 +248,16 @@ struct Visitor<'a> {
     settled: Vec<Found>,
 }
 
+/// A call of `store()` in a module that may be a generated one: see [`Visitor::module_store`].
+struct ModuleStore {
+    /// Whose module it is ([`Found::via`]).
+    via: Option<String>,
+    /// Whether it is this module's own (see [`Found::local`]).
+    local: bool,
+    /// Whether it is a generated module for sure, not perhaps another called `flags`.
+    generated: bool,
+}
+
 /// How a module imports the generated module: under other names, and whole. Imports are a
 /// module's own: its inner modules have theirs.
 #[derive(Default)]
@@ -511,6 +521,22 @@ impl Visitor<'_> {
         });
     }
 
+    /// The crate or module whose generated module `module` is, when not this crate's: the
+    /// path `before` it, written out, or for a bare name where it was imported from.
+    fn via(&self, before: &[&syn::PathSegment], module: &Ident) -> Option<String> {
+        match before {
+            [] => self.origin_of(module),
+            [first, ..] if is_relative_root(&first.ident) => None,
+            before => Some(
+                before
+                    .iter()
+                    .map(|segment| name_of(&segment.ident))
+                    .collect::<Vec<_>>()
+                    .join("::"),
+            ),
+        }
+    }
+
     /// Where an imported name of the module comes from (`use app::flags;`: `app`).
     fn origin_of(&self, ident: &Ident) -> Option<String> {
         let name = name_of(ident);
@@ -744,19 +770,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
                     .and_then(|before| segments.get(before))
                     .is_some_and(|before| !is_relative_root(&before.ident))
                     || self.is_other(&segment.ident);
-                // The path before the module: written out, or for a bare name where it was
-                // imported from.
-                let via = match &segments[..index] {
-                    [] => self.origin_of(&segment.ident),
-                    [first, ..] if is_relative_root(&first.ident) => None,
-                    before => Some(
-                        before
-                            .iter()
-                            .map(|segment| name_of(&segment.ident))
-                            .collect::<Vec<_>>()
-                            .join("::"),
-                    ),
-                };
+                let via = self.via(&segments[..index], &segment.ident);
                 let local = self.is_own_module(&segment.ident)
                     && match &segments[..index] {
                         [] => true,
@@ -799,16 +813,26 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
             && let Lit::Str(name) = &literal.lit
         {
             let mention = Mention::ByName { flag: name.value() };
-            if let Some(local) = self.generated_store(&call.receiver) {
+            let store = self.module_store(&call.receiver);
+            if let Some(ModuleStore {
+                via,
+                local,
+                generated: true,
+            }) = store
+            {
                 // The generated module's store, whatever other stores the module builds.
                 self.settled.push(Found {
                     mention,
                     place: Place::of(name.span()),
-                    via: None,
+                    via,
                     through_glob: false,
                     module: self.module.clone(),
                     local,
                 });
+            } else if let Some(ModuleStore { via: Some(via), .. }) = store {
+                // The store of a module imported from elsewhere: a library's generated one,
+                // if the library generates its module.
+                self.push_via(mention, name.span(), Some(via), false);
             } else {
                 self.push(mention, name.span());
             }
@@ -1048,9 +1072,9 @@ impl Visitor<'_> {
         );
     }
 
-    /// Whether `receiver` is `flags::store()`, the store of a generated module, and if so
-    /// whether the module is this one's own (see [`Found::local`]).
-    fn generated_store(&self, receiver: &Expr) -> Option<bool> {
+    /// Whether `receiver` is `flags::store()`, the store of a module that may be a generated
+    /// one, and if so which.
+    fn module_store(&self, receiver: &Expr) -> Option<ModuleStore> {
         let Expr::Call(call) = receiver else {
             return None;
         };
@@ -1059,18 +1083,19 @@ impl Visitor<'_> {
         };
         let segments: Vec<&syn::PathSegment> = function.path.segments.iter().collect();
         match segments[..] {
-            [.., module, store]
-                if store.ident == "store"
-                    && self.is_module(&module.ident)
-                    && !self.is_other(&module.ident) =>
-            {
+            [.., module, store] if store.ident == "store" && self.is_module(&module.ident) => {
+                let before = &segments[..segments.len() - 2];
                 let local = self.is_own_module(&module.ident)
-                    && match &segments[..segments.len() - 2] {
+                    && match before {
                         [] => true,
                         [only] => only.ident == "self",
                         _ => false,
                     };
-                Some(local)
+                Some(ModuleStore {
+                    via: self.via(before, &module.ident),
+                    local,
+                    generated: !self.is_other(&module.ident),
+                })
             }
             _ => None,
         }
