@@ -970,6 +970,7 @@ mod tests {
             dir: root.join(name),
             targets: vec![root.join(root_file)],
             library: library.then(|| (name.to_owned(), root.join(root_file))),
+            renamed: Vec::new(),
             selected: true,
         };
         let packages = [

@@ -93,6 +93,9 @@ pub struct Package {
     pub targets: Vec<PathBuf>,
     /// The name other crates use for its library (`-` made `_`), and the library's root file.
     pub library: Option<(String, PathBuf)>,
+    /// Its dependencies renamed in its `Cargo.toml` (`core_app = { package = "app", .. }`):
+    /// the name its code uses (`-` made `_`), and the package's name.
+    pub renamed: Vec<(String, String)>,
     /// Whether its findings are reported (`--package`).
     pub selected: bool,
 }
@@ -171,6 +174,14 @@ impl Project {
                                 target.src_path.as_std_path().to_path_buf(),
                             )
                         }),
+                    renamed: package
+                        .dependencies
+                        .iter()
+                        .filter_map(|dependency| {
+                            let rename = dependency.rename.as_ref()?;
+                            Some((rename.replace('-', "_"), dependency.name.clone()))
+                        })
+                        .collect(),
                     selected,
                 })
             })
@@ -185,6 +196,21 @@ impl Project {
         lenient: bool,
     ) -> Result<Project, LoadError> {
         let (mut files, owners) = crate_files(packages)?;
+        // `core_app::flags::x`, with `app` renamed `core_app` in the `Cargo.toml`, is
+        // `app::flags::x`.
+        for (file, owner) in files.iter_mut().zip(&owners) {
+            let renamed = &packages[owner.package].renamed;
+            if renamed.is_empty() {
+                continue;
+            }
+            for found in &mut file.found {
+                if let Some(via) = &mut found.via
+                    && let Some(library) = library_renamed(via, renamed, packages)
+                {
+                    *via = library;
+                }
+            }
+        }
         // A crate whose root declares a module `flags` itself (command-line options, say)
         // has no generated module at `crate::flags`: in all its files, a name through a
         // `flags` module of the crate is a flag's only if it is one.
@@ -543,6 +569,29 @@ struct Owner {
     package: usize,
     /// Numbered across the workspace.
     target: usize,
+}
+
+/// `via` (a path before a `flags` module) with its first segment, a dependency `renamed`,
+/// spelt as the dependency's library is; `None` when it names no renamed workspace library.
+fn library_renamed(
+    via: &str,
+    renamed: &[(String, String)],
+    packages: &[Package],
+) -> Option<String> {
+    let (first, rest) = match via.split_once("::") {
+        Some((first, rest)) => (first, Some(rest)),
+        None => (via, None),
+    };
+    let (_, package) = renamed.iter().find(|(alias, _)| alias == first)?;
+    let (library, _) = packages
+        .iter()
+        .find(|candidate| &candidate.name == package)?
+        .library
+        .as_ref()?;
+    Some(match rest {
+        Some(rest) => format!("{library}::{rest}"),
+        None => library.clone(),
+    })
 }
 
 /// The files of every crate of `packages`, scanned, sorted by path: each crate's root file and
