@@ -716,11 +716,14 @@ fn scan_all(paths: &[(PathBuf, Option<scan::ParentScope>)]) -> Result<Vec<FileSc
 /// `FLAGS_TOML` as a build run from `cwd` gives it to the macros: from the environment, or
 /// from `[env]` in the Cargo configuration files, which Cargo does not pass to subcommands
 /// (rust-lang/cargo#10094). The environment wins unless the configuration says `force`, and a
-/// configuration in a deeper folder wins over one above it, as in Cargo.
+/// configuration in a deeper folder wins over one above it, as in Cargo. An empty value, set
+/// (to turn a configured one off, say), is none to the macros.
 fn configured_flags_toml(cwd: &Path) -> Option<PathBuf> {
-    let from_environment = std::env::var_os("FLAGS_TOML")
-        .filter(|path| !path.is_empty())
-        .map(PathBuf::from);
+    configured(std::env::var_os("FLAGS_TOML").map(PathBuf::from), cwd)
+}
+
+/// [`configured_flags_toml`], given the environment's value.
+fn configured(from_environment: Option<PathBuf>, cwd: &Path) -> Option<PathBuf> {
     let cargo_home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")));
@@ -728,19 +731,22 @@ fn configured_flags_toml(cwd: &Path) -> Option<PathBuf> {
         .ancestors()
         .map(|dir| dir.join(".cargo"))
         .chain(cargo_home);
-    for folder in configuration_folders {
-        let Some(entry) = ["config.toml", "config"]
-            .iter()
-            .find_map(|name| env_entry(&folder.join(name), "FLAGS_TOML"))
-        else {
-            continue;
-        };
-        return match (from_environment, entry.force) {
-            (Some(from_environment), false) => Some(from_environment),
-            _ => Some(entry.value),
-        };
-    }
-    from_environment
+    let value = 'found: {
+        for folder in configuration_folders {
+            let Some(entry) = ["config.toml", "config"]
+                .iter()
+                .find_map(|name| env_entry(&folder.join(name), "FLAGS_TOML"))
+            else {
+                continue;
+            };
+            break 'found match (from_environment, entry.force) {
+                (Some(from_environment), false) => Some(from_environment),
+                _ => Some(entry.value),
+            };
+        }
+        from_environment
+    };
+    value.filter(|path| !path.as_os_str().is_empty())
 }
 
 /// A variable set in the `[env]` table of a Cargo configuration file.
@@ -800,6 +806,22 @@ mod tests {
         assert_eq!(entry("[env]\nOTHER = \"x\""), None);
         assert_eq!(entry("[env]\nFLAGS_TOML = 3"), None);
         assert_eq!(entry("not toml ["), None);
+
+        // Set empty, in the environment or the configuration, it is unset.
+        let cwd = root.join("member");
+        std::fs::create_dir_all(&cwd).unwrap();
+        std::fs::write(&config, "[env]\nFLAGS_TOML = \"conf/flags.toml\"").unwrap();
+        assert_eq!(configured(Some(PathBuf::new()), &cwd), None);
+        assert_eq!(
+            configured(None, &cwd),
+            Some(PathBuf::from("conf/flags.toml"))
+        );
+        std::fs::write(&config, "[env]\nFLAGS_TOML = \"\"").unwrap();
+        assert_eq!(configured(None, &cwd), None);
+        assert_eq!(
+            configured(Some(PathBuf::from("mine.toml")), &cwd),
+            Some(PathBuf::from("mine.toml"))
+        );
         std::fs::remove_dir_all(&root).unwrap();
     }
 }

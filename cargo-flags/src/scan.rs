@@ -41,6 +41,12 @@ pub struct Place {
 }
 
 impl Place {
+    /// Moved `by` bytes further into the file.
+    fn shift(&mut self, by: usize) {
+        self.byte_start += by;
+        self.byte_end += by;
+    }
+
     fn of(span: Span) -> Place {
         let (start, end): (LineColumn, LineColumn) = (span.start(), span.end());
         let bytes = span.byte_range();
@@ -190,7 +196,14 @@ pub fn scan_module(path: PathBuf, text: String, parent: Option<&ParentScope>) ->
         path,
         ..FileScan::default()
     };
-    match syn::parse_file(&text) {
+    // `syn` drops a byte order mark and a `#!` line before it reads the rest, which its
+    // spans' byte offsets count from.
+    let dropped_bom = if text.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
+    let dropped = match syn::parse_file(&text) {
         Ok(file) => {
             let mut visitor = Visitor {
                 scan: &mut scan,
@@ -206,6 +219,7 @@ pub fn scan_module(path: PathBuf, text: String, parent: Option<&ParentScope>) ->
             visitor.forget_own_stores_names();
             let settled = std::mem::take(&mut visitor.settled);
             scan.found.extend(settled);
+            dropped_bom + file.shebang.as_ref().map_or(0, String::len)
         }
         Err(error) => {
             scan.parse_error = Some((error.to_string(), Place::of(error.span())));
@@ -220,11 +234,36 @@ pub fn scan_module(path: PathBuf, text: String, parent: Option<&ParentScope>) ->
                 // Unbalanced delimiters: line by line.
                 Err(_) => declared_in_text(&text),
             };
+            dropped_bom + shebang_length(&text[dropped_bom..])
+        }
+    };
+    if dropped > 0 {
+        for found in &mut scan.found {
+            found.place.shift(dropped);
+            if let Mention::Attribute {
+                fallback_place: Some(place),
+                ..
+            } = &mut found.mention
+            {
+                place.shift(dropped);
+            }
+        }
+        if let Some((_, place)) = &mut scan.parse_error {
+            place.shift(dropped);
         }
     }
     scan.found.sort_by_key(|found| found.place);
     scan.text = text;
     scan
+}
+
+/// The length of the `#!` line `syn::parse_file` drops from `text` (not an inner attribute's
+/// `#![`); as `syn` finds it, but for comments between `#!` and `[`.
+fn shebang_length(text: &str) -> usize {
+    match text.strip_prefix("#!") {
+        Some(rest) if !rest.trim_start().starts_with('[') => text.find('\n').unwrap_or(text.len()),
+        _ => 0,
+    }
 }
 
 struct Visitor<'a> {
@@ -1500,6 +1539,35 @@ fn main() {
                 (path("CheckoutLayout", Some("OnePage")), 17, 22),
             ]
         );
+    }
+
+    /// Byte offsets count from the start of the file, though `syn` reads it without its byte
+    /// order mark and `#!` line.
+    #[test]
+    fn byte_offsets_count_a_byte_order_mark_and_a_shebang() {
+        let body = "fn f() { flags::beta(&ctx); }\n";
+        for prefix in [
+            "",
+            "\u{feff}",
+            "#!/usr/bin/env run-cargo-script\n",
+            "\u{feff}#!/x\n",
+        ] {
+            let text = format!("{prefix}{body}");
+            let scan = scan_text(PathBuf::from("main.rs"), text.clone());
+            let [found] = &scan.found[..] else {
+                panic!("{:?}", scan.found);
+            };
+            let place = found.place;
+            assert_eq!(
+                &text[place.byte_start..place.byte_end],
+                "beta",
+                "{prefix:?}"
+            );
+        }
+        let broken = "\u{feff}#!/x\nfn f( {\n";
+        let scan = scan_text(PathBuf::from("main.rs"), broken.to_owned());
+        let (_, place) = scan.parse_error.unwrap();
+        assert_eq!(&broken[place.byte_start..], "{\n");
     }
 
     #[test]
