@@ -282,11 +282,37 @@ impl Project {
                 }
             }
         }
-        // A package that neither generates nor uses flags builds without the flags.toml a
-        // configured `FLAGS_TOML` names beside it: one missing there is no error.
+        // The targets that are libraries, numbered as `crate_files` numbers them.
+        let mut library_targets: HashMap<usize, &str> = HashMap::new();
+        let mut target = 0;
+        for package in packages {
+            for root_file in &package.targets {
+                if let Some((name, library)) = &package.library
+                    && library == root_file
+                {
+                    library_targets.insert(target, name);
+                }
+                target += 1;
+            }
+        }
+        let generating_libraries: HashSet<&str> = files
+            .iter()
+            .zip(&owners)
+            .filter(|(file, _)| file.defines_flags)
+            .filter_map(|(_, owner)| library_targets.get(&owner.target).copied())
+            .collect();
+        // A package that neither generates nor uses flags of its own (those of a library's
+        // module are the library's) builds without the flags.toml a configured `FLAGS_TOML`
+        // names beside it: one missing there is no error.
         let mut uses_flags = vec![false; packages.len()];
         for (file, owner) in files.iter().zip(&owners) {
-            uses_flags[owner.package] |= file.defines_flags || !file.found.is_empty();
+            let own_mention = file.found.iter().any(|found| {
+                found
+                    .via
+                    .as_deref()
+                    .is_none_or(|via| !generating_libraries.contains(via))
+            });
+            uses_flags[owner.package] |= file.defines_flags || own_mention;
         }
         let mut nearest: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
         // Each flags.toml in use, its files, and whether a selected package uses it.
@@ -328,19 +354,6 @@ impl Project {
             uses[position].1.push(index);
             uses[position].2 |= selected[index];
             home_use.insert(index, position);
-        }
-        // The targets that are libraries, numbered as `crate_files` numbers them.
-        let mut library_targets: HashMap<usize, &str> = HashMap::new();
-        let mut target = 0;
-        for package in packages {
-            for root_file in &package.targets {
-                if let Some((name, library)) = &package.library
-                    && library == root_file
-                {
-                    library_targets.insert(target, name);
-                }
-                target += 1;
-            }
         }
         // The flags.toml each library that calls `flags!()` reads, by position in `uses`.
         let mut library_uses: HashMap<String, usize> = HashMap::new();
