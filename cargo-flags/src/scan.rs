@@ -208,6 +208,7 @@ pub fn scan_module(path: PathBuf, text: String, parent: Option<&ParentScope>) ->
             let mut visitor = Visitor {
                 scan: &mut scan,
                 scope: Imports::scope(&file.items, parent.map(|parent| &parent.0)),
+                parent: parent.map(|parent| parent.0.clone()),
                 inline: Vec::new(),
                 inline_path: false,
                 module: Vec::new(),
@@ -272,6 +273,8 @@ struct Visitor<'a> {
     /// it as (`use crate::flags as f;`); whether it imports everything in it
     /// (`use crate::flags::*;`).
     scope: Scope,
+    /// The scope of its parent module, which `super::` reaches: `None` in a crate's root.
+    parent: Option<Scope>,
     /// The folders of the inline modules being read, for the files they declare, and
     /// whether the outermost has a `#[path]`.
     inline: Vec<String>,
@@ -321,6 +324,8 @@ struct Imports {
     generates: bool,
     /// `use super::*;`: the parent's imports are this module's too (a `tests` module's, say).
     parents: bool,
+    /// The parent module's scope, which `use super::...` imports from.
+    parent: Option<Scope>,
 }
 
 /// What a module calls the generated module (`flags`, renames), which of those names may be
@@ -341,7 +346,10 @@ impl Imports {
     /// The scope of a module of these items; `outer` is its parent's, which `use super::*`
     /// brings in.
     fn scope(items: &[syn::Item], outer: Option<&Scope>) -> Scope {
-        let mut imports = Imports::default();
+        let mut imports = Imports {
+            parent: outer.cloned(),
+            ..Imports::default()
+        };
         for item in items {
             imports.visit_item(item);
         }
@@ -425,6 +433,27 @@ impl Imports {
             syn::UseTree::Rename(rename) if rename.ident == "flags" => {
                 self.import_flags(Some(&rename.rename), through_other, origin, local);
             }
+            syn::UseTree::Path(path) if prefix.is_none() && path.ident == "super" => {
+                if matches!(&*path.tree, syn::UseTree::Glob(_)) {
+                    self.parents = true;
+                }
+                let items: Vec<&syn::UseTree> = match &*path.tree {
+                    syn::UseTree::Group(group) => group.items.iter().collect(),
+                    tree => vec![tree],
+                };
+                for item in items {
+                    let (name, imported_as) = match item {
+                        syn::UseTree::Name(name) => (Some(&name.ident), &name.ident),
+                        syn::UseTree::Rename(rename) => (Some(&rename.ident), &rename.rename),
+                        _ => (None, &path.ident),
+                    };
+                    // The parent's other module called `flags` is another here too.
+                    match name.and_then(|name| self.parent_other(name)) {
+                        Some(origin) => self.other(name_of(imported_as), origin.as_deref()),
+                        None => self.walk_use(item, false, Some(None), false),
+                    }
+                }
+            }
             syn::UseTree::Path(path) => {
                 if path.ident == "flags" {
                     // `use x::flags::{self, ..}`, `use x::flags::{self as f}`: the module
@@ -492,6 +521,20 @@ impl Imports {
         }
     }
 
+    /// Where the parent imported `ident` from, if it is another module called `flags` there
+    /// (`None` inside: declared there, not imported).
+    fn parent_other(&self, ident: &Ident) -> Option<Option<String>> {
+        let parent = self.parent.as_ref()?;
+        let name = name_of(ident);
+        parent.others.contains(&name).then(|| {
+            parent
+                .origins
+                .iter()
+                .find(|(alias, _)| *alias == name)
+                .map(|(_, origin)| origin.clone())
+        })
+    }
+
     fn rename(&mut self, name: String, local: bool) {
         if local {
             self.local_renames.push(name.clone());
@@ -529,7 +572,31 @@ impl<'ast> Visit<'ast> for Imports {
         {
             self.generates = true;
         }
+        // `cfg_if! { if #[cfg(..)] { mod flags; } }`
+        if declares_module_flags(item.mac.tokens.clone()) {
+            self.others.push("flags".to_owned());
+        }
     }
+}
+
+/// Whether `tokens` declare a module called `flags` (`mod flags;` or `mod flags { .. }`).
+fn declares_module_flags(tokens: TokenStream) -> bool {
+    let mut after_mod = false;
+    tokens.into_iter().any(|token| match token {
+        TokenTree::Ident(ident) if after_mod && ident == "flags" => true,
+        TokenTree::Ident(ident) => {
+            after_mod = ident == "mod";
+            false
+        }
+        TokenTree::Group(group) => {
+            after_mod = false;
+            declares_module_flags(group.stream())
+        }
+        TokenTree::Punct(_) | TokenTree::Literal(_) => {
+            after_mod = false;
+            false
+        }
+    })
 }
 
 impl Visitor<'_> {
@@ -749,6 +816,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         let outermost = self.inline.is_empty();
         let scope = Imports::scope(items, Some(&self.scope));
         let outer = std::mem::replace(&mut self.scope, scope);
+        let outer_parent = self.parent.replace(outer.clone());
         if outermost {
             self.inline_path = path.is_some();
         }
@@ -768,6 +836,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         self.inline.pop();
         self.module.pop();
         self.scope = outer;
+        self.parent = outer_parent;
     }
 
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
@@ -803,6 +872,14 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
             self.glob_mention(&segments);
         }
         for (index, segment) in segments.iter().enumerate() {
+            // `super::flags::x`: the parent's `flags`, whatever it is there.
+            if index == 1
+                && segments[0].ident == "super"
+                && let Some((other, origin)) = self.in_parent(&segment.ident)
+            {
+                self.path_mention(&segments, index + 1, other, origin, false);
+                continue;
+            }
             if self.is_module(&segment.ident) {
                 let through_other_module = index
                     .checked_sub(1)
@@ -886,6 +963,9 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
             .last()
             .is_some_and(|segment| segment.ident == "flags");
         self.scan.defines_flags |= is_flags_macro;
+        if self.inline.is_empty() && declares_module_flags(mac.tokens.clone()) {
+            self.scan.declares_flags_module = true;
+        }
         // `mod NAME;` in a macro's tokens (`cfg_if!`) declares a file of the crate too.
         let (mut inline, mut inline_path) = (self.inline.clone(), self.inline_path);
         declared_in_tokens(
@@ -1140,6 +1220,23 @@ impl Visitor<'_> {
         }
     }
 
+    /// What `super::NAME` is when the parent module calls a `flags` module `NAME`: whether
+    /// it may be another module called `flags` (and then where the parent imported it from).
+    fn in_parent(&self, ident: &Ident) -> Option<(bool, Option<String>)> {
+        let parent = self.parent.as_ref()?;
+        let name = name_of(ident);
+        if !parent.modules.contains(&name) {
+            return None;
+        }
+        let other = parent.others.contains(&name);
+        let origin = parent
+            .origins
+            .iter()
+            .find(|(alias, _)| *alias == name)
+            .map(|(_, origin)| origin.clone());
+        Some((other, origin.filter(|_| other)))
+    }
+
     /// Whether `ident` names this module's own `flags`: itself, or a rename of it.
     fn is_own_module(&self, ident: &Ident) -> bool {
         ident == "flags" || self.scope.local_renames.contains(&name_of(ident))
@@ -1171,6 +1268,9 @@ impl Visitor<'_> {
         local: bool,
     ) {
         match tree {
+            syn::UseTree::Path(path) if prefix.is_none() && path.ident == "super" => {
+                self.walk_super_use(&path.tree);
+            }
             syn::UseTree::Path(path) if self.is_module(&path.ident) => {
                 let local = local && self.is_own_module(&path.ident);
                 let via = match prefix {
@@ -1196,6 +1296,21 @@ impl Visitor<'_> {
                 }
             }
             syn::UseTree::Name(_) | syn::UseTree::Rename(_) | syn::UseTree::Glob(_) => {}
+        }
+    }
+
+    /// The part of a `use super::...` after `super`: the parent's names.
+    fn walk_super_use(&mut self, tree: &syn::UseTree) {
+        if let syn::UseTree::Path(path) = tree
+            && let Some((other, origin)) = self.in_parent(&path.ident)
+        {
+            self.use_tree(&path.tree, other, origin.as_deref(), false);
+        } else if let syn::UseTree::Group(group) = tree {
+            for item in &group.items {
+                self.walk_super_use(item);
+            }
+        } else {
+            self.walk_use(tree, false, Some(None), false);
         }
     }
 
@@ -1539,6 +1654,19 @@ fn main() {
                 (path("CheckoutLayout", Some("OnePage")), 17, 22),
             ]
         );
+    }
+
+    /// A module called `flags` declared in a macro's tokens (`cfg_if!`) is declared all the
+    /// same: the crate's `flags` is then not the generated one, here or in its children.
+    #[test]
+    fn a_flags_module_declared_in_a_macro_is_declared() {
+        let root = "cfg_if::cfg_if! {\n    if #[cfg(feature = \"cli\")] {\n        mod flags;\n    }\n}\n\
+                    fn f() { let _ = flags::Args::default(); }\n";
+        let scan = scan_text(PathBuf::from("main.rs"), root.to_owned());
+        assert!(scan.declares_flags_module);
+        assert_eq!(mentions(root), [(imported("Args", Some("default")), 6, 25)]);
+        let inner = "mod cli { cfg_if::cfg_if! { if #[cfg(unix)] { mod flags; } } }\n";
+        assert!(!scan_text(PathBuf::from("main.rs"), inner.to_owned()).declares_flags_module);
     }
 
     /// Byte offsets count from the start of the file, though `syn` reads it without its byte
