@@ -180,10 +180,14 @@ pub fn check(project: &Project, settings: Settings) -> Vec<Finding> {
         }
     }
     let mentions = project.mentions();
-    for (group, mentions) in project.groups.iter().zip(&mentions) {
+    for (position, (group, mentions)) in project.groups.iter().zip(&mentions).enumerate() {
         check_group(
             project,
             group,
+            project
+                .libraries
+                .values()
+                .any(|&library| library == position),
             mentions,
             settings,
             &fallback_calls,
@@ -223,6 +227,8 @@ pub fn check(project: &Project, settings: Settings) -> Vec<Finding> {
 fn check_group(
     project: &Project,
     group: &Group,
+    // Whether a library's module reads it, which any crate of the workspace may use.
+    of_a_library: bool,
     mentions: &[(usize, &Found)],
     settings: Settings,
     fallback_calls: &HashMap<&str, usize>,
@@ -270,10 +276,13 @@ fn check_group(
     }
 
     let needed_by = prerequisite_of(schema);
+    // A file that cannot be parsed may read the flags: one of the group's, or for a library's
+    // flags, any.
     let unparsable = group
         .files
         .iter()
         .map(|&index| &project.files[index])
+        .chain(project.files.iter().filter(|_| of_a_library))
         .find(|file| file.parse_error.is_some());
     for flag in &schema.flags {
         let flag_uses = uses.get(flag.name.as_str()).map_or(&[][..], Vec::as_slice);
@@ -944,11 +953,10 @@ mod tests {
         assert_eq!(by_name("new_checkout"), "new_checkout");
     }
 
-    /// A crate with no flags.toml of its own may use a library's flags, by name on the
-    /// library's store (an admin endpoint, say): they are the library's.
-    #[test]
-    fn a_crate_without_flags_may_use_a_librarys() {
-        let root = std::env::temp_dir().join(format!("cargo-flags-admin-{}", std::process::id()));
+    /// The findings on a workspace of two packages: the library `app`, whose flags.toml
+    /// declares `beta`, and the binary `admin`, with no flags.toml, of this `main.rs`.
+    fn app_and_admin(name: &str, admin_main: &str) -> Vec<(Kind, String, Severity)> {
+        let root = std::env::temp_dir().join(format!("cargo-flags-{name}-{}", std::process::id()));
         let write = |path: &str, text: &str| {
             let path = root.join(path);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -960,11 +968,7 @@ mod tests {
              default = false\n",
         );
         write("app/src/lib.rs", "flags_runtime::flags!();\n");
-        write(
-            "admin/src/main.rs",
-            "fn main() {\n    let _ = app::flags::store().kill_by_name(\"beta\");\n    \
-             let _ = app::flags::store().kill_by_name(\"gamma\");\n}\n",
-        );
+        write("admin/src/main.rs", admin_main);
         let package = |name: &str, root_file: &str, library: bool| crate::project::Package {
             name: name.to_owned(),
             dir: root.join(name),
@@ -982,12 +986,41 @@ mod tests {
             today: Date::new(2026, 11, 27).unwrap(),
             warn_days: 14,
         };
-        let findings: Vec<(Kind, String)> = check(&project, settings)
+        let findings = check(&project, settings)
             .into_iter()
-            .map(|finding| (finding.kind, finding.flag))
+            .map(|finding| (finding.kind, finding.flag, finding.located.severity))
             .collect();
         std::fs::remove_dir_all(&root).unwrap();
-        assert_eq!(findings, [(Kind::Undeclared, "gamma".to_owned())]);
+        findings
+    }
+
+    /// A crate with no flags.toml of its own may use a library's flags, by name on the
+    /// library's store (an admin endpoint, say): they are the library's.
+    #[test]
+    fn a_crate_without_flags_may_use_a_librarys() {
+        let findings = app_and_admin(
+            "admin",
+            "fn main() {\n    let _ = app::flags::store().kill_by_name(\"beta\");\n    \
+             let _ = app::flags::store().kill_by_name(\"gamma\");\n}\n",
+        );
+        assert_eq!(
+            findings,
+            [(Kind::Undeclared, "gamma".to_owned(), Severity::Error)]
+        );
+    }
+
+    /// A library's flag no file reads is unused, but only a warning while a file of any
+    /// crate (which may read the library's module) does not parse.
+    #[test]
+    fn a_file_that_does_not_parse_may_read_a_librarys_flags() {
+        let findings = app_and_admin("unparsable", "fn main( {\n");
+        assert_eq!(
+            findings,
+            [
+                (Kind::Unparsable, String::new(), Severity::Warning),
+                (Kind::Unused, "beta".to_owned(), Severity::Warning)
+            ]
+        );
     }
 
     /// Keys are all capitals; so is the enum of a flag with one letter per word (`a_b`
