@@ -238,6 +238,10 @@ impl Project {
         // calls written there.
         let mut explicit: HashMap<usize, PathBuf> = HashMap::new();
         let mut local: Vec<(usize, Vec<String>, PathBuf)> = Vec::new();
+        // As the macros do: `FLAGS_TOML`, relative to the package, before the nearest file.
+        let configured = std::env::current_dir()
+            .ok()
+            .and_then(|dir| configured_flags_toml(&dir));
         for (index, (file, owner)) in files.iter().zip(&owners).enumerate() {
             let Some(dir) = file.path.parent() else {
                 continue;
@@ -248,6 +252,19 @@ impl Project {
                     explicit.insert(owner.target, dir.join(path));
                 } else {
                     local.push((index, module.clone(), dir.join(path)));
+                }
+            }
+            if !file.generated_in_modules.is_empty() {
+                let found = match &configured {
+                    Some(configured) => Some(packages[owner.package].dir.join(configured)),
+                    None => nearest_flags_toml(
+                        &dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()),
+                    ),
+                };
+                if let Some(found) = found {
+                    for module in &file.generated_in_modules {
+                        local.push((index, module.clone(), found.clone()));
+                    }
                 }
             }
         }
@@ -321,10 +338,6 @@ impl Project {
         let mut ungrouped = Vec::new();
         // Per file, the position in `uses` of the flags.toml its crate (or folder) reads.
         let mut home_use: HashMap<usize, usize> = HashMap::new();
-        // As the macros do: `FLAGS_TOML`, relative to the package, before the nearest file.
-        let configured = std::env::current_dir()
-            .ok()
-            .and_then(|dir| configured_flags_toml(&dir));
         for (index, (file, owner)) in files.iter().zip(&owners).enumerate() {
             let flags_toml = match (explicit.get(&owner.target), &configured) {
                 (Some(path), _) => Some(path.clone()),

@@ -133,6 +133,10 @@ pub struct FileScan {
     /// The paths given to `flags!("...")`, each with the inline modules around the call:
     /// the module it generates is that module's `flags`.
     pub explicit_flags_tomls: Vec<(Vec<String>, String)>,
+    /// The inline modules around each `flags!()` without a path that is inside one: it
+    /// generates that module's `flags`, from the file the macros find for this file (which
+    /// is not the crate's when the crate's root names another with `flags!("...")`).
+    pub generated_in_modules: Vec<Vec<String>>,
     /// How often each name is called or referred to as a function (to tell whether a fallback
     /// is used outside `#[feature_flag]`).
     pub names: HashMap<String, usize>,
@@ -978,6 +982,8 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
             self.scan
                 .explicit_flags_tomls
                 .push((self.module.clone(), path.value()));
+        } else if is_flags_macro && mac.tokens.is_empty() && !self.module.is_empty() {
+            self.scan.generated_in_modules.push(self.module.clone());
         } else {
             self.tokens(mac.tokens.clone());
         }
