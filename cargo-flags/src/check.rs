@@ -954,8 +954,9 @@ mod tests {
     }
 
     /// The findings on a workspace of two packages: the library `app`, whose flags.toml
-    /// declares `beta`, and the binary `admin`, with no flags.toml, of this `main.rs`.
-    fn app_and_admin(name: &str, admin_main: &str) -> Vec<(Kind, String, Severity)> {
+    /// declares `beta`, of this `lib.rs`, and the binary `admin`, with no flags.toml, of this
+    /// `main.rs`.
+    fn app_and_admin(name: &str, app_lib: &str, admin_main: &str) -> Vec<(Kind, String, Severity)> {
         let root = std::env::temp_dir().join(format!("cargo-flags-{name}-{}", std::process::id()));
         let write = |path: &str, text: &str| {
             let path = root.join(path);
@@ -967,7 +968,7 @@ mod tests {
             "[flags.beta]\ndescription = \"d\"\nowner = \"o\"\npermanent = true\n\
              default = false\n",
         );
-        write("app/src/lib.rs", "flags_runtime::flags!();\n");
+        write("app/src/lib.rs", app_lib);
         write("admin/src/main.rs", admin_main);
         let package = |name: &str, root_file: &str, library: bool| crate::project::Package {
             name: name.to_owned(),
@@ -1000,6 +1001,7 @@ mod tests {
     fn a_crate_without_flags_may_use_a_librarys() {
         let findings = app_and_admin(
             "admin",
+            "flags_runtime::flags!();\n",
             "fn main() {\n    let _ = app::flags::store().kill_by_name(\"beta\");\n    \
              let _ = app::flags::store().kill_by_name(\"gamma\");\n}\n",
         );
@@ -1013,7 +1015,7 @@ mod tests {
     /// crate (which may read the library's module) does not parse.
     #[test]
     fn a_file_that_does_not_parse_may_read_a_librarys_flags() {
-        let findings = app_and_admin("unparsable", "fn main( {\n");
+        let findings = app_and_admin("unparsable", "flags_runtime::flags!();\n", "fn main( {\n");
         assert_eq!(
             findings,
             [
@@ -1021,6 +1023,20 @@ mod tests {
                 (Kind::Unused, "beta".to_owned(), Severity::Warning)
             ]
         );
+    }
+
+    /// A library's `flags` is its generated module only if its root calls `flags!()`: not
+    /// when an inner module does, beside command-line options called `flags`.
+    #[test]
+    fn a_library_generates_its_flags_only_from_its_root() {
+        let findings = app_and_admin(
+            "inner",
+            "pub mod flags { #[derive(Default)] pub struct Args; }\n\
+             pub mod features {\n    flags_runtime::flags!();\n    \
+             pub fn on(ctx: &flags_runtime::Context) -> bool { flags::beta(ctx) }\n}\n",
+            "fn main() { let _ = app::flags::Args::default(); }\n",
+        );
+        assert_eq!(findings, []);
     }
 
     /// Keys are all capitals; so is the enum of a flag with one letter per word (`a_b`

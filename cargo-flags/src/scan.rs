@@ -137,6 +137,9 @@ pub struct FileScan {
     /// generates that module's `flags`, from the file the macros find for this file (which
     /// is not the crate's when the crate's root names another with `flags!("...")`).
     pub generated_in_modules: Vec<Vec<String>>,
+    /// The file calls `flags!()` (or `flags!("...")`) among its own items, outside inline
+    /// modules: in a crate's root, that generates `crate::flags`.
+    pub generates_top_module: bool,
     /// How often each name is called or referred to as a function (to tell whether a fallback
     /// is used outside `#[feature_flag]`).
     pub names: HashMap<String, usize>,
@@ -907,6 +910,19 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
     }
 
     fn visit_item_macro(&mut self, item: &'ast syn::ItemMacro) {
+        // Ours takes nothing or a path: `flagset::flags! { .. }` is another.
+        let tokens = &item.mac.tokens;
+        if self.module.is_empty()
+            && item
+                .mac
+                .path
+                .segments
+                .last()
+                .is_some_and(|segment| segment.ident == "flags")
+            && (tokens.is_empty() || syn::parse2::<syn::LitStr>(tokens.clone()).is_ok())
+        {
+            self.scan.generates_top_module = true;
+        }
         // An included file in an item's place holds items (in an expression's place, an
         // expression: not a file of the crate's modules).
         if item
