@@ -5,6 +5,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use serde::Serialize;
+use unicode_width::UnicodeWidthStr;
 
 use crate::source::{Position, SourceFile};
 
@@ -235,14 +236,25 @@ impl Located {
         } else {
             line_chars
         };
-        let width = underline_end.saturating_sub(underline_start).max(1);
+        // Columns count characters; the terminal shows some of them (`日`) two cells wide.
+        let byte_of = |chars: usize| {
+            line_text
+                .char_indices()
+                .nth(chars)
+                .map_or(line_text.len(), |(byte, _)| byte)
+        };
+        let (start_byte, end_byte) = (byte_of(underline_start), byte_of(underline_end));
+        let indent = line_text[..start_byte].width();
+        let width = line_text[start_byte..end_byte.max(start_byte)]
+            .width()
+            .max(1);
         let pad = " ".repeat(self.line.to_string().len());
         let mut out = format!("{pad}--> {}:{}:{}\n", self.path, self.line, self.column);
         out.push_str(&format!("{pad} |\n"));
         out.push_str(&format!("{} | {}\n", self.line, line_text));
         out.push_str(&format!(
             "{pad} | {}{}",
-            " ".repeat(underline_start),
+            " ".repeat(indent),
             "^".repeat(width)
         ));
         if let Some(label) = &self.label {

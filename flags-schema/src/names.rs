@@ -45,17 +45,30 @@ pub fn is_snake_case(name: &str) -> bool {
 }
 
 /// A best-effort snake_case form of a name, for suggestions: `NewCheckout` and
-/// `new-checkout` become `new_checkout`.
+/// `new-checkout` become `new_checkout`; an acronym stays one word, as rustc's
+/// `non_snake_case` lint has it.
 ///
 /// ```
 /// assert_eq!(flags_schema::names::to_snake_case("NewCheckout"), "new_checkout");
 /// assert_eq!(flags_schema::names::to_snake_case("new-checkout"), "new_checkout");
+/// assert_eq!(flags_schema::names::to_snake_case("enableSSO"), "enable_sso");
+/// assert_eq!(flags_schema::names::to_snake_case("HTTPServer"), "http_server");
 /// ```
 pub fn to_snake_case(name: &str) -> String {
     let mut snake = String::with_capacity(name.len() + 4);
-    for (index, c) in name.chars().enumerate() {
+    let chars: Vec<char> = name.chars().collect();
+    for (index, &c) in chars.iter().enumerate() {
         if c.is_ascii_uppercase() {
-            if index > 0 && !snake.ends_with('_') {
+            // A word starts at a capital after a lowercase letter or digit, or at the last
+            // capital of an acronym that a lowercase letter follows (`HTTPServer`).
+            let after_word = index
+                .checked_sub(1)
+                .and_then(|before| chars.get(before))
+                .is_some_and(|before| before.is_ascii_lowercase() || before.is_ascii_digit());
+            let ends_acronym = index > 0
+                && chars.get(index - 1).is_some_and(char::is_ascii_uppercase)
+                && chars.get(index + 1).is_some_and(char::is_ascii_lowercase);
+            if (after_word || ends_acronym) && !snake.ends_with('_') {
                 snake.push('_');
             }
             snake.push(c.to_ascii_lowercase());
@@ -119,22 +132,38 @@ pub fn detail_accessor(flag: &str) -> String {
 /// ```
 pub fn suggest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let normalized = normalize(input);
-    let limit = (input.chars().count() / 3).max(1);
+    let length = input.chars().count();
+    let limit = (length / 3).max(1);
     let mut best: Option<(usize, &'a str)> = None;
     for candidate in candidates {
         if candidate == input {
             continue;
         }
-        let distance = if normalize(candidate) == normalized {
+        // Lengths that differ by more than the limit cannot be within it: skipped without
+        // computing a distance, which takes the product of the lengths.
+        let near = candidate.chars().count().abs_diff(length) <= limit;
+        let distance = if normalized_length(candidate) == normalized.len()
+            && normalize(candidate) == normalized
+        {
             0
-        } else {
+        } else if near {
             strsim::levenshtein(input, candidate)
+        } else {
+            continue;
         };
         if distance <= limit && best.is_none_or(|(best_distance, _)| distance < best_distance) {
             best = Some((distance, candidate));
         }
     }
     best.map(|(_, candidate)| candidate)
+}
+
+/// The length in bytes of `normalize(name)`, without building it.
+fn normalized_length(name: &str) -> usize {
+    name.chars()
+        .filter(|c| *c != '_' && *c != '-')
+        .map(|c| c.to_ascii_lowercase().len_utf8())
+        .sum()
 }
 
 fn normalize(name: &str) -> String {

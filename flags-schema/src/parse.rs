@@ -28,6 +28,10 @@ type TomlKey<'i> = tree::Key<'i>;
 pub(crate) const INCOMPLETE: &str = "incomplete";
 
 const ROOT_KEYS: &[&str] = &["environments", "segments", "flags"];
+
+/// How large one `matches` pattern may compile (the `regex` crate allows 10 MiB): every
+/// compile of the crate and every reload builds them all.
+const REGEX_SIZE_LIMIT: usize = 512 * 1024;
 const SEGMENT_KEYS: &[&str] = &["description", "users", "exclude", "when"];
 const FLAG_KEYS: &[&str] = &[
     "description",
@@ -472,10 +476,11 @@ impl Reader {
             .filter_map(|item| self.string(item, &ItemOf(&what)))
             .collect();
         let mut unique: Vec<Spanned<String>> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::default();
         for name in names {
             if name.value.is_empty() {
                 self.error(name.span, "an environment name cannot be empty");
-            } else if unique.iter().any(|seen| seen.value == name.value) {
+            } else if !seen.insert(name.value.clone()) {
                 self.error(
                     name.span,
                     format!("environment `{}` is declared twice", name.value),
@@ -1101,28 +1106,29 @@ impl Reader {
         let mut arms = Vec::new();
         let mut ok = true;
         for (key, weight) in table.iter() {
-            // `0.5 = 50` and `v1.2 = 50` are dotted keys, tables in TOML: each part of the
-            // key right after the dot before it.
-            let mut written = (*key.get_ref()).to_owned();
-            let mut end = key.span().end;
-            let mut inner_weight = weight;
-            while let tree::Value::Table(inner) = inner_weight.get_ref()
-                && let Some((part, value)) = inner.iter().next()
-                && inner.iter().count() == 1
-                && part.span().start == end + 1
+            // `0.5 = 50` and `v1.2 = 50` are dotted keys, tables in TOML (`0.25` and `0.75`
+            // one table `0` of two): each key written so is reported.
+            if let tree::Value::Table(inner) = weight.get_ref()
+                && inner.is_dotted()
             {
-                written = format!("{written}.{}", part.get_ref());
-                end = part.span().end;
-                inner_weight = value;
-            }
-            if end != key.span().end {
-                self.push(
-                    Diagnostic::error(
-                        Span::new(key.span().start, end),
-                        format!("{context}: split key `{written}` has a dot, which TOML reads as a table"),
-                    )
-                    .with_help(format!("quote it: `\"{written}\" = ...`")),
-                );
+                let mut dotted = Vec::new();
+                dotted_keys(key.get_ref(), key.span(), weight, &mut dotted);
+                for (written, last) in dotted {
+                    // Written without spaces or quotes, the key ends its last part.
+                    let start = last
+                        .start
+                        .saturating_sub(written.len() - (last.end - last.start));
+                    self.push(
+                        Diagnostic::error(
+                            Span::new(start.max(key.span().start), last.end),
+                            format!(
+                                "{context}: split key `{written}` has a dot, which TOML reads \
+                                 as a table"
+                            ),
+                        )
+                        .with_help(format!("quote it: `\"{written}\" = ...`")),
+                    );
+                }
                 ok = false;
                 continue;
             }
@@ -1275,12 +1281,10 @@ impl Reader {
             );
             return None;
         }
-        // Decimals are counted in the text where it has them: a float near a step of 0.001
-        // (`25.0000000001`) is not one.
+        // Decimals are counted in the text: a float near a step of 0.001 (`25.0000000001`,
+        // `1e-12`) is not one.
         let decimals = match value.get_ref() {
-            tree::Value::Float(text) if !text.contains(['e', 'E']) => text
-                .split_once('.')
-                .map_or(0, |(_, fraction)| fraction.trim_end_matches('0').len()),
+            tree::Value::Float(text) => decimal_places(text),
             _ => 0,
         };
         let thousandths = number * 1000.0;
@@ -1304,6 +1308,31 @@ impl Reader {
         flag: &FlagContext<'_>,
     ) -> Vec<EnvironmentValues> {
         let context = format_args!("flag `{}`", flag.name);
+        if let tree::Value::Array(_) = value.get_ref() {
+            // The file's list of environments, written after a flag's header.
+            let help = if self.environments_declared {
+                format!(
+                    "a flag's values per environment are tables: \
+                     `[flags.{}.environments.staging]`",
+                    flag.name
+                )
+            } else {
+                // The flags' environment sections then name no declared environment: this
+                // one error says why.
+                self.damaged.unreadable_environments = true;
+                "`environments = [...]` is a top-level key: write it above the first `[table]` \
+                 header, where it belongs to the file"
+                    .to_owned()
+            };
+            self.push(
+                Diagnostic::error(
+                    value.span(),
+                    format!("`environments` of {context} must be a table, found an array"),
+                )
+                .with_help(help),
+            );
+            return Vec::new();
+        }
         let Some(table) = self.table(value, &format_args!("`environments` of {context}")) else {
             return Vec::new();
         };
@@ -1508,9 +1537,27 @@ impl Reader {
                 let pattern = self.string(operand, what)?;
                 match RegexBuilder::new(&pattern.value)
                     .case_insensitive(case_insensitive)
+                    .size_limit(REGEX_SIZE_LIMIT)
                     .build()
                 {
                     Ok(regex) => Operator::Matches(regex),
+                    Err(regex::Error::CompiledTooBig(limit)) => {
+                        self.push(
+                            Diagnostic::error(
+                                pattern.span,
+                                format!(
+                                    "{what}: regex `{}` compiles to more than {} KiB",
+                                    pattern.value,
+                                    limit / 1024
+                                ),
+                            )
+                            .with_help(
+                                "repeat less (`\\w{100}` is a hundred copies of every letter \
+                                 of Unicode), or use ASCII classes: `(?-u:\\w)`",
+                            ),
+                        );
+                        return None;
+                    }
                     Err(error) => {
                         let detail = error.to_string();
                         let reason = detail
@@ -1975,10 +2022,14 @@ impl Reader {
                 continue;
             }
             all_known = false;
-            let help = match names::suggest(name, allowed()) {
-                Some(similar) => format!("a key with a similar name exists: `{similar}`"),
+            let help = match (negated(name, allowed), names::suggest(name, allowed())) {
+                // `not_ends_with` is one edit from `ends_with`, which means the opposite.
+                (Some(positive), _) => format!(
+                    "to match what `{positive}` does not, write `{positive}` with `negate = true`"
+                ),
+                (None, Some(similar)) => format!("a key with a similar name exists: `{similar}`"),
                 // `environments = [...]` after a header belongs to that table.
-                None if ROOT_KEYS.contains(&name) => {
+                (None, None) if ROOT_KEYS.contains(&name) => {
                     if name == "environments" && !self.environments_declared {
                         // The flags' environment sections then name no declared
                         // environment: this one error says why.
@@ -1989,7 +2040,7 @@ impl Reader {
                          header, where it belongs to the file"
                     )
                 }
-                None => format!("expected one of {}", names::list(allowed())),
+                (None, None) => format!("expected one of {}", names::list(allowed())),
             };
             self.push(
                 Diagnostic::error(key.span(), format!("unknown key `{name}` in {context}"))
@@ -2199,6 +2250,81 @@ impl Reader {
             );
         }
         parsed
+    }
+}
+
+/// How many decimal places the TOML float `text` has, as written: `2.5e1` none,
+/// `0.1250` three, `1e-12` twelve.
+fn decimal_places(text: &str) -> usize {
+    let text = text.replace('_', "");
+    let (mantissa, exponent) = match text.split_once(['e', 'E']) {
+        // An exponent past `i64` is past every float too: a tiny one has places beyond count.
+        Some((mantissa, exponent)) => (
+            mantissa,
+            exponent
+                .parse::<i64>()
+                .unwrap_or(if exponent.starts_with('-') {
+                    i64::MIN
+                } else {
+                    i64::MAX
+                }),
+        ),
+        None => (text.as_str(), 0),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    // Trailing zeros, even of the whole part (`25000e-4` is 2.5), add no place.
+    let zeros = whole
+        .chars()
+        .chain(fraction.chars())
+        .rev()
+        .take_while(|c| *c == '0')
+        .count();
+    let places = i64::try_from(fraction.len())
+        .unwrap_or(i64::MAX)
+        .saturating_sub(exponent)
+        .saturating_sub(i64::try_from(zeros).unwrap_or(i64::MAX));
+    usize::try_from(places).unwrap_or(0)
+}
+
+/// The operator that `name` spells negated (`not_contains`, `ends_with_not`, `neq`,
+/// `semver_ne`), when it is allowed and so is `negate`: the way to write its opposite.
+fn negated<'k, Keys: Iterator<Item = &'k str>>(
+    name: &str,
+    allowed: impl Fn() -> Keys,
+) -> Option<&'k str> {
+    if !allowed().any(|key| key == "negate") {
+        return None;
+    }
+    let positive = match name {
+        "ne" | "neq" | "not_equal" => "eq",
+        "semver_ne" | "semver_neq" => "semver_eq",
+        _ => name
+            .strip_prefix("not_")
+            .or_else(|| name.strip_suffix("_not"))?,
+    };
+    allowed().find(|key| *key == positive)
+}
+
+/// The keys of a split written with dots, as written, each with the span of its last part:
+/// the leaves below `value`, the table a dotted key `written` makes.
+fn dotted_keys(
+    written: &str,
+    last: Range<usize>,
+    value: &TomlValue<'_>,
+    keys: &mut Vec<(String, Range<usize>)>,
+) {
+    match value.get_ref() {
+        tree::Value::Table(inner) if inner.is_dotted() => {
+            for (part, value) in inner.iter() {
+                dotted_keys(
+                    &format!("{written}.{}", part.get_ref()),
+                    part.span(),
+                    value,
+                    keys,
+                );
+            }
+        }
+        _ => keys.push((written.to_owned(), last)),
     }
 }
 

@@ -165,6 +165,11 @@ impl<'b> Table<'b> {
         }
     }
 
+    /// Created or extended by a dotted key (`a.b = 1` makes `a` one).
+    pub(crate) fn is_dotted(&self) -> bool {
+        self.dotted
+    }
+
     /// Whether it is written `{ ... }`.
     pub(crate) fn is_inline(&self) -> bool {
         self.inline

@@ -77,10 +77,15 @@ pub(crate) fn validate(schema: &Schema, damaged: &Damaged) -> Vec<Diagnostic> {
             }
         }
     }
+    let declared: HashSet<&str> = schema
+        .environments
+        .iter()
+        .map(|environment| environment.value.as_str())
+        .collect();
     for flag in &schema.flags {
         let context = format_args!("flag `{}`", flag.name);
         for env in &flag.environments {
-            if !schema.has_environment(&env.name.value) && !damaged.unreadable_environments {
+            if !declared.contains(env.name.value.as_str()) && !damaged.unreadable_environments {
                 errors.push(unknown_environment(schema, &context, &env.name));
             }
         }
@@ -251,7 +256,11 @@ fn check_prerequisite(
         if known.damaged.unreadable_flags.contains(name) {
             return;
         }
-        let help = match names::suggest(name, schema.flag_names()) {
+        // Not the flag itself, which cannot be its own prerequisite.
+        let others = schema
+            .flag_names()
+            .filter(|candidate| owner.is_none_or(|flag| flag.name != *candidate));
+        let help = match names::suggest(name, others) {
             Some(similar) => format!("a flag with a similar name exists: `{similar}`"),
             None => "a prerequisite must be a flag declared in this file".to_owned(),
         };
@@ -469,7 +478,9 @@ fn check_cycles(schema: &Schema, errors: &mut Vec<Diagnostic>) {
     // An evaluation runs in one environment: a cycle is one only if every step of it runs
     // in the same environment (each flag's `requires`, and its rules there).
     let mut cycles = Cycles::default();
-    for (environment, runs_here) in environments(schema) {
+    let environments = Environments::of(schema);
+    for &environment in &environments.names {
+        let runs_here = |flag, targeting| environments.runs(environment, flag, targeting);
         // Each place once: environments that use the same segment would otherwise report
         // its cycle once each.
         let edges: Vec<Vec<Edge<'_>>> = needs
@@ -625,54 +636,56 @@ fn find_cycles<'a>(
 }
 
 /// Each environment an evaluation may run in (`None`: one whose flags all run their base
-/// rules), with which of a flag's dependencies run there: those of `requires` (targeting 0),
+/// rules), and which of a flag's dependencies run there: those of `requires` (targeting 0),
 /// and those of the rules the flag has for that environment (see [`Dependency`]: 2 and on,
 /// in the order of its environments with rules; any other environment runs the base rules, 1).
-fn environments(schema: &Schema) -> Vec<(Option<&str>, impl Fn(usize, usize) -> bool)> {
-    let overlays: Vec<Vec<&str>> = schema
-        .flags
-        .iter()
-        .map(|flag| {
-            flag.environments
-                .iter()
-                .filter(|environment| environment.rules.is_some())
-                .map(|environment| environment.name.value.as_str())
-                .collect()
-        })
-        .collect();
-    let mut environments: Vec<Option<&str>> = vec![None];
-    let mut seen: HashSet<&str> = HashSet::default();
-    for name in overlays.iter().flatten() {
-        if seen.insert(name) {
-            environments.push(Some(*name));
+struct Environments<'s> {
+    names: Vec<Option<&'s str>>,
+    /// Per flag, the targeting of each environment it has rules for.
+    own_rules: Vec<HashMap<&'s str, usize>>,
+}
+
+impl<'s> Environments<'s> {
+    fn of(schema: &'s Schema) -> Environments<'s> {
+        let overlays: Vec<Vec<&str>> = schema
+            .flags
+            .iter()
+            .map(|flag| {
+                flag.environments
+                    .iter()
+                    .filter(|environment| environment.rules.is_some())
+                    .map(|environment| environment.name.value.as_str())
+                    .collect()
+            })
+            .collect();
+        let mut names: Vec<Option<&str>> = vec![None];
+        let mut seen: HashSet<&str> = HashSet::default();
+        for name in overlays.iter().flatten() {
+            if seen.insert(name) {
+                names.push(Some(*name));
+            }
         }
+        let own_rules = overlays
+            .iter()
+            .map(|names| {
+                names
+                    .iter()
+                    .enumerate()
+                    .map(|(position, name)| (*name, position + 2))
+                    .collect()
+            })
+            .collect();
+        Environments { names, own_rules }
     }
-    let own_rules: Vec<HashMap<&str, usize>> = overlays
-        .iter()
-        .map(|names| {
-            names
-                .iter()
-                .enumerate()
-                .map(|(position, name)| (*name, position + 2))
-                .collect()
-        })
-        .collect();
-    environments
-        .into_iter()
-        .map(|environment| {
-            let rules: Vec<usize> = own_rules
-                .iter()
-                .map(|own| {
-                    environment
-                        .and_then(|name| own.get(name).copied())
-                        .unwrap_or(1)
-                })
-                .collect();
-            let runs_here =
-                move |flag: usize, targeting: usize| targeting == 0 || targeting == rules[flag];
-            (environment, runs_here)
-        })
-        .collect()
+
+    /// Whether a dependency of `flag` by `targeting` runs in `environment`. Looked up, not
+    /// tabled per environment: that would take environments times flags.
+    fn runs(&self, environment: Option<&str>, flag: usize, targeting: usize) -> bool {
+        let rules = environment
+            .and_then(|name| self.own_rules.get(flag)?.get(name).copied())
+            .unwrap_or(1);
+        targeting == 0 || targeting == rules
+    }
 }
 
 /// Rejects prerequisites nested deeper than the runtime follows them, or so often repeated
@@ -683,7 +696,9 @@ fn check_nesting(schema: &Schema, edges: &[Vec<Edge<'_>>], errors: &mut Vec<Diag
     // (its own for that environment, or its base rules). Costs are worked out per
     // environment, so that rules of two environments never add up.
     let mut reported = vec![false; schema.flags.len()];
-    for (environment, runs_here) in environments(schema) {
+    let environments = Environments::of(schema);
+    for &environment in &environments.names {
+        let runs_here = |flag, targeting| environments.runs(environment, flag, targeting);
         check_nesting_in(
             schema,
             edges,
