@@ -5,7 +5,7 @@ use flags_schema::{Date, Flag, FlagKind};
 
 /// The documentation of a flag's accessor.
 pub(crate) fn flag(flag: &Flag, today: Date) -> String {
-    let mut doc = format!("{}\n\n", prose(&flag.description));
+    let mut doc = format!("{}\n\n", flag.description);
     doc.push_str(&format!("* Flag: `{}`\n", flag.name));
     doc.push_str(&format!("* Owner: {}\n", one_line(&flag.owner)));
     match &flag.expires {
@@ -49,53 +49,8 @@ pub(crate) fn expired(flag: &Flag, expires: Date) -> String {
     )
 }
 
-/// A description as rustdoc should show it, with nothing rustdoc would run as a doctest of
-/// the user's crate: a fenced block (``` or ~~~) that names no language is marked `text`, and
-/// a line indented as code (four spaces, outside a fence) is not indented.
-pub(crate) fn prose(description: &str) -> String {
-    // The open fence: its character, its length, and whether its lines were indented (and
-    // so are not, here), its closing fence with them.
-    let mut open: Option<(char, usize, bool)> = None;
-    description
-        .lines()
-        .map(|line| {
-            let indented = indentation(line) >= 4;
-            match open {
-                None => {
-                    // Outside a fence, a line indented as code is not indented (and may open
-                    // a fence).
-                    let line = if indented { line.trim_start() } else { line };
-                    match fence(line) {
-                        Some((mark, length, info)) => {
-                            open = Some((mark, length, indented));
-                            if is_rust(info) {
-                                let fence_end = line.len() - line.trim_start().len() + length;
-                                format!("{}text", &line[..fence_end])
-                            } else {
-                                line.to_owned()
-                            }
-                        }
-                        None => line.to_owned(),
-                    }
-                }
-                Some((mark, length, flattened)) => {
-                    let candidate = if flattened { line.trim_start() } else { line };
-                    match fence(candidate) {
-                        Some((closing, count, "")) if closing == mark && count >= length => {
-                            open = None;
-                            candidate.to_owned()
-                        }
-                        _ => line.to_owned(),
-                    }
-                }
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// The first line of a description outside any fenced block, for one line of a list: a
-/// fence there would not be one, and what it held would run as a doctest.
+/// fence there would not be one, and what it held would show as prose.
 pub(crate) fn summary(description: &str) -> String {
     let mut open: Option<(char, usize)> = None;
     for line in description.lines() {
@@ -117,49 +72,6 @@ pub(crate) fn summary(description: &str) -> String {
 /// One line, for a list item: the lines of `text` joined by spaces.
 pub(crate) fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// How far a line is indented, a tab reaching the next multiple of four (CommonMark).
-fn indentation(line: &str) -> usize {
-    let mut width = 0;
-    for c in line.chars() {
-        match c {
-            ' ' => width += 1,
-            '\t' => width += 4 - width % 4,
-            _ => break,
-        }
-    }
-    width
-}
-
-/// Whether rustdoc takes a fenced block with this info string for Rust (and so runs it), by
-/// its own rule: a `rust` tag, or a test attribute (`no_run`, `edition2021`, `E0277`...)
-/// before any other language, or no other language at all.
-fn is_rust(info: &str) -> bool {
-    let mut rust_tags = false;
-    let mut other_tags = false;
-    for token in info
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|token| !token.is_empty())
-    {
-        let error_code = token.len() == 5
-            && token.starts_with('E')
-            && token[1..].chars().all(|c| c.is_ascii_digit());
-        match token {
-            "rust" => rust_tags = true,
-            "should_panic" | "no_run" | "ignore" => rust_tags = !other_tags,
-            "test_harness" | "compile_fail" | "standalone_crate" => {
-                rust_tags = !other_tags || rust_tags;
-            }
-            _ if token.starts_with("edition") || token.starts_with("ignore-") || error_code => {
-                rust_tags = !other_tags || rust_tags;
-            }
-            // Classes and attributes (`{.class}`, `class=...`) say nothing of the language.
-            _ if token.starts_with('{') || token.starts_with('.') || token.contains('=') => {}
-            _ => other_tags = true,
-        }
-    }
-    rust_tags || !other_tags
 }
 
 /// A code fence (CommonMark): at most three spaces, then three or more backticks or tildes,
@@ -191,22 +103,5 @@ mod tests {
         assert_eq!(summary("\n    Indented first.\n"), "Indented first.");
         assert_eq!(summary("~~~\nonly code\n~~~"), "");
         assert_eq!(one_line("web\n```\nteam"), "web ``` team");
-    }
-
-    #[test]
-    fn nothing_in_a_description_becomes_a_doctest() {
-        let description = "Before.\n```\nnot rust\n```\n  ```sql\nselect 1\n  ```\n\
-                           ~~~\ntilde\n~~~\n````\n```\n````\n```inline``` is code\n\
-                           \n    indented\n    ```\n    select 1\n    ```\n```rust\nlet a = 1;\n```\n\
-                           ```no_run,edition2021\nlet b = 2;\n```\n  \t```\nc\n```\n```rust,foo\nd\n```\n\
-                           ```toml,no_run\ne = 1\n```\nAfter.";
-        assert_eq!(
-            prose(description),
-            "Before.\n```text\nnot rust\n```\n  ```sql\nselect 1\n  ```\n\
-             ~~~text\ntilde\n~~~\n````text\n```\n````\n```inline``` is code\n\
-             \nindented\n```text\n    select 1\n```\n```text\nlet a = 1;\n```\n\
-             ```text\nlet b = 2;\n```\n```text\nc\n```\n```text\nd\n```\n\
-             ```toml,no_run\ne = 1\n```\nAfter."
-        );
     }
 }

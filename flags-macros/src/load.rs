@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
-use std::time::SystemTime;
 
 use flags_schema::{Date, Partial, Schema, SourceFile};
 use proc_macro2::Span;
@@ -35,14 +34,9 @@ pub(crate) enum LoadError {
 
 /// One parse per file and content, for the whole compilation (the macro library stays loaded
 /// in the compiler, and in rust-analyzer, across invocations). Errors are never cached.
-static CACHE: LazyLock<Mutex<HashMap<PathBuf, Cached>>> = LazyLock::new(Mutex::default);
-
-/// A parse, and the size and modification time of the file it was made from.
-struct Cached {
-    len: u64,
-    modified: SystemTime,
-    loaded: Arc<Loaded>,
-}
+/// A hit is checked against the text itself, not the file's size and time: an edit that
+/// keeps the size within one tick of a coarse clock is still seen.
+static CACHE: LazyLock<Mutex<HashMap<PathBuf, Arc<Loaded>>>> = LazyLock::new(Mutex::default);
 
 /// Finds the `flags.toml` for a macro called in `caller` (`None` when the compiler does not
 /// say): `explicit` relative to the caller's folder (like `include_str!`), else `FLAGS_TOML`
@@ -86,22 +80,16 @@ pub(crate) fn search_upward(start: &Path) -> Result<PathBuf, LoadError> {
     Err(LoadError::NotFound(searched))
 }
 
-/// Reads and validates `path`, or returns the cached result for the same size and mtime.
+/// Reads `path`, and validates it unless the same text was validated before.
 pub(crate) fn load(path: &Path, caller: Option<&Path>) -> Result<Arc<Loaded>, LoadError> {
-    let metadata = std::fs::metadata(path)
-        .map_err(|error| LoadError::Unreadable(path.to_path_buf(), error))?;
-    let stamp = (
-        metadata.len(),
-        metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH),
-    );
-    let mut cache = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(cached) = cache.get(path)
-        && (cached.len, cached.modified) == stamp
-    {
-        return Ok(Arc::clone(&cached.loaded));
-    }
     let text = std::fs::read_to_string(path)
         .map_err(|error| LoadError::Unreadable(path.to_path_buf(), error))?;
+    let mut cache = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(cached) = cache.get(path)
+        && cached.source == text
+    {
+        return Ok(Arc::clone(cached));
+    }
     let source = Arc::new(SourceFile::new(display(path, caller), text));
     let schema = Schema::parse_partial(Arc::clone(&source))
         .map_err(|(diagnostics, partial)| LoadError::Invalid(diagnostics, partial))?;
@@ -115,14 +103,7 @@ pub(crate) fn load(path: &Path, caller: Option<&Path>) -> Result<Arc<Loaded>, Lo
         // Never zero: that is no store's id.
         schema_id: hasher.finish() | 1,
     });
-    cache.insert(
-        path.to_path_buf(),
-        Cached {
-            len: stamp.0,
-            modified: stamp.1,
-            loaded: Arc::clone(&loaded),
-        },
-    );
+    cache.insert(path.to_path_buf(), Arc::clone(&loaded));
     Ok(loaded)
 }
 

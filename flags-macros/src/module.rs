@@ -85,8 +85,9 @@ pub(crate) fn module(loaded: &Loaded, caller: Option<&Path>, extra: TokenStream)
     quote! {
         #[allow(dead_code)]
         pub mod flags {
-            // Inner, so that its links (`[beta](beta())`) resolve inside the module.
-            #![doc = #module_doc]
+            // Inner, so that its links (`[beta](beta())`) resolve inside the module. What
+            // flags.toml says is shown, never run as a doctest of the caller's crate.
+            #![cfg_attr(not(doctest), doc = #module_doc)]
             // Items of expired flags are deprecated, so that *users* are warned; here, where
             // they are defined and wired together, that is expected.
             #![allow(deprecated)]
@@ -206,7 +207,7 @@ fn flag_items(index: usize, flag: &Flag, today: flags_schema::Date) -> TokenStre
     };
     let accessors = if flag.pinned {
         quote! {
-            #[doc = #doc]
+            #[cfg_attr(not(doctest), doc = #doc)]
             #deprecated
             #[inline]
             #[must_use]
@@ -227,7 +228,7 @@ fn flag_items(index: usize, flag: &Flag, today: flags_schema::Date) -> TokenStre
         }
     } else {
         quote! {
-            #[doc = #doc]
+            #[cfg_attr(not(doctest), doc = #doc)]
             #deprecated
             #[inline]
             #[must_use]
@@ -284,7 +285,16 @@ fn variant_enum(
     quote! {
         #[doc = #doc]
         #deprecated
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(
+            ::core::fmt::Debug,
+            ::core::clone::Clone,
+            ::core::marker::Copy,
+            ::core::cmp::PartialEq,
+            ::core::cmp::Eq,
+            ::core::hash::Hash,
+            ::core::cmp::PartialOrd,
+            ::core::cmp::Ord,
+        )]
         pub enum #name {
             #(#[doc = #variant_docs] #idents,)*
         }
@@ -332,7 +342,7 @@ fn variant_enum(
                     #(#indices => ::core::option::Option::Some(Self::#idents),)*
                     _ => ::core::option::Option::None,
                 };
-                match variants.get(usize::from(index)) {
+                match variants.get(<usize as ::core::convert::From<u16>>::from(index)) {
                     ::core::option::Option::Some(name)
                         if by_position.is_none_or(|variant| variant.as_str() != *name) =>
                     {
@@ -349,7 +359,9 @@ fn variant_enum(
                 let index = if variants.is_empty() {
                     self as usize
                 } else {
-                    variants.iter().position(|name| *name == self.as_str())?
+                    ::core::iter::Iterator::position(&mut variants.iter(), |name| {
+                        *name == self.as_str()
+                    })?
                 };
                 ::core::option::Option::Some(::flags_runtime::__private::Served::Variant(
                     <u16 as ::core::convert::TryFrom<usize>>::try_from(index).ok()?,

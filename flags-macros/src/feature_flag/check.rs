@@ -22,8 +22,13 @@ pub(crate) enum Condition {
         condition: TokenStream,
     },
     /// The flag is pinned: the branch is decided now. `key` names the flag's key, so that
-    /// using an expired flag still warns.
-    Pinned { new_path: bool, key: TokenStream },
+    /// using an expired flag still warns; `context`, a `context = EXPR` given, is still
+    /// type-checked (and what it uses, used), for the day the flag is unpinned.
+    Pinned {
+        new_path: bool,
+        key: TokenStream,
+        context: Option<TokenStream>,
+    },
 }
 
 pub(crate) struct Plan {
@@ -46,8 +51,9 @@ pub(crate) fn plan(args: &mut Args, function: &ItemFn, caller: Option<&Path>) ->
     };
     let name = args.flag.to_string();
     // `#[feature_flag(fallback = old)]`: the flag was left out (a flag may be called
-    // `fallback`, so only when there is none).
+    // `fallback`, so only when there is none; and `module` alone is a flag's name, mistyped).
     let left_out = KEYS.contains(&name.as_str())
+        && args.variant.is_some()
         && loaded
             .as_ref()
             .is_some_and(|loaded| loaded.schema.flag(&name).is_none());
@@ -91,10 +97,19 @@ pub(crate) fn plan(args: &mut Args, function: &ItemFn, caller: Option<&Path>) ->
         Some(flag) if flag.pinned => {
             let flag_span = args.flag.span();
             let key = names::key(flag, flag_span);
-            Some(Condition::Pinned {
-                new_path: pinned_branch(flag, variant.as_deref()),
-                key: quote_spanned!(flag_span=> #module::#key),
-            })
+            match args
+                .context
+                .as_ref()
+                .map(|_| context(&mut ctxt, args, function))
+            {
+                // Reported.
+                Some(None) => None,
+                context => Some(Condition::Pinned {
+                    new_path: pinned_branch(flag, variant.as_deref()),
+                    key: quote_spanned!(flag_span=> #module::#key),
+                    context: context.flatten(),
+                }),
+            }
         }
         Some(flag) => context(&mut ctxt, args, function).map(|context| {
             let flag_span = args.flag.span();

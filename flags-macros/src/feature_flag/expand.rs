@@ -54,7 +54,13 @@ pub(crate) fn function(mut function: ItemFn, plan: Plan) -> TokenStream {
                                 .into_iter()
                                 .partition(is_lint_level);
                         typed.attrs = others;
-                        rebinds.push(quote!(#cfgs #(#lints)* let #pattern = #name;));
+                        // `let _ = guard;` keeps the guard, as the parameter did: the lint
+                        // against it is about code that means to drop one.
+                        rebinds.push(quote! {
+                            #cfgs #(#lints)*
+                            #[allow(let_underscore_lock)]
+                            let #pattern = #name;
+                        });
                         passed.push(quote!(#cfgs #name));
                         *typed.pat = Pat::Ident(PatIdent {
                             attrs: Vec::new(),
@@ -104,11 +110,20 @@ pub(crate) fn function(mut function: ItemFn, plan: Plan) -> TokenStream {
         };
     }
 
+    // The body as written, or its statements after the bindings of pattern arguments:
+    // wrapped whole in a block of its own, a one-line body would be `unused_braces`. The
+    // braces are then this crate's, of edition 2024, whatever the caller's: the temporaries
+    // of the last expression go before the names the patterns bind.
     let body = &function.block;
-    let new_path = quote!({
-        #(#rebinds)*
-        #body
-    });
+    let new_path = if rebinds.is_empty() {
+        quote!(#body)
+    } else {
+        let statements = &body.stmts;
+        quote!({
+            #(#rebinds)*
+            #(#statements)*
+        })
+    };
     let branched = match plan.condition {
         Condition::Evaluated { setup, condition } => quote! {
             #setup
@@ -117,19 +132,28 @@ pub(crate) fn function(mut function: ItemFn, plan: Plan) -> TokenStream {
         // The flag is pinned: the chosen path is called directly, and the other one, still
         // type-checked, is removed by the optimizer.
         Condition::Pinned {
-            new_path: true,
+            new_path: new_path_taken,
             key,
-        } => quote! {
-            let _: ::flags_runtime::FlagKey<_> = #key;
-            if true #new_path else { #fallback_call }
-        },
-        Condition::Pinned {
-            new_path: false,
-            key,
-        } => quote! {
-            let _: ::flags_runtime::FlagKey<_> = #key;
-            if false #new_path else { #fallback_call }
-        },
+            context,
+        } => {
+            let context = context.map(|context| {
+                quote! {
+                    if false {
+                        let _: &::flags_runtime::Context<'_> = &(#context);
+                    }
+                }
+            });
+            let taken = if new_path_taken {
+                quote!(true)
+            } else {
+                quote!(false)
+            };
+            quote! {
+                let _: ::flags_runtime::FlagKey<_> = #key;
+                #context
+                if #taken #new_path else { #fallback_call }
+            }
+        }
     };
 
     let ItemFn {
