@@ -2256,7 +2256,12 @@ impl Reader {
 /// How many decimal places the TOML float `text` has, as written: `2.5e1` none,
 /// `0.1250` three, `1e-12` twelve.
 fn decimal_places(text: &str) -> usize {
-    let text = text.replace('_', "");
+    // Underscores only separate digits; most floats have none, and are not copied.
+    let text = if text.contains('_') {
+        std::borrow::Cow::Owned(text.replace('_', ""))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    };
     let (mantissa, exponent) = match text.split_once(['e', 'E']) {
         // An exponent past `i64` is past every float too: a tiny one has places beyond count.
         Some((mantissa, exponent)) => (
@@ -2269,7 +2274,7 @@ fn decimal_places(text: &str) -> usize {
                     i64::MAX
                 }),
         ),
-        None => (text.as_str(), 0),
+        None => (&*text, 0),
     };
     let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
     // Trailing zeros, even of the whole part (`25000e-4` is 2.5), add no place.
