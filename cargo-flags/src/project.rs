@@ -254,7 +254,14 @@ impl Project {
                     local.push((index, module.clone(), dir.join(path)));
                 }
             }
-            if !file.generated_in_modules.is_empty() {
+            // A `flags!()` at the top of the crate's root is the crate's; anywhere else, its
+            // module's.
+            let generated_here: Vec<&Vec<String>> = file
+                .generated_in_modules
+                .iter()
+                .filter(|module| !(is_root && module.is_empty()))
+                .collect();
+            if !generated_here.is_empty() {
                 let found = match &configured {
                     Some(configured) => Some(packages[owner.package].dir.join(configured)),
                     None => nearest_flags_toml(
@@ -262,7 +269,7 @@ impl Project {
                     ),
                 };
                 if let Some(found) = found {
-                    for module in &file.generated_in_modules {
+                    for module in generated_here {
                         local.push((index, module.clone(), found.clone()));
                     }
                 }

@@ -133,9 +133,9 @@ pub struct FileScan {
     /// The paths given to `flags!("...")`, each with the inline modules around the call:
     /// the module it generates is that module's `flags`.
     pub explicit_flags_tomls: Vec<(Vec<String>, String)>,
-    /// The inline modules around each `flags!()` without a path that is inside one: it
-    /// generates that module's `flags`, from the file the macros find for this file (which
-    /// is not the crate's when the crate's root names another with `flags!("...")`).
+    /// The inline modules around each `flags!()` without a path (none at the top of the
+    /// file): it generates that module's `flags`, from the file the macros find for this file
+    /// (which is not the crate's when the crate's root names another with `flags!("...")`).
     pub generated_in_modules: Vec<Vec<String>>,
     /// The file calls `flags!()` (or `flags!("...")`) among its own items, outside inline
     /// modules: in a crate's root, that generates `crate::flags`.
@@ -454,10 +454,17 @@ impl Imports {
                         syn::UseTree::Rename(rename) => (Some(&rename.ident), &rename.rename),
                         _ => (None, &path.ident),
                     };
-                    // The parent's other module called `flags` is another here too.
-                    match name.and_then(|name| self.parent_other(name)) {
-                        Some(origin) => self.other(name_of(imported_as), origin.as_deref()),
-                        None => self.walk_use(item, false, Some(None), false),
+                    // The parent's other module called `flags` is another here too, imported
+                    // itself or through (`use super::flags::{self as options}`).
+                    match (name.and_then(|name| self.parent_other(name)), item) {
+                        (Some(origin), _) => self.other(name_of(imported_as), origin.as_deref()),
+                        (None, syn::UseTree::Path(inner)) => {
+                            match self.parent_other(&inner.ident) {
+                                Some(origin) => self.walk_use(item, true, Some(origin), false),
+                                None => self.walk_use(item, false, Some(None), false),
+                            }
+                        }
+                        (None, _) => self.walk_use(item, false, Some(None), false),
                     }
                 }
             }
@@ -579,8 +586,9 @@ impl<'ast> Visit<'ast> for Imports {
         {
             self.generates = true;
         }
-        // `cfg_if! { if #[cfg(..)] { mod flags; } }`
-        if declares_module_flags(item.mac.tokens.clone()) {
+        // `cfg_if! { if #[cfg(..)] { mod flags; } }`; not a macro's definition.
+        if !item.mac.path.is_ident("macro_rules") && declares_module_flags(item.mac.tokens.clone())
+        {
             self.others.push("flags".to_owned());
         }
     }
@@ -910,6 +918,14 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
     }
 
     fn visit_item_macro(&mut self, item: &'ast syn::ItemMacro) {
+        // `cfg_if! { if #[cfg(..)] { mod flags; } }` in the crate's root declares its
+        // `flags`; a macro's definition declares nothing.
+        if self.inline.is_empty()
+            && !item.mac.path.is_ident("macro_rules")
+            && declares_module_flags(item.mac.tokens.clone())
+        {
+            self.scan.declares_flags_module = true;
+        }
         // Ours takes nothing or a path: `flagset::flags! { .. }` is another.
         let tokens = &item.mac.tokens;
         if self.module.is_empty()
@@ -983,9 +999,6 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
             .last()
             .is_some_and(|segment| segment.ident == "flags");
         self.scan.defines_flags |= is_flags_macro;
-        if self.inline.is_empty() && declares_module_flags(mac.tokens.clone()) {
-            self.scan.declares_flags_module = true;
-        }
         // `mod NAME;` in a macro's tokens (`cfg_if!`) declares a file of the crate too.
         let (mut inline, mut inline_path) = (self.inline.clone(), self.inline_path);
         declared_in_tokens(
@@ -998,7 +1011,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
             self.scan
                 .explicit_flags_tomls
                 .push((self.module.clone(), path.value()));
-        } else if is_flags_macro && mac.tokens.is_empty() && !self.module.is_empty() {
+        } else if is_flags_macro && mac.tokens.is_empty() {
             self.scan.generated_in_modules.push(self.module.clone());
         } else {
             self.tokens(mac.tokens.clone());
@@ -1674,6 +1687,31 @@ fn main() {
                     39
                 ),
                 (path("CheckoutLayout", Some("OnePage")), 17, 22),
+            ]
+        );
+    }
+
+    /// `super::flags` in a file module is its parent's `flags`: here command-line options,
+    /// however the child imports or names them.
+    #[test]
+    fn super_flags_is_the_parents() {
+        let parent = scan_text(
+            PathBuf::from("mod.rs"),
+            "pub mod flags;\npub mod run;\n".to_owned(),
+        );
+        let scope = parent.parent_scopes.get(&1).cloned();
+        let child = "use super::flags::Args;\nuse super::flags as options;\n\
+                     use super::flags::{self as opts};\n\
+                     fn f() { let _ = (super::flags::Args, options::Args, opts::Args); }\n";
+        let scan = scan_module(PathBuf::from("run.rs"), child.to_owned(), scope.as_ref());
+        let mentions: Vec<Mention> = scan.found.into_iter().map(|found| found.mention).collect();
+        assert_eq!(
+            mentions,
+            [
+                imported("Args", None),
+                imported("Args", None),
+                imported("Args", None),
+                imported("Args", None)
             ]
         );
     }

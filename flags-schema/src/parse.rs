@@ -1114,10 +1114,11 @@ impl Reader {
                 let mut dotted = Vec::new();
                 dotted_keys(key.get_ref(), key.span(), weight, &mut dotted);
                 for (written, last) in dotted {
-                    // Written without spaces or quotes, the key ends its last part.
+                    // Written without spaces or quotes, the key ends its last part (quoted,
+                    // the underline is shorter, never outside the table).
                     let start = last
                         .start
-                        .saturating_sub(written.len() - (last.end - last.start));
+                        .saturating_sub(written.len().saturating_sub(last.end - last.start));
                     self.push(
                         Diagnostic::error(
                             Span::new(start.max(key.span().start), last.end),
@@ -2277,6 +2278,14 @@ fn decimal_places(text: &str) -> usize {
         None => (&*text, 0),
     };
     let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    // Zero has no places, however written (`0e-5`).
+    if whole
+        .chars()
+        .chain(fraction.chars())
+        .all(|c| !c.is_ascii_digit() || c == '0')
+    {
+        return 0;
+    }
     // Trailing zeros, even of the whole part (`25000e-4` is 2.5), add no place.
     let zeros = whole
         .chars()
