@@ -2,7 +2,10 @@
 //!
 //! `cargo bench -p cargo-flags`
 
+#![forbid(unsafe_code)]
+
 use std::fmt::Write;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 use cargo_flags::check::{Settings, check};
@@ -16,30 +19,43 @@ fn main() {
     divan::main();
 }
 
-/// Writes the workspace once; returns its manifest.
+/// Writes the workspace, unless the one written last is the same, whole; returns its
+/// manifest. A stamp of the content, written last, tells: a run cut short, or a change to the
+/// generator, writes it anew.
 fn workspace() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .unwrap_or(Path::new("."))
         .join("target/cargo-flags-bench");
     let manifest = root.join("Cargo.toml");
-    if manifest.is_file() {
-        return manifest;
-    }
-    std::fs::create_dir_all(root.join("src/modules")).unwrap();
-    std::fs::write(
-        &manifest,
-        "[package]\nname = \"bench\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\n[workspace]\n",
-    )
-    .unwrap();
-    let text = flags_schema::generate::flags_toml(FLAGS);
-    std::fs::write(root.join("flags.toml"), &text).unwrap();
+    let mut files: Vec<(PathBuf, String)> =
+        vec![
+        (
+            manifest.clone(),
+            "[package]\nname = \"bench\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\n[workspace]\n"
+                .to_owned(),
+        ),
+        (root.join("flags.toml"), flags_schema::generate::flags_toml(FLAGS)),
+    ];
     let mut lib = String::from("flags_runtime::flags!();\n");
     for file in 0..FILES {
         writeln!(lib, "mod module_{file};").unwrap();
-        std::fs::write(root.join(format!("src/module_{file}.rs")), module(file)).unwrap();
+        files.push((root.join(format!("src/module_{file}.rs")), module(file)));
     }
-    std::fs::write(root.join("src/lib.rs"), lib).unwrap();
+    files.push((root.join("src/lib.rs"), lib));
+    let mut hasher = DefaultHasher::new();
+    files.hash(&mut hasher);
+    let stamp = format!("{:016x}\n", hasher.finish());
+    let stamp_path = root.join("stamp");
+    if std::fs::read_to_string(&stamp_path).is_ok_and(|written| written == stamp) {
+        return manifest;
+    }
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    for (path, text) in &files {
+        std::fs::write(path, text).unwrap();
+    }
+    std::fs::write(stamp_path, stamp).unwrap();
     manifest
 }
 

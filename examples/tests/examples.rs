@@ -125,6 +125,19 @@ fn registration_refuses_an_unknown_environment() {
     );
 }
 
+/// The demo watches a live file of its own: another one's changes would pass for its.
+#[test]
+fn registration_refuses_a_live_file_of_yours() {
+    let output = Command::new(env!("CARGO_BIN_EXE_registration"))
+        .env_remove("FLAGS_ENV")
+        .env("FLAGS_FILE", "/nonexistent/flags.toml")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(stderr.contains("FLAGS_FILE is set"), "{stderr}");
+}
+
 #[test]
 fn checkout_ab_measures_the_split_per_account() {
     let output = run(env!("CARGO_BIN_EXE_checkout_ab"));
@@ -489,13 +502,84 @@ fn the_service_limits_connections_and_slow_requests() {
         "{:?}",
         started.elapsed()
     );
-    // Its slot is free again (a probe may still meet the old request's last moments).
+    // Its slot is free again soon (a probe may still meet the old request's last moments),
+    // though the client goes on sending after its answer: what is left unread is read for a
+    // moment in all, not a moment per byte.
+    let trickling = std::thread::spawn(move || {
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(12) {
+            if slow.write_all(b"1").is_err() {
+                return started.elapsed();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        started.elapsed()
+    });
     soon("a 200 once the slow request is over", || {
         match try_get(&address, &[("X-User-Id", "u-1")]) {
             Ok(response) => (response.starts_with("HTTP/1.1 200"), response),
             Err(error) => (false, error.to_string()),
         }
     });
+    let trickled = trickling.join().unwrap();
+    assert!(
+        trickled < Duration::from_secs(12),
+        "never cut off: {trickled:?}"
+    );
+}
+
+/// Sends `request` as it is, and returns the answer.
+fn exchange(address: &str, request: &[u8]) -> String {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    stream.write_all(request).unwrap();
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    response
+}
+
+/// What is not a whole `GET` (or `HEAD`) of `/` gets the status HTTP gives it.
+#[test]
+fn the_service_answers_malformed_requests_with_their_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flags.toml");
+    std::fs::write(&path, include_str!("../../flags.toml")).unwrap();
+    let (_service, address) = start_service(&path, "production");
+    let status = |request: &[u8]| {
+        let response = exchange(&address, request);
+        response.lines().next().unwrap_or_default().to_owned()
+    };
+    // Cut off before the empty line that ends the head, or nothing at all.
+    assert_eq!(
+        status(b"GET / HTTP/1.1\r\nX-User-Id: u-1"),
+        "HTTP/1.1 400 Bad Request"
+    );
+    assert_eq!(status(b""), "HTTP/1.1 400 Bad Request");
+    assert_eq!(status(b"GET\r\n\r\n"), "HTTP/1.1 400 Bad Request");
+    assert_eq!(
+        status(b"GET / HTTP/1.1\r\nX-User-Id:\r\n\r\n"),
+        "HTTP/1.1 400 Bad Request"
+    );
+    let refused = exchange(&address, b"POST / HTTP/1.1\r\nX-User-Id: u-1\r\n\r\n");
+    assert!(refused.starts_with("HTTP/1.1 405"), "{refused}");
+    assert!(refused.contains("\r\nAllow: GET, HEAD\r\n"), "{refused}");
+    // A query is no other page; `HEAD` gets the headers alone.
+    let queried = exchange(
+        &address,
+        b"GET /?from=mail HTTP/1.1\r\nX-User-Id: u-1\r\n\r\n",
+    );
+    assert!(queried.starts_with("HTTP/1.1 200"), "{queried}");
+    let head = exchange(&address, b"HEAD / HTTP/1.1\r\nX-User-Id: u-1\r\n\r\n");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let length: usize = head
+        .lines()
+        .find_map(|line| line.strip_prefix("Content-Length: "))
+        .and_then(|length| length.trim().parse().ok())
+        .unwrap();
+    assert!(length > 0 && head.ends_with("\r\n\r\n"), "{head}");
 }
 
 /// Replaces the file at `path` in one step (a sibling, renamed over it), so that the service's

@@ -123,6 +123,9 @@ fn build(krate: &Path, target: &Path) {
         .arg("--quiet")
         .current_dir(krate)
         .env("CARGO_TARGET_DIR", target)
+        // Each build compiles the crate whole: with the incremental cache of the build
+        // before, most of the code the attributes generate would not be compiled again.
+        .env("CARGO_INCREMENTAL", "0")
         .status()
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(status.success(), "building {} failed", krate.display());

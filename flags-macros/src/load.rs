@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+use std::time::{Duration, SystemTime};
 
 use flags_schema::{Date, Partial, Schema, SourceFile};
 use proc_macro2::Span;
@@ -34,9 +35,29 @@ pub(crate) enum LoadError {
 
 /// One parse per file and content, for the whole compilation (the macro library stays loaded
 /// in the compiler, and in rust-analyzer, across invocations). Errors are never cached.
-/// A hit is checked against the text itself, not the file's size and time: an edit that
-/// keeps the size within one tick of a coarse clock is still seen.
-static CACHE: LazyLock<Mutex<HashMap<PathBuf, Arc<Loaded>>>> = LazyLock::new(Mutex::default);
+static CACHE: LazyLock<Mutex<HashMap<PathBuf, Cached>>> = LazyLock::new(Mutex::default);
+
+/// A parse, with the size and modification time of its file, and when it was made.
+struct Cached {
+    len: u64,
+    modified: SystemTime,
+    made: SystemTime,
+    loaded: Arc<Loaded>,
+}
+
+impl Cached {
+    /// Whether a file of this size and time is the one parsed, without reading it: only if
+    /// its time is well before the parse (as git tells a racily clean file), since an edit
+    /// within one tick of a coarse clock may keep both. Else the text is compared.
+    fn is_surely(&self, len: u64, modified: SystemTime) -> bool {
+        len == self.len
+            && modified == self.modified
+            && self
+                .made
+                .duration_since(modified)
+                .is_ok_and(|age| age > Duration::from_secs(2))
+    }
+}
 
 /// Finds the `flags.toml` for a macro called in `caller` (`None` when the compiler does not
 /// say): `explicit` relative to the caller's folder (like `include_str!`), else `FLAGS_TOML`
@@ -82,13 +103,26 @@ pub(crate) fn search_upward(start: &Path) -> Result<PathBuf, LoadError> {
 
 /// Reads `path`, and validates it unless the same text was validated before.
 pub(crate) fn load(path: &Path, caller: Option<&Path>) -> Result<Arc<Loaded>, LoadError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|error| LoadError::Unreadable(path.to_path_buf(), error))?;
+    let unreadable = |error| LoadError::Unreadable(path.to_path_buf(), error);
+    let metadata = std::fs::metadata(path).map_err(unreadable)?;
+    let (len, modified) = (
+        metadata.len(),
+        metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+    );
     let mut cache = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
     if let Some(cached) = cache.get(path)
-        && cached.source == text
+        && cached.is_surely(len, modified)
     {
-        return Ok(Arc::clone(cached));
+        return Ok(Arc::clone(&cached.loaded));
+    }
+    let text = std::fs::read_to_string(path).map_err(unreadable)?;
+    let made = SystemTime::now();
+    if let Some(cached) = cache.get_mut(path)
+        && cached.loaded.source == text
+    {
+        // The same text: its size and time are the ones to trust from now on.
+        (cached.len, cached.modified, cached.made) = (len, modified, made);
+        return Ok(Arc::clone(&cached.loaded));
     }
     let source = Arc::new(SourceFile::new(display(path, caller), text));
     let schema = Schema::parse_partial(Arc::clone(&source))
@@ -103,7 +137,15 @@ pub(crate) fn load(path: &Path, caller: Option<&Path>) -> Result<Arc<Loaded>, Lo
         // Never zero: that is no store's id.
         schema_id: hasher.finish() | 1,
     });
-    cache.insert(path.to_path_buf(), Arc::clone(&loaded));
+    cache.insert(
+        path.to_path_buf(),
+        Cached {
+            len,
+            modified,
+            made,
+            loaded: Arc::clone(&loaded),
+        },
+    );
     Ok(loaded)
 }
 

@@ -226,6 +226,56 @@ fn flag_items(index: usize, flag: &Flag, today: flags_schema::Date) -> TokenStre
                 }
             }
         }
+    } else if let FlagKind::Variants(variants) = &flag.kind {
+        // Read as the store's one variant type, then made the enum: the store's evaluation
+        // is compiled once for all variant flags of the crate, not once per enum.
+        let enum_name = names::enum_name(flag, span);
+        let default_name = match &flag.default.value {
+            flags_schema::Value::String(name) => name.as_str(),
+            _ => "",
+        };
+        let default_index = variants
+            .iter()
+            .position(|variant| variant.value == default_name)
+            .and_then(|index| u16::try_from(index).ok())
+            .unwrap_or(0);
+        let as_variant = quote! {
+            #key.__as_variant(::flags_runtime::__private::Variant {
+                index: #default_index,
+                name: ::core::option::Option::Some(#default_name),
+            })
+        };
+        quote! {
+            #[cfg_attr(not(doctest), doc = #doc)]
+            #deprecated
+            #[inline]
+            #[must_use]
+            pub fn #accessor(ctx: &::flags_runtime::Context<'_>) -> #value_type {
+                const KEY: ::flags_runtime::FlagKey<::flags_runtime::__private::Variant> =
+                    #as_variant;
+                #enum_name::__from_variant(store().get(KEY, ctx)).unwrap_or(#default)
+            }
+
+            #[doc = #detail_doc]
+            #deprecated
+            #[inline]
+            #[must_use]
+            pub fn #detail(ctx: &::flags_runtime::Context<'_>) -> ::flags_runtime::Detail<#value_type> {
+                const KEY: ::flags_runtime::FlagKey<::flags_runtime::__private::Variant> =
+                    #as_variant;
+                let detail = store().detail(KEY, ctx);
+                match #enum_name::__from_variant(detail.value) {
+                    ::core::option::Option::Some(value) => ::flags_runtime::Detail {
+                        value,
+                        reason: detail.reason,
+                    },
+                    ::core::option::Option::None => ::flags_runtime::Detail {
+                        value: #default,
+                        reason: ::flags_runtime::Reason::Unknown,
+                    },
+                }
+            }
+        }
     } else {
         quote! {
             #[cfg_attr(not(doctest), doc = #doc)]
@@ -319,6 +369,28 @@ fn variant_enum(
                     _ => ::core::option::Option::None,
                 }
             }
+
+            /// The variant a store served. A store built from another file may order the
+            /// variants differently: the position is checked against the name it gives, and
+            /// the name decides when they differ.
+            #[doc(hidden)]
+            #[must_use]
+            pub fn __from_variant(
+                variant: ::flags_runtime::__private::Variant,
+            ) -> ::core::option::Option<Self> {
+                let by_position = match variant.index {
+                    #(#indices => ::core::option::Option::Some(Self::#idents),)*
+                    _ => ::core::option::Option::None,
+                };
+                match variant.name {
+                    ::core::option::Option::Some(name)
+                        if by_position.is_none_or(|variant| variant.as_str() != name) =>
+                    {
+                        Self::from_name(name)
+                    }
+                    _ => by_position,
+                }
+            }
         }
 
         impl ::core::fmt::Display for #name {
@@ -327,29 +399,17 @@ fn variant_enum(
             }
         }
 
-        // A store built from another file may order the variants differently: positions are
-        // checked against the names it gives, and names decide when they differ.
         impl ::flags_runtime::FlagValue for #name {
             #[inline]
             fn __from_served(
                 served: ::flags_runtime::__private::Served,
                 variants: &[&'static str],
             ) -> ::core::option::Option<Self> {
-                let ::flags_runtime::__private::Served::Variant(index) = served else {
-                    return ::core::option::Option::None;
-                };
-                let by_position = match index {
-                    #(#indices => ::core::option::Option::Some(Self::#idents),)*
-                    _ => ::core::option::Option::None,
-                };
-                match variants.get(<usize as ::core::convert::From<u16>>::from(index)) {
-                    ::core::option::Option::Some(name)
-                        if by_position.is_none_or(|variant| variant.as_str() != *name) =>
-                    {
-                        Self::from_name(name)
-                    }
-                    _ => by_position,
-                }
+                Self::__from_variant(
+                    <::flags_runtime::__private::Variant as ::flags_runtime::FlagValue>::__from_served(
+                        served, variants,
+                    )?,
+                )
             }
 
             fn __into_served(

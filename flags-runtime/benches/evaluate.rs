@@ -76,6 +76,14 @@ default = false
 });
 
 fn store() -> &'static Store {
+    // `shared_store` applies these, as generated code would: the benchmark must evaluate
+    // exactly the flags written here, with no watcher polling meanwhile.
+    for variable in ["FLAGS_ENV", "FLAGS_FILE"] {
+        assert!(
+            std::env::var_os(variable).is_none_or(|value| value.is_empty()),
+            "{variable} is set; unset it so that the benchmarked flags are the ones built here"
+        );
+    }
     let store = shared_store("bench/flags.toml", *SOURCE, SCHEMA_ID);
     for (index, flag) in store.schema().flags.iter().enumerate() {
         assert_eq!(flag.is_targeted(), index != 0, "see `key`");

@@ -64,6 +64,23 @@ impl<T: FlagValue> FlagKey<T> {
         self
     }
 
+    /// This key, for a variant flag, as a key of [`Variant`](crate::__private::Variant)s
+    /// serving `default` (used by `flags!()`).
+    #[doc(hidden)]
+    pub const fn __as_variant(
+        &self,
+        default: crate::__private::Variant,
+    ) -> FlagKey<crate::__private::Variant> {
+        FlagKey {
+            index: self.index,
+            schema: self.schema,
+            default,
+            info: self.info,
+            targeted: self.targeted,
+            _type: PhantomData,
+        }
+    }
+
     /// The flag's name.
     pub const fn name(&self) -> &'static str {
         self.info.name

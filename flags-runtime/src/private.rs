@@ -9,6 +9,7 @@ use flags_schema::Schema;
 
 use crate::Store;
 pub use crate::value::Served;
+pub use crate::value::Variant;
 
 /// One store per `flags.toml` in the process, so that crates sharing a file share overrides,
 /// kill switches and live updates.

@@ -127,6 +127,41 @@ pub trait FlagValue: Copy + Send + Sync + 'static {
     fn __into_served(self, variants: &[&'static str]) -> Option<Served>;
 }
 
+/// The value of any variant flag, as the store serves it: its position, and its name as the
+/// store knows it (none on the context-free path). The accessors `flags!()` generates read
+/// variant flags as this one type, then make their enum of it: the store's generic evaluation
+/// is then compiled once for all of a crate's variant flags, not once per enum.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Variant {
+    /// Its position among the flag's variants, in the order the store has them.
+    pub index: u16,
+    /// Its name, when the store gave it.
+    pub name: Option<&'static str>,
+}
+
+impl FlagValue for Variant {
+    #[inline]
+    fn __from_served(served: Served, variants: &[&'static str]) -> Option<Self> {
+        match served {
+            Served::Variant(index) => Some(Variant {
+                index,
+                name: variants.get(usize::from(index)).copied(),
+            }),
+            _ => None,
+        }
+    }
+    fn __into_served(self, variants: &[&'static str]) -> Option<Served> {
+        let index = match self.name {
+            Some(name) if !variants.is_empty() => {
+                u16::try_from(variants.iter().position(|variant| *variant == name)?).ok()?
+            }
+            _ => self.index,
+        };
+        Some(Served::Variant(index))
+    }
+}
+
 impl FlagValue for bool {
     #[inline]
     fn __from_served(served: Served, _: &[&'static str]) -> Option<Self> {

@@ -84,6 +84,12 @@ fn widened_flags_toml() -> Option<String> {
 }
 
 fn main() -> std::process::ExitCode {
+    // The demo changes the compiled flags.toml through a file of its own: a file of yours would
+    // be applied too, and its changes taken for the widening's.
+    if std::env::var_os("FLAGS_FILE").is_some_and(|file| !file.is_empty()) {
+        eprintln!("FLAGS_FILE is set; unset it: the demo writes and watches a live file itself");
+        return std::process::ExitCode::FAILURE;
+    }
     let store = flags::store();
     // `FLAGS_ENV` chooses the environment; without it the demo shows production.
     if let Ok(wanted) = std::env::var("FLAGS_ENV")

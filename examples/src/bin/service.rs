@@ -158,19 +158,30 @@ fn main() -> std::process::ExitCode {
     std::process::ExitCode::SUCCESS
 }
 
-/// Reads one line of the request head, as text (a header that is not UTF-8 is read as
-/// `U+FFFD` rather than failing the request); `None` once the request's deadline has passed.
-fn read_line(reader: &mut impl BufRead) -> std::io::Result<Option<String>> {
+/// A line of the request head, or why there is none.
+enum Line {
+    /// As text: a header that is not UTF-8 is read as `U+FFFD` rather than failing the
+    /// request.
+    Text(String),
+    /// The client stopped sending before the head was whole.
+    End,
+    /// The request's deadline passed.
+    Late,
+}
+
+/// Reads one line of the request head.
+fn read_line(reader: &mut impl BufRead) -> std::io::Result<Line> {
     let mut line = Vec::new();
     match reader.read_until(b'\n', &mut line) {
-        Ok(_) => Ok(Some(String::from_utf8_lossy(&line).into_owned())),
+        Ok(0) => Ok(Line::End),
+        Ok(_) => Ok(Line::Text(String::from_utf8_lossy(&line).into_owned())),
         Err(error)
             if matches!(
                 error.kind(),
                 std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
             ) =>
         {
-            Ok(None)
+            Ok(Line::Late)
         }
         Err(error) => Err(error),
     }
@@ -184,22 +195,18 @@ fn serve(stream: TcpStream, request_deadline: Duration) -> std::io::Result<()> {
     };
     // Never more than `MAX_HEAD` bytes read, however long a line a client sends.
     let mut reader = BufReader::new(client).take(MAX_HEAD as u64 + 1);
-    let timed_out = |stream| respond(stream, "408 Request Timeout", "request too slow\n");
-    let Some(request_line) = read_line(&mut reader)? else {
-        return timed_out(stream);
+    let mut lines = Vec::new();
+    // The head ends at an empty line; a client that stops before it sent no request.
+    let ended = loop {
+        match read_line(&mut reader)? {
+            Line::Text(line) if line == "\r\n" || line == "\n" => break true,
+            Line::Text(line) => lines.push(line),
+            Line::End => break false,
+            Line::Late => {
+                return respond(stream, "408 Request Timeout", "request too slow\n");
+            }
+        }
     };
-    let mut headers = Vec::new();
-    loop {
-        let Some(line) = read_line(&mut reader)? else {
-            return timed_out(stream);
-        };
-        if line.is_empty() || line == "\r\n" || line == "\n" {
-            break;
-        }
-        if let Some((name, value)) = line.split_once(':') {
-            headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
-        }
-    }
     if reader.limit() == 0 {
         return respond(
             stream,
@@ -207,30 +214,60 @@ fn serve(stream: TcpStream, request_deadline: Duration) -> std::io::Result<()> {
             "headers too large\n",
         );
     }
+    if !ended {
+        return respond(stream, "400 Bad Request", "incomplete request\n");
+    }
+    let mut lines = lines.into_iter();
+    let request_line = lines.next().unwrap_or_default();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            Some((name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+        })
+        .collect();
     let header = |name: &str| {
         headers
             .iter()
             .find(|(key, _)| key == name)
             .map(|(_, value)| value.as_str())
     };
-    let mut parts = request_line.split_whitespace();
-    match (parts.next(), parts.next()) {
-        (Some("GET"), Some("/")) => {
-            let Some(user) = header("x-user-id") else {
-                return respond(stream, "400 Bad Request", "send an X-User-Id header\n");
-            };
-            let mut ctx = Context::new(user);
-            if let Some(country) = header("x-country") {
-                ctx.set("country", country);
-            }
-            if let Some(account) = header("x-account-id") {
-                ctx.set("account_id", account);
-            }
-            respond(stream, "200 OK", &page(&ctx))
-        }
-        (Some("GET"), Some(_)) => respond(stream, "404 Not Found", "not found\n"),
-        _ => respond(stream, "405 Method Not Allowed", "GET only\n"),
+    let parts: Vec<&str> = request_line.split_whitespace().collect();
+    let [method, target, version] = parts[..] else {
+        return respond(stream, "400 Bad Request", "expected `GET / HTTP/1.1`\n");
+    };
+    if !version.starts_with("HTTP/") {
+        return respond(stream, "400 Bad Request", "expected `GET / HTTP/1.1`\n");
     }
+    let head_only = match method {
+        "GET" => false,
+        "HEAD" => true,
+        _ => {
+            let answer = Answer::new("405 Method Not Allowed", "GET or HEAD only\n");
+            return answer.header("Allow: GET, HEAD").send(stream);
+        }
+    };
+    // The page takes no query; a client may still send one.
+    let path = target.split_once('?').map_or(target, |(path, _)| path);
+    if path != "/" {
+        return Answer::new("404 Not Found", "not found\n")
+            .head_only(head_only)
+            .send(stream);
+    }
+    let Some(user) = header("x-user-id").filter(|user| !user.is_empty()) else {
+        return Answer::new("400 Bad Request", "send an X-User-Id header\n")
+            .head_only(head_only)
+            .send(stream);
+    };
+    let mut ctx = Context::new(user);
+    if let Some(country) = header("x-country") {
+        ctx.set("country", country);
+    }
+    if let Some(account) = header("x-account-id") {
+        ctx.set("account_id", account);
+    }
+    Answer::new("200 OK", &page(&ctx))
+        .head_only(head_only)
+        .send(stream)
 }
 
 /// What this user's pages look like today.
@@ -251,26 +288,79 @@ fn page(ctx: &Context) -> String {
     )
 }
 
-fn respond(mut stream: TcpStream, status: &str, body: &str) -> std::io::Result<()> {
-    write!(
-        stream,
-        "HTTP/1.1 {status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )?;
-    stream.flush()?;
-    close_gracefully(stream);
-    Ok(())
+fn respond(stream: TcpStream, status: &str, body: &str) -> std::io::Result<()> {
+    Answer::new(status, body).send(stream)
 }
+
+/// A response, sent whole in one write, then the connection closed.
+struct Answer<'a> {
+    status: &'a str,
+    headers: Vec<&'a str>,
+    body: &'a str,
+    head_only: bool,
+}
+
+impl<'a> Answer<'a> {
+    fn new(status: &'a str, body: &'a str) -> Self {
+        Answer {
+            status,
+            headers: Vec::new(),
+            body,
+            head_only: false,
+        }
+    }
+
+    fn header(mut self, line: &'a str) -> Self {
+        self.headers.push(line);
+        self
+    }
+
+    /// For `HEAD`: the headers `GET` would get, without the body.
+    fn head_only(mut self, head_only: bool) -> Self {
+        self.head_only = head_only;
+        self
+    }
+
+    fn send(self, mut stream: TcpStream) -> std::io::Result<()> {
+        let mut response = format!(
+            "HTTP/1.1 {}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\n\
+             Connection: close\r\n",
+            self.status,
+            self.body.len()
+        );
+        for line in &self.headers {
+            response.push_str(line);
+            response.push_str("\r\n");
+        }
+        response.push_str("\r\n");
+        if !self.head_only {
+            response.push_str(self.body);
+        }
+        stream.write_all(response.as_bytes())?;
+        stream.flush()?;
+        close_gracefully(stream);
+        Ok(())
+    }
+}
+
+/// How long, in all, the service reads what a client sent that was not read, once it has
+/// answered.
+const DRAIN_LIMIT: Duration = Duration::from_millis(500);
 
 /// Ends the answer, then reads (briefly, and a bounded amount) what the client sent that was
 /// not read: closing on unread bytes would reset the connection, and the client might lose
-/// the answer (a `503` answered before reading, a `431` that read only part).
+/// the answer (a `503` answered before reading, a `431` that read only part). Briefly in all,
+/// not per read: a client that trickles bytes after its answer holds no slot for long.
 fn close_gracefully(stream: TcpStream) {
     let _ = stream.shutdown(std::net::Shutdown::Write);
-    let _ = stream.set_read_timeout(Some(Duration::from_millis(100)));
+    let deadline = Instant::now() + DRAIN_LIMIT;
     let mut rest = [0; 4096];
     let mut left: usize = 64 * 1024;
     while left > 0 {
+        let wait = deadline.saturating_duration_since(Instant::now());
+        if wait.is_zero() || stream.set_read_timeout(Some(wait)).is_err() {
+            break;
+        }
         match (&stream).read(&mut rest) {
             Ok(0) | Err(_) => break,
             Ok(read) => left = left.saturating_sub(read),
