@@ -21,5 +21,8 @@ fn main() {
         flags::checkout_layout(&tester),
         flags::CheckoutLayout::Classic
     );
-    ::std::assert_eq!(flags::CheckoutLayout::from_name("express"), ::std::option::Option::Some(flags::CheckoutLayout::Express));
+    ::std::assert_eq!(
+        flags::CheckoutLayout::from_name("express"),
+        ::std::option::Option::Some(flags::CheckoutLayout::Express)
+    );
 }

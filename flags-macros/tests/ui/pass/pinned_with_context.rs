@@ -26,6 +26,8 @@ fn search_legacy(_user: &User) -> &'static str {
 }
 
 fn main() {
-    let user = User { id: "u-1".to_owned() };
+    let user = User {
+        id: "u-1".to_owned(),
+    };
     assert_eq!(search(&user), "new");
 }

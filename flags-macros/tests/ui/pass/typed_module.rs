@@ -112,4 +112,32 @@ default = "one_page"
         other.get_by_name::<&str>("checkout_layout", &visitor),
         Some("express")
     );
+
+    // The generated store, given a live file that orders the variants differently: the
+    // accessors serve the variant by its name.
+    flags::store()
+        .apply_toml(
+            "live.toml",
+            r#"
+[flags.checkout_layout]
+description = "Reordered, live"
+owner = "payments"
+expires = 2099-01-15
+variants = ["express", "one_page", "classic"]
+default = "express"
+"#,
+        )
+        .unwrap();
+    assert_eq!(
+        flags::checkout_layout(&visitor),
+        flags::CheckoutLayout::Express
+    );
+    let detail = flags::checkout_layout_detail(&visitor);
+    assert_eq!(
+        (detail.value, detail.reason),
+        (
+            flags::CheckoutLayout::Express,
+            flags_runtime::Reason::Default
+        )
+    );
 }
