@@ -572,6 +572,12 @@ fn the_service_answers_malformed_requests_with_their_status() {
         b"GET /?from=mail HTTP/1.1\r\nX-User-Id: u-1\r\n\r\n",
     );
     assert!(queried.starts_with("HTTP/1.1 200"), "{queried}");
+    // An empty line before the request, and the absolute form a proxy sends, are accepted.
+    let lenient = exchange(
+        &address,
+        b"\r\nGET http://127.0.0.1/?a=1 HTTP/1.1\r\nX-User-Id: u-1\r\n\r\n",
+    );
+    assert!(lenient.starts_with("HTTP/1.1 200"), "{lenient}");
     let head = exchange(&address, b"HEAD / HTTP/1.1\r\nX-User-Id: u-1\r\n\r\n");
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
     let length: usize = head

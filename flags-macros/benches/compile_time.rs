@@ -50,9 +50,9 @@ fn main() {
     }
     let mut with_times = Vec::new();
     let mut without_times = Vec::new();
-    for _ in 0..RUNS {
-        with_times.push(rebuild(&with, &target));
-        without_times.push(rebuild(&without, &target));
+    for run in 0..RUNS {
+        with_times.push(rebuild(&with, &target, run));
+        without_times.push(rebuild(&without, &target, run));
     }
     let with_median = median(&mut with_times);
     let without_median = median(&mut without_times);
@@ -124,18 +124,23 @@ fn build(krate: &Path, target: &Path) {
         .current_dir(krate)
         .env("CARGO_TARGET_DIR", target)
         // Each build compiles the crate whole: with the incremental cache of the build
-        // before, most of the code the attributes generate would not be compiled again.
+        // before, most of the code the attributes generate would not be compiled again; and
+        // no compiler wrapper (sccache) answers from a cache of its own.
         .env("CARGO_INCREMENTAL", "0")
+        .env("RUSTC_WRAPPER", "")
+        .env("RUSTC_WORKSPACE_WRAPPER", "")
         .status()
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(status.success(), "building {} failed", krate.display());
 }
 
-fn rebuild(krate: &Path, target: &Path) -> Duration {
-    // A new mtime: cargo rebuilds the crate, and only the crate.
+fn rebuild(krate: &Path, target: &Path, run: usize) -> Duration {
+    // A new mtime, and a new text that no cache has seen: cargo rebuilds the crate, and only
+    // the crate.
     let lib = krate.join("src/lib.rs");
     let source = std::fs::read_to_string(&lib).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(&lib, source).unwrap_or_else(|e| panic!("{e}"));
+    let code = source.split("\n// run ").next().unwrap_or_default();
+    std::fs::write(&lib, format!("{code}\n// run {run}\n")).unwrap_or_else(|e| panic!("{e}"));
     let start = Instant::now();
     build(krate, target);
     start.elapsed()

@@ -37,25 +37,51 @@ pub(crate) enum LoadError {
 /// in the compiler, and in rust-analyzer, across invocations). Errors are never cached.
 static CACHE: LazyLock<Mutex<HashMap<PathBuf, Cached>>> = LazyLock::new(Mutex::default);
 
-/// A parse, with the size and modification time of its file, and when it was made.
+/// A parse, with what the file system said of its file, and when it was made.
 struct Cached {
-    len: u64,
-    modified: SystemTime,
+    stamp: Stamp,
     made: SystemTime,
     loaded: Arc<Loaded>,
 }
 
+/// What the file system says of a file: its size, its modification time (`None` where it
+/// has none), and on Unix its inode and change time, which no program can set back (`cp -p`
+/// and `touch -r` set the modification time).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: Option<SystemTime>,
+    changed: Option<(u64, i64, i64)>,
+}
+
+impl Stamp {
+    fn of(metadata: &std::fs::Metadata) -> Stamp {
+        #[cfg(unix)]
+        let changed = {
+            use std::os::unix::fs::MetadataExt;
+            Some((metadata.ino(), metadata.ctime(), metadata.ctime_nsec()))
+        };
+        #[cfg(not(unix))]
+        let changed = None;
+        Stamp {
+            len: metadata.len(),
+            modified: metadata.modified().ok(),
+            changed,
+        }
+    }
+}
+
 impl Cached {
-    /// Whether a file of this size and time is the one parsed, without reading it: only if
-    /// its time is well before the parse (as git tells a racily clean file), since an edit
-    /// within one tick of a coarse clock may keep both. Else the text is compared.
-    fn is_surely(&self, len: u64, modified: SystemTime) -> bool {
-        len == self.len
-            && modified == self.modified
-            && self
-                .made
-                .duration_since(modified)
-                .is_ok_and(|age| age > Duration::from_secs(2))
+    /// Whether a file of this stamp is the one parsed, without reading it: only if its time
+    /// is well before the parse (as git tells a racily clean file), since an edit within one
+    /// tick of a coarse clock may keep the stamp. Else the text is compared.
+    fn is_surely(&self, stamp: Stamp) -> bool {
+        stamp == self.stamp
+            && stamp.modified.is_some_and(|modified| {
+                self.made
+                    .duration_since(modified)
+                    .is_ok_and(|age| age > Duration::from_secs(2))
+            })
     }
 }
 
@@ -104,14 +130,10 @@ pub(crate) fn search_upward(start: &Path) -> Result<PathBuf, LoadError> {
 /// Reads `path`, and validates it unless the same text was validated before.
 pub(crate) fn load(path: &Path, caller: Option<&Path>) -> Result<Arc<Loaded>, LoadError> {
     let unreadable = |error| LoadError::Unreadable(path.to_path_buf(), error);
-    let metadata = std::fs::metadata(path).map_err(unreadable)?;
-    let (len, modified) = (
-        metadata.len(),
-        metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH),
-    );
+    let stamp = Stamp::of(&std::fs::metadata(path).map_err(unreadable)?);
     let mut cache = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
     if let Some(cached) = cache.get(path)
-        && cached.is_surely(len, modified)
+        && cached.is_surely(stamp)
     {
         return Ok(Arc::clone(&cached.loaded));
     }
@@ -120,8 +142,8 @@ pub(crate) fn load(path: &Path, caller: Option<&Path>) -> Result<Arc<Loaded>, Lo
     if let Some(cached) = cache.get_mut(path)
         && cached.loaded.source == text
     {
-        // The same text: its size and time are the ones to trust from now on.
-        (cached.len, cached.modified, cached.made) = (len, modified, made);
+        // The same text: its stamp is the one to trust from now on.
+        (cached.stamp, cached.made) = (stamp, made);
         return Ok(Arc::clone(&cached.loaded));
     }
     let source = Arc::new(SourceFile::new(display(path, caller), text));
@@ -140,8 +162,7 @@ pub(crate) fn load(path: &Path, caller: Option<&Path>) -> Result<Arc<Loaded>, Lo
     cache.insert(
         path.to_path_buf(),
         Cached {
-            len,
-            modified,
+            stamp,
             made,
             loaded: Arc::clone(&loaded),
         },

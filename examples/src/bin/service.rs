@@ -196,9 +196,11 @@ fn serve(stream: TcpStream, request_deadline: Duration) -> std::io::Result<()> {
     // Never more than `MAX_HEAD` bytes read, however long a line a client sends.
     let mut reader = BufReader::new(client).take(MAX_HEAD as u64 + 1);
     let mut lines = Vec::new();
-    // The head ends at an empty line; a client that stops before it sent no request.
+    // The head ends at an empty line; a client that stops before it sent no request. Empty
+    // lines before the request line are skipped (RFC 9112, 2.2).
     let ended = loop {
         match read_line(&mut reader)? {
+            Line::Text(line) if (line == "\r\n" || line == "\n") && lines.is_empty() => {}
             Line::Text(line) if line == "\r\n" || line == "\n" => break true,
             Line::Text(line) => lines.push(line),
             Line::End => break false,
@@ -246,7 +248,12 @@ fn serve(stream: TcpStream, request_deadline: Duration) -> std::io::Result<()> {
             return answer.header("Allow: GET, HEAD").send(stream);
         }
     };
-    // The page takes no query; a client may still send one.
+    // The page takes no query; a client may still send one, and a proxy the absolute form
+    // (`http://host/`).
+    let target = match target.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("/", |slash| &rest[slash..]),
+        None => target,
+    };
     let path = target.split_once('?').map_or(target, |(path, _)| path);
     if path != "/" {
         return Answer::new("404 Not Found", "not found\n")

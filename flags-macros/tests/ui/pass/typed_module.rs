@@ -113,6 +113,22 @@ default = "one_page"
         Some("express")
     );
 
+    // A variant as a store serves it: by its name when the store gives one, else by its
+    // position.
+    let served = |index, name| flags_runtime::__private::Variant { index, name };
+    assert_eq!(
+        flags::CheckoutLayout::__from_variant(served(0, Some("express"))),
+        Some(flags::CheckoutLayout::Express)
+    );
+    assert_eq!(
+        flags::CheckoutLayout::__from_variant(served(2, None)),
+        Some(flags::CheckoutLayout::Express)
+    );
+    assert_eq!(
+        flags::CheckoutLayout::__from_variant(served(9, Some("sideways"))),
+        None
+    );
+
     // The generated store, given a live file that orders the variants differently: the
     // accessors serve the variant by its name.
     flags::store()
