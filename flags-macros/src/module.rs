@@ -226,64 +226,62 @@ fn flag_items(index: usize, flag: &Flag, today: flags_schema::Date) -> TokenStre
                 }
             }
         }
-    } else if let FlagKind::Variants(variants) = &flag.kind {
-        // Read as the store's one variant type, then made the enum: the store's evaluation
-        // is compiled once for all variant flags of the crate, not once per enum.
-        let enum_name = names::enum_name(flag, span);
-        let default_name = match &flag.default.value {
-            flags_schema::Value::String(name) => name.as_str(),
-            _ => "",
-        };
-        let default_index = variants
-            .iter()
-            .position(|variant| variant.value == default_name)
-            .and_then(|index| u16::try_from(index).ok())
-            .unwrap_or(0);
-        let as_variant = quote! {
-            #key.__as_variant(::flags_runtime::__private::Variant {
-                index: #default_index,
-                name: ::core::option::Option::Some(#default_name),
-            })
-        };
-        quote! {
-            #[cfg_attr(not(doctest), doc = #doc)]
-            #deprecated
-            #[inline]
-            #[must_use]
-            pub fn #accessor(ctx: &::flags_runtime::Context<'_>) -> #value_type {
-                const KEY: ::flags_runtime::FlagKey<::flags_runtime::__private::Variant> =
-                    #as_variant;
-                #enum_name::__from_variant(store().get(KEY, ctx)).unwrap_or(#default)
-            }
-
-            #[doc = #detail_doc]
-            #deprecated
-            #[inline]
-            #[must_use]
-            pub fn #detail(ctx: &::flags_runtime::Context<'_>) -> ::flags_runtime::Detail<#value_type> {
-                const KEY: ::flags_runtime::FlagKey<::flags_runtime::__private::Variant> =
-                    #as_variant;
-                let detail = store().detail(KEY, ctx);
-                match #enum_name::__from_variant(detail.value) {
-                    ::core::option::Option::Some(value) => ::flags_runtime::Detail {
-                        value,
-                        reason: detail.reason,
-                    },
-                    ::core::option::Option::None => ::flags_runtime::Detail {
-                        value: #default,
-                        reason: ::flags_runtime::Reason::Unknown,
-                    },
-                }
-            }
-        }
     } else {
+        // A variant flag is read as the store's one variant type, then made the enum: the
+        // store's evaluation is compiled once for all variant flags of the crate, not once
+        // per enum.
+        let (value, detail_value) = match &flag.kind {
+            FlagKind::Variants(variants) => {
+                let enum_name = names::enum_name(flag, span);
+                let default_name = match &flag.default.value {
+                    flags_schema::Value::String(name) => name.as_str(),
+                    _ => "",
+                };
+                let default_index = variants
+                    .iter()
+                    .position(|variant| variant.value == default_name)
+                    .and_then(|index| u16::try_from(index).ok())
+                    .unwrap_or(0);
+                let variant_key = quote! {
+                    const KEY: ::flags_runtime::FlagKey<::flags_runtime::__private::Variant> =
+                        #key.__as_variant(::flags_runtime::__private::Variant {
+                            index: #default_index,
+                            name: ::core::option::Option::Some(#default_name),
+                        });
+                };
+                (
+                    quote! {
+                        #variant_key
+                        #enum_name::__from_variant(store().get(KEY, ctx)).unwrap_or(#default)
+                    },
+                    quote! {
+                        #variant_key
+                        let detail = store().detail(KEY, ctx);
+                        match #enum_name::__from_variant(detail.value) {
+                            ::core::option::Option::Some(value) => ::flags_runtime::Detail {
+                                value,
+                                reason: detail.reason,
+                            },
+                            ::core::option::Option::None => ::flags_runtime::Detail {
+                                value: #default,
+                                reason: ::flags_runtime::Reason::Unknown,
+                            },
+                        }
+                    },
+                )
+            }
+            _ => (
+                quote!(store().get(#key, ctx)),
+                quote!(store().detail(#key, ctx)),
+            ),
+        };
         quote! {
             #[cfg_attr(not(doctest), doc = #doc)]
             #deprecated
             #[inline]
             #[must_use]
             pub fn #accessor(ctx: &::flags_runtime::Context<'_>) -> #value_type {
-                store().get(#key, ctx)
+                #value
             }
 
             #[doc = #detail_doc]
@@ -291,7 +289,7 @@ fn flag_items(index: usize, flag: &Flag, today: flags_schema::Date) -> TokenStre
             #[inline]
             #[must_use]
             pub fn #detail(ctx: &::flags_runtime::Context<'_>) -> ::flags_runtime::Detail<#value_type> {
-                store().detail(#key, ctx)
+                #detail_value
             }
         }
     };
