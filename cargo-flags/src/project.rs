@@ -242,6 +242,7 @@ impl Project {
         let configured = std::env::current_dir()
             .ok()
             .and_then(|dir| configured_flags_toml(&dir));
+        let mut nearest: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
         for (index, (file, owner)) in files.iter().zip(&owners).enumerate() {
             let Some(dir) = file.path.parent() else {
                 continue;
@@ -262,13 +263,10 @@ impl Project {
                 .filter(|module| !(is_root && module.is_empty()))
                 .collect();
             if !generated_here.is_empty() {
-                let found = match &configured {
-                    Some(configured) => Some(packages[owner.package].dir.join(configured)),
-                    None => nearest_flags_toml(
-                        &dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()),
-                    ),
-                };
-                if let Some(found) = found {
+                let package = &packages[owner.package];
+                if let Some(found) =
+                    found_by_the_macros(file, package, configured.as_deref(), &mut nearest)
+                {
                     for module in generated_here {
                         local.push((index, module.clone(), found.clone()));
                     }
@@ -346,7 +344,6 @@ impl Project {
             });
             uses_flags[owner.package] |= file.defines_flags || own_mention;
         }
-        let mut nearest: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
         // Each flags.toml in use, its files, and whether a selected package uses it.
         let mut uses: Vec<(PathBuf, Vec<usize>, bool)> = Vec::new();
         let mut use_of: HashMap<PathBuf, usize> = HashMap::new();
@@ -354,22 +351,14 @@ impl Project {
         // Per file, the position in `uses` of the flags.toml its crate (or folder) reads.
         let mut home_use: HashMap<usize, usize> = HashMap::new();
         for (index, (file, owner)) in files.iter().zip(&owners).enumerate() {
-            let flags_toml = match (explicit.get(&owner.target), &configured) {
-                (Some(path), _) => Some(path.clone()),
-                (None, Some(configured)) => Some(packages[owner.package].dir.join(configured)),
-                (None, None) => {
-                    // Canonical, so that the folders above a file reached by a `#[path]`
-                    // with `..` are its real ones.
-                    let dir = file
-                        .path
-                        .parent()
-                        .map(|dir| dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()))
-                        .unwrap_or_default();
-                    nearest
-                        .entry(dir.clone())
-                        .or_insert_with(|| nearest_flags_toml(&dir))
-                        .clone()
-                }
+            let flags_toml = match explicit.get(&owner.target) {
+                Some(path) => Some(path.clone()),
+                None => found_by_the_macros(
+                    file,
+                    &packages[owner.package],
+                    configured.as_deref(),
+                    &mut nearest,
+                ),
             };
             let Some(flags_toml) = flags_toml else {
                 ungrouped.push(index);
@@ -610,6 +599,30 @@ struct Owner {
     package: usize,
     /// Numbered across the workspace.
     target: usize,
+}
+
+/// The flags.toml a `flags!()` without a path in `file` reads: `configured` (`FLAGS_TOML`)
+/// relative to its package, else the nearest one upward, remembered per folder in `nearest`.
+fn found_by_the_macros(
+    file: &FileScan,
+    package: &Package,
+    configured: Option<&Path>,
+    nearest: &mut HashMap<PathBuf, Option<PathBuf>>,
+) -> Option<PathBuf> {
+    if let Some(configured) = configured {
+        return Some(package.dir.join(configured));
+    }
+    // Canonical, so that the folders above a file reached by a `#[path]` with `..` are its
+    // real ones.
+    let dir = file
+        .path
+        .parent()
+        .map(|dir| dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()))
+        .unwrap_or_default();
+    nearest
+        .entry(dir.clone())
+        .or_insert_with(|| nearest_flags_toml(&dir))
+        .clone()
 }
 
 /// `via` (a path before a `flags` module) with its first segment, a dependency `renamed`,

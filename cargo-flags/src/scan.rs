@@ -349,6 +349,24 @@ struct Scope {
     local_renames: Vec<String>,
 }
 
+impl Scope {
+    /// Where the name `name`, imported from a path (`use app::flags;`), comes from.
+    fn origin(&self, name: &str) -> Option<String> {
+        self.origins
+            .iter()
+            .find(|(alias, _)| alias == name)
+            .map(|(_, origin)| origin.clone())
+    }
+
+    /// For a name of another module called `flags` here, where it was imported from.
+    fn other(&self, name: &str) -> Option<Option<String>> {
+        self.others
+            .iter()
+            .any(|other| other == name)
+            .then(|| self.origin(name))
+    }
+}
+
 impl Imports {
     /// The scope of a module of these items; `outer` is its parent's, which `use super::*`
     /// brings in.
@@ -538,15 +556,7 @@ impl Imports {
     /// Where the parent imported `ident` from, if it is another module called `flags` there
     /// (`None` inside: declared there, not imported).
     fn parent_other(&self, ident: &Ident) -> Option<Option<String>> {
-        let parent = self.parent.as_ref()?;
-        let name = name_of(ident);
-        parent.others.contains(&name).then(|| {
-            parent
-                .origins
-                .iter()
-                .find(|(alias, _)| *alias == name)
-                .map(|(_, origin)| origin.clone())
-        })
+        self.parent.as_ref()?.other(&name_of(ident))
     }
 
     fn rename(&mut self, name: String, local: bool) {
@@ -577,21 +587,27 @@ impl<'ast> Visit<'ast> for Imports {
     }
 
     fn visit_item_macro(&mut self, item: &'ast syn::ItemMacro) {
-        if item
-            .mac
-            .path
-            .segments
-            .last()
-            .is_some_and(|segment| segment.ident == "flags")
-        {
+        if is_flags_macro(&item.mac) {
             self.generates = true;
         }
-        // `cfg_if! { if #[cfg(..)] { mod flags; } }`; not a macro's definition.
-        if !item.mac.path.is_ident("macro_rules") && declares_module_flags(item.mac.tokens.clone())
-        {
+        if declares_module_flags_in(&item.mac) {
             self.others.push("flags".to_owned());
         }
     }
+}
+
+/// Whether `mac` is a `flags!` (ours, or another crate's of that name).
+fn is_flags_macro(mac: &syn::Macro) -> bool {
+    mac.path
+        .segments
+        .last()
+        .is_some_and(|segment| segment.ident == "flags")
+}
+
+/// Whether the macro call `mac`, among items, declares a module called `flags`
+/// (`cfg_if! { if #[cfg(..)] { mod flags; } }`); a macro's definition declares nothing.
+fn declares_module_flags_in(mac: &syn::Macro) -> bool {
+    !mac.path.is_ident("macro_rules") && declares_module_flags(mac.tokens.clone())
 }
 
 /// Whether `tokens` declare a module called `flags` (`mod flags;` or `mod flags { .. }`).
@@ -660,12 +676,7 @@ impl Visitor<'_> {
 
     /// Where an imported name of the module comes from (`use app::flags;`: `app`).
     fn origin_of(&self, ident: &Ident) -> Option<String> {
-        let name = name_of(ident);
-        self.scope
-            .origins
-            .iter()
-            .find(|(alias, _)| *alias == name)
-            .map(|(_, root)| root.clone())
+        self.scope.origin(&name_of(ident))
     }
 
     fn count(&mut self, name: &Ident) {
@@ -918,23 +929,14 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
     }
 
     fn visit_item_macro(&mut self, item: &'ast syn::ItemMacro) {
-        // `cfg_if! { if #[cfg(..)] { mod flags; } }` in the crate's root declares its
-        // `flags`; a macro's definition declares nothing.
-        if self.inline.is_empty()
-            && !item.mac.path.is_ident("macro_rules")
-            && declares_module_flags(item.mac.tokens.clone())
-        {
+        // In the crate's root, it declares the crate's `flags`.
+        if self.inline.is_empty() && declares_module_flags_in(&item.mac) {
             self.scan.declares_flags_module = true;
         }
         // Ours takes nothing or a path: `flagset::flags! { .. }` is another.
         let tokens = &item.mac.tokens;
         if self.module.is_empty()
-            && item
-                .mac
-                .path
-                .segments
-                .last()
-                .is_some_and(|segment| segment.ident == "flags")
+            && is_flags_macro(&item.mac)
             && (tokens.is_empty() || syn::parse2::<syn::LitStr>(tokens.clone()).is_ok())
         {
             self.scan.generates_top_module = true;
@@ -993,11 +995,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        let is_flags_macro = mac
-            .path
-            .segments
-            .last()
-            .is_some_and(|segment| segment.ident == "flags");
+        let is_flags_macro = is_flags_macro(mac);
         self.scan.defines_flags |= is_flags_macro;
         // `mod NAME;` in a macro's tokens (`cfg_if!`) declares a file of the crate too.
         let (mut inline, mut inline_path) = (self.inline.clone(), self.inline_path);
@@ -1263,13 +1261,10 @@ impl Visitor<'_> {
         if !parent.modules.contains(&name) {
             return None;
         }
-        let other = parent.others.contains(&name);
-        let origin = parent
-            .origins
-            .iter()
-            .find(|(alias, _)| *alias == name)
-            .map(|(_, origin)| origin.clone());
-        Some((other, origin.filter(|_| other)))
+        match parent.other(&name) {
+            Some(origin) => Some((true, origin)),
+            None => Some((false, None)),
+        }
     }
 
     /// Whether `ident` names this module's own `flags`: itself, or a rename of it.
