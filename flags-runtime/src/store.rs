@@ -806,7 +806,7 @@ impl Store {
             .watcher
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let unwanted = if self.inner.watch_calls.load(Ordering::Acquire) == call {
+        let unwanted = if self.is_last_watch_call(call) {
             slot.replace(watcher)
         } else {
             // A later call came meanwhile, and its watcher is (or will be) the one in force.
