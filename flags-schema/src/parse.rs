@@ -1318,12 +1318,7 @@ impl Reader {
                     flag.name
                 )
             } else {
-                // The flags' environment sections then name no declared environment: this
-                // one error says why.
-                self.damaged.unreadable_environments = true;
-                "`environments = [...]` is a top-level key: write it above the first `[table]` \
-                 header, where it belongs to the file"
-                    .to_owned()
+                self.top_level_key("environments")
             };
             self.push(
                 Diagnostic::error(
@@ -2008,6 +2003,20 @@ impl Reader {
         self.check_keys_of(table, &[allowed], context)
     }
 
+    /// The help for a key of the file's top level (`environments`, ...) written under a
+    /// header.
+    fn top_level_key(&mut self, name: &str) -> String {
+        if name == "environments" && !self.environments_declared {
+            // The flags' environment sections then name no declared environment: this one
+            // error says why.
+            self.damaged.unreadable_environments = true;
+        }
+        format!(
+            "`{name}` is a top-level key: write it above the first `[table]` header, where it \
+             belongs to the file"
+        )
+    }
+
     /// [`Reader::check_keys`] with the allowed keys in several lists.
     fn check_keys_of(
         &mut self,
@@ -2030,17 +2039,7 @@ impl Reader {
                 ),
                 (None, Some(similar)) => format!("a key with a similar name exists: `{similar}`"),
                 // `environments = [...]` after a header belongs to that table.
-                (None, None) if ROOT_KEYS.contains(&name) => {
-                    if name == "environments" && !self.environments_declared {
-                        // The flags' environment sections then name no declared
-                        // environment: this one error says why.
-                        self.damaged.unreadable_environments = true;
-                    }
-                    format!(
-                        "`{name}` is a top-level key: write it above the first `[table]` \
-                         header, where it belongs to the file"
-                    )
-                }
+                (None, None) if ROOT_KEYS.contains(&name) => self.top_level_key(name),
                 (None, None) => format!("expected one of {}", names::list(allowed())),
             };
             self.push(
