@@ -34,7 +34,7 @@ impl Salt {
 /// [`bucket`], with the salt hashed beforehand.
 #[inline(never)]
 pub(crate) fn bucket_salted(salt: &Salt, value: &str) -> u32 {
-    scale(salt.0.write(value.as_bytes()).finish())
+    scale(salt.0.finish_with(value.as_bytes()))
 }
 
 /// The bucket of an integer attribute: its decimal text, without allocating.
@@ -109,6 +109,42 @@ impl Murmur3 {
         }
     }
 
+    /// `self.write(bytes).finish()`, quicker for the last piece of four bytes or more: its
+    /// first word completes the pending block and its last word gives the bytes left over,
+    /// each in one load, where [`Murmur3::write`] reads them a byte at a time.
+    #[inline(always)]
+    fn finish_with(self, bytes: &[u8]) -> u32 {
+        let (Some(first), Some(last)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) else {
+            return self.write(bytes).finish();
+        };
+        let length = self.length.wrapping_add(bytes.len() as u32);
+        let mut hash = self.hash;
+        let mut rest = bytes;
+        let pending_length = (self.length % 4) as usize;
+        if pending_length > 0 {
+            // Shifted past the pending bytes, the word keeps the `4 - pending_length` bytes
+            // that complete their block.
+            let head = u32::from_le_bytes(*first) << (8 * pending_length);
+            hash = mix_block(hash, self.pending | head);
+            rest = bytes.get(4 - pending_length..).unwrap_or_default();
+        }
+        while let Some((word, tail)) = rest.split_first_chunk::<4>() {
+            hash = mix_block(hash, u32::from_le_bytes(*word));
+            rest = tail;
+        }
+        // The bytes left over end the piece: they are the top bytes of its last word.
+        let pending = match rest.len() {
+            0 => 0,
+            left => u32::from_le_bytes(*last) >> (8 * (4 - left)),
+        };
+        Murmur3 {
+            hash,
+            pending,
+            length,
+        }
+        .finish()
+    }
+
     #[inline(always)]
     fn finish(self) -> u32 {
         // Scrambling no pending bytes (zero) gives zero, which leaves the hash alone.
@@ -172,6 +208,19 @@ mod tests {
                 .write(&bytes[second..])
                 .finish();
             prop_assert_eq!(hashed, mur3::murmurhash3_x86_32(&bytes, 0));
+        }
+
+        /// The last piece, read a word at a time, hashes as when read a byte at a time,
+        /// whatever was fed before it.
+        #[test]
+        fn last_piece_hashes_as_any_piece(
+            prefix in prop::collection::vec(any::<u8>(), 0..12),
+            bytes in prop::collection::vec(any::<u8>(), 0..40),
+        ) {
+            let start = Murmur3::default().write(&prefix);
+            prop_assert_eq!(start.finish_with(&bytes), start.write(&bytes).finish());
+            let joined = [prefix.as_slice(), bytes.as_slice()].concat();
+            prop_assert_eq!(start.finish_with(&bytes), mur3::murmurhash3_x86_32(&joined, 0));
         }
 
         /// Integers bucket as their decimal text does.
