@@ -397,10 +397,9 @@ impl Store {
         {
             return value;
         }
-        // Forced inline, here and in `with_snapshot`: that calls its `read` in two places,
-        // and LLVM then keeps the evaluation as a call of its own, with the answer passed
-        // back through memory (16 more instructions per evaluation in `benches/peers`).
-        let value = self.with_snapshot(
+        // Forced inline, here and in `with_cached_snapshot`: LLVM otherwise keeps the
+        // evaluation as a call of its own, with the answer passed back through memory.
+        let value = self.with_cached_snapshot(
             #[inline(always)]
             |snapshot| {
                 if !snapshot.listeners.is_empty() {
@@ -409,9 +408,19 @@ impl Store {
                 snapshot.value::<T>(Some(key.index()), ctx)
             },
         );
-        // Listeners want the reason too; and a flag missing or of another type gets the
-        // compiled default there.
-        value.unwrap_or_else(|| self.detail(key, ctx).value)
+        match value {
+            Some(Some(value)) => value,
+            _ => self.get_slowly(key, ctx),
+        }
+    }
+
+    /// [`Store::get`] when listeners want the reason too, when the flag is missing or of
+    /// another type (the compiled default then), or when the thread's cache is in use. Out
+    /// of line, so that `get` keeps few registers to save.
+    #[cold]
+    #[inline(never)]
+    fn get_slowly<T: FlagValue>(&self, key: FlagKey<T>, ctx: &Context<'_>) -> T {
+        self.detail(key, ctx).value
     }
 
     /// [`Store::get`] with a key from another `flags.toml` than this store's: by name.
@@ -472,25 +481,33 @@ impl Store {
     }
 
     /// Runs `read` on the current snapshot, through this thread's cache when it can.
-    #[inline(always)]
+    #[inline]
     fn with_snapshot<R>(&self, mut read: impl FnMut(&Snapshot) -> R) -> R {
-        let cached = SNAPSHOTS.try_with(
-            #[inline(always)]
-            |caches| {
-                // A listener that evaluates flags re-enters here while the cache is borrowed;
-                // it then reads the snapshot directly.
-                let mut caches = caches.try_borrow_mut().ok()?;
-                if caches.first().is_none_or(|(id, _)| *id != self.inner.id) {
-                    self.cache_first(&mut caches);
-                }
-                let (_, cache) = caches.first_mut()?;
-                Some(read(cache.load()))
-            },
-        );
-        match cached {
-            Ok(Some(result)) => result,
-            _ => read(&self.inner.current.load()),
+        match self.with_cached_snapshot(&mut read) {
+            Some(result) => result,
+            None => read(&self.inner.current.load()),
         }
+    }
+
+    /// Runs `read` on the current snapshot through this thread's cache; `None` when the
+    /// cache is in use (a listener that evaluates flags re-enters here while it is) or, as
+    /// the thread ends, gone.
+    #[inline(always)]
+    fn with_cached_snapshot<R>(&self, read: impl FnOnce(&Snapshot) -> R) -> Option<R> {
+        SNAPSHOTS
+            .try_with(
+                #[inline(always)]
+                |caches| {
+                    let mut caches = caches.try_borrow_mut().ok()?;
+                    if caches.first().is_none_or(|(id, _)| *id != self.inner.id) {
+                        self.cache_first(&mut caches);
+                    }
+                    let (_, cache) = caches.first_mut()?;
+                    Some(read(cache.load()))
+                },
+            )
+            .ok()
+            .flatten()
     }
 
     /// Puts this store's snapshot cache first in the thread's, creating it if need be. Out of
