@@ -96,8 +96,8 @@ impl<'a> Context<'a> {
     }
 
     /// [`Context::get`] for a name of at most [`SHORT_NAME`] bytes, which it compares without
-    /// calling `memcmp`: a loop around it that calls nothing else keeps its values in scratch
-    /// registers, with no callee-saved register to save and restore at each evaluation.
+    /// calling `memcmp`: a loop around it then calls nothing, and keeps its values in
+    /// registers.
     /// `None` for a longer name, as for a missing attribute: the caller checks the length.
     #[inline(always)]
     pub(crate) fn get_short(&self, name: &str) -> Option<&Attribute<'a>> {

@@ -415,8 +415,8 @@ impl Store {
     }
 
     /// [`Store::get`] when listeners want the reason too, when the flag is missing or of
-    /// another type (the compiled default then), or when the thread's cache is in use. Out
-    /// of line, so that `get` keeps few registers to save.
+    /// another type (the compiled default then), or when the thread's cache is in use or,
+    /// as the thread ends, gone. Out of line, so that `get` keeps few registers to save.
     #[cold]
     #[inline(never)]
     fn get_slowly<T: FlagValue>(&self, key: FlagKey<T>, ctx: &Context<'_>) -> T {
@@ -490,8 +490,9 @@ impl Store {
     }
 
     /// Runs `read` on the current snapshot through this thread's cache; `None` when the
-    /// cache is in use (a listener that evaluates flags re-enters here while it is) or, as
-    /// the thread ends, gone.
+    /// cache is already borrowed on this thread (a safeguard: nothing `read` runs evaluates
+    /// flags, and listeners are told after the cache is released) or, as the thread ends,
+    /// gone.
     #[inline(always)]
     fn with_cached_snapshot<R>(&self, read: impl FnOnce(&Snapshot) -> R) -> Option<R> {
         SNAPSHOTS
