@@ -766,9 +766,10 @@ fn list_rules_decide_as_the_general_path_does() {
         Some(vec!["EE"].into()),
     ];
     let keys = ["u-1", "user-7", "sixteen-chars-xx", "seventeen-chars-xx"];
-    // Every rule from each position on, so that each one is first somewhere.
-    for start in 0..RULES.len() {
-        let rules = &RULES[start..];
+    // Every rule from each position on, so that each one is first somewhere; and each one
+    // alone, a shape the list loop decides apart.
+    let suffixes = (0..RULES.len()).map(|start| &RULES[start..]);
+    for rules in suffixes.chain(RULES.chunks(1)) {
         let text = flag("fast", "", rules) + &flag("slow", "from = 2000-01-01T00:00:00Z\n", rules);
         let store = Store::from_toml("flags.toml", &text).unwrap_or_else(|e| panic!("{e}"));
         for key in keys {
