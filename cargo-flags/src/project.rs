@@ -325,24 +325,17 @@ impl Project {
                 && roots.get(owner.target) == Some(&&file.path)
                 && !hand_written.contains(&owner.target)
         };
-        let generating_libraries: HashSet<&str> = files
-            .iter()
-            .zip(&owners)
-            .filter(|(file, owner)| generates_library_module(file, owner))
-            .filter_map(|(_, owner)| library_targets.get(&owner.target).copied())
-            .collect();
-        // A package that neither generates nor uses flags of its own (those of a library's
-        // module are the library's) builds without the flags.toml a configured `FLAGS_TOML`
-        // names beside it: one missing there is no error.
+        // Only the macros read a flags.toml: a package that runs none (it may read a library's
+        // flags, or have a hand-written `flags` module) builds without the file a configured
+        // `FLAGS_TOML` names beside it, and one missing there is no error.
         let mut uses_flags = vec![false; packages.len()];
         for (file, owner) in files.iter().zip(&owners) {
-            let own_mention = file.found.iter().any(|found| {
-                found
-                    .via
-                    .as_deref()
-                    .is_none_or(|via| !generating_libraries.contains(via))
-            });
-            uses_flags[owner.package] |= file.defines_flags || own_mention;
+            let runs_the_macros = file.defines_flags
+                || file
+                    .found
+                    .iter()
+                    .any(|found| matches!(found.mention, Mention::Attribute { .. }));
+            uses_flags[owner.package] |= runs_the_macros;
         }
         // Each flags.toml in use, its files, and whether a selected package uses it.
         let mut uses: Vec<(PathBuf, Vec<usize>, bool)> = Vec::new();

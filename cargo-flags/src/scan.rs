@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use proc_macro2::{Delimiter, LineColumn, Span, TokenStream, TokenTree};
 use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
+use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 use syn::{Expr, Ident, Lit, Meta, Token};
@@ -458,6 +459,10 @@ impl Imports {
             syn::UseTree::Rename(rename) if rename.ident == "flags" => {
                 self.import_flags(Some(&rename.rename), through_other, origin, local);
             }
+            // `use cli::options as flags;`: another module by that name.
+            syn::UseTree::Rename(rename) if rename.rename == "flags" => {
+                self.other("flags".to_owned(), origin);
+            }
             syn::UseTree::Path(path) if prefix.is_none() && path.ident == "super" => {
                 if matches!(&*path.tree, syn::UseTree::Glob(_)) {
                     self.parents = true;
@@ -479,7 +484,12 @@ impl Imports {
                         (None, syn::UseTree::Path(inner)) => {
                             match self.parent_other(&inner.ident) {
                                 Some(origin) => self.walk_use(item, true, Some(origin), false),
-                                None => self.walk_use(item, false, Some(None), false),
+                                // `use super::super::flags`: a module further up, whose
+                                // names are not followed.
+                                None => {
+                                    let above = inner.ident == "super";
+                                    self.walk_use(item, above, Some(None), false);
+                                }
                             }
                         }
                         (None, _) => self.walk_use(item, false, Some(None), false),
@@ -826,19 +836,21 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         if self.inline.is_empty() && module.ident == "flags" {
             self.scan.declares_flags_module = true;
         }
-        let path = path_attribute(&module.attrs);
         let Some((_, items)) = &module.content else {
-            self.scan
-                .parent_scopes
-                .insert(self.scan.modules.len(), ParentScope(self.scope.clone()));
-            self.scan.modules.push(ModuleDeclaration {
-                inline: self.inline.clone(),
-                inline_path: self.inline_path,
-                name: name_of(&module.ident),
-                path,
-            });
+            for path in module_paths(&module.attrs) {
+                self.scan
+                    .parent_scopes
+                    .insert(self.scan.modules.len(), ParentScope(self.scope.clone()));
+                self.scan.modules.push(ModuleDeclaration {
+                    inline: self.inline.clone(),
+                    inline_path: self.inline_path,
+                    name: name_of(&module.ident),
+                    path,
+                });
+            }
             return visit::visit_item_mod(self, module);
         };
+        let path = path_attribute(&module.attrs);
         let outermost = self.inline.is_empty();
         let scope = Imports::scope(items, Some(&self.scope));
         let outer = std::mem::replace(&mut self.scope, scope);
@@ -907,10 +919,16 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
                 continue;
             }
             if self.is_module(&segment.ident) {
+                // `super::super::flags`: a module further up, whose names are not followed.
+                let above_the_parent = index >= 2
+                    && segments[..index]
+                        .iter()
+                        .all(|before| before.ident == "super");
                 let through_other_module = index
                     .checked_sub(1)
                     .and_then(|before| segments.get(before))
                     .is_some_and(|before| !is_relative_root(&before.ident))
+                    || above_the_parent
                     || self.is_other(&segment.ident);
                 let via = self.via(&segments[..index], &segment.ident);
                 let local = self.is_own_module(&segment.ident)
@@ -1011,6 +1029,14 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
                 .push((self.module.clone(), path.value()));
         } else if is_flags_macro && mac.tokens.is_empty() {
             self.scan.generated_in_modules.push(self.module.clone());
+        } else if let Ok(arguments) =
+            Punctuated::<Expr, Token![,]>::parse_terminated.parse2(mac.tokens.clone())
+        {
+            // Most macros take expressions (`println!`, `assert_eq!`, `vec!`): read as the
+            // code around them is, they resolve `super::flags` and other crates' stores alike.
+            for argument in &arguments {
+                self.visit_expr(argument);
+            }
         } else {
             self.tokens(mac.tokens.clone());
         }
@@ -1033,15 +1059,20 @@ fn declared_in_tokens(
             && keyword == "mod"
             && let Some(TokenTree::Ident(name)) = tokens.get(index + 1)
         {
-            let path = path_before(&tokens[..index]);
+            let paths = paths_before(&tokens[..index]);
+            let path = paths
+                .iter()
+                .find_map(|(path, conditional)| (!conditional).then(|| path.clone()));
             match tokens.get(index + 2) {
                 Some(TokenTree::Punct(end)) if end.as_char() == ';' => {
-                    modules.push(ModuleDeclaration {
-                        inline: inline.clone(),
-                        inline_path: *inline_path,
-                        name: name_of(name),
-                        path,
-                    });
+                    for path in candidates(paths) {
+                        modules.push(ModuleDeclaration {
+                            inline: inline.clone(),
+                            inline_path: *inline_path,
+                            name: name_of(name),
+                            path,
+                        });
+                    }
                 }
                 Some(TokenTree::Group(body)) if body.delimiter() == Delimiter::Brace => {
                     let outer_path = *inline_path;
@@ -1065,8 +1096,10 @@ fn declared_in_tokens(
     }
 }
 
-/// The `#[path = "..."]` among the attributes before a `mod` (and its `pub(...)`).
-fn path_before(before: &[TokenTree]) -> Option<String> {
+/// The `#[path = "..."]` values among the attributes before a `mod` (and its `pub(...)`),
+/// as [`paths_in`] gives them.
+fn paths_before(before: &[TokenTree]) -> Vec<(String, bool)> {
+    let mut paths = Vec::new();
     let mut end = before.len();
     // `pub`, `pub(crate)`.
     if let Some(TokenTree::Group(group)) = before.get(end.wrapping_sub(1))
@@ -1081,21 +1114,17 @@ fn path_before(before: &[TokenTree]) -> Option<String> {
     while end >= 2 {
         let (TokenTree::Punct(hash), TokenTree::Group(body)) = (&before[end - 2], &before[end - 1])
         else {
-            return None;
+            break;
         };
         if hash.as_char() != '#' || body.delimiter() != Delimiter::Bracket {
-            return None;
+            break;
         }
-        if let Ok(Meta::NameValue(pair)) = syn::parse2::<Meta>(body.stream())
-            && pair.path.is_ident("path")
-            && let Expr::Lit(literal) = &pair.value
-            && let Lit::Str(path) = &literal.lit
-        {
-            return Some(path.value());
+        if let Ok(meta) = syn::parse2::<Meta>(body.stream()) {
+            paths_in(&meta, false, &mut paths);
         }
         end -= 2;
     }
-    None
+    paths
 }
 
 /// The `mod NAME;` lines of a file that cannot even be split into tokens (a delimiter left
@@ -1154,16 +1183,58 @@ fn declared_in_text(text: &str) -> Vec<ModuleDeclaration> {
 
 /// The value of a `#[path = "..."]` attribute among `attrs`.
 fn path_attribute(attrs: &[syn::Attribute]) -> Option<String> {
-    attrs.iter().find_map(|attribute| match &attribute.meta {
-        Meta::NameValue(pair) if pair.path.is_ident("path") => match &pair.value {
-            Expr::Lit(literal) => match &literal.lit {
-                Lit::Str(path) => Some(path.value()),
-                _ => None,
-            },
-            _ => None,
-        },
-        _ => None,
-    })
+    let mut paths = Vec::new();
+    for attribute in attrs {
+        paths_in(&attribute.meta, false, &mut paths);
+    }
+    paths
+        .into_iter()
+        .find_map(|(path, conditional)| (!conditional).then_some(path))
+}
+
+/// Where the file of a `mod NAME;` with these attributes may be: each `#[path]`, including
+/// those a `#[cfg_attr(.., path = "..")]` sets, and the usual place (`None`) unless a
+/// `#[path]` holds whatever the `cfg`. The compiler reads one; all are the crate's code.
+fn module_paths(attrs: &[syn::Attribute]) -> Vec<Option<String>> {
+    let mut paths = Vec::new();
+    for attribute in attrs {
+        paths_in(&attribute.meta, false, &mut paths);
+    }
+    candidates(paths)
+}
+
+fn candidates(paths: Vec<(String, bool)>) -> Vec<Option<String>> {
+    let always = paths.iter().any(|(_, conditional)| !conditional);
+    let mut candidates: Vec<Option<String>> =
+        paths.into_iter().map(|(path, _)| Some(path)).collect();
+    if !always {
+        candidates.push(None);
+    }
+    candidates
+}
+
+/// The `path = "..."` values in an attribute: itself, or inside `cfg_attr(predicate, ..)`
+/// at any depth (`conditional` then).
+fn paths_in(meta: &Meta, conditional: bool, paths: &mut Vec<(String, bool)>) {
+    match meta {
+        Meta::NameValue(pair) if pair.path.is_ident("path") => {
+            if let Expr::Lit(literal) = &pair.value
+                && let Lit::Str(path) = &literal.lit
+            {
+                paths.push((path.value(), conditional));
+            }
+        }
+        Meta::List(list) if list.path.is_ident("cfg_attr") => {
+            if let Ok(nested) =
+                list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
+            {
+                for meta in nested.iter().skip(1) {
+                    paths_in(meta, true, paths);
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 impl Visitor<'_> {
