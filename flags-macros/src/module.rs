@@ -242,9 +242,11 @@ fn flag_items(index: usize, flag: &Flag, today: flags_schema::Date) -> TokenStre
                     .position(|variant| variant.value == default_name)
                     .and_then(|index| u16::try_from(index).ok())
                     .unwrap_or(0);
+                // `self::`: the module's key, even for a flag called `key`, whose key is
+                // called `KEY` too.
                 let variant_key = quote! {
                     const KEY: ::flags_runtime::FlagKey<::flags_runtime::__private::Variant> =
-                        #key.__as_variant(::flags_runtime::__private::Variant {
+                        self::#key.__as_variant(::flags_runtime::__private::Variant {
                             index: #default_index,
                             name: ::core::option::Option::Some(#default_name),
                         });

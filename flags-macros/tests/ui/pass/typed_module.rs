@@ -76,7 +76,10 @@ fn main() {
     let info = flags::NEW_REGISTRATION_FLOW.info();
     assert_eq!(info.owner, "growth-team");
     assert_eq!(info.expires, Some("2099-03-01"));
-    assert_eq!(flags::all().len(), 12);
+    assert_eq!(flags::all().len(), 13);
+    // A variant flag called `key`, whose key is `KEY`.
+    assert_eq!(flags::key(&tester), flags::Key::Qwerty);
+    assert_eq!(flags::KEY.info().name, "key");
     assert_eq!(flags::all()[1].variants, ["classic", "one_page", "express"]);
     assert!(
         flags::all()
