@@ -27,13 +27,20 @@ pub(crate) fn function(mut function: ItemFn, plan: Plan) -> TokenStream {
                     .filter(|attribute| attribute.path().is_ident("cfg"))
                     .collect();
                 let cfgs = quote!(#(#cfgs)*);
+                // A name with an expectation (`#[expect(unused_variables)] referrer`) is
+                // rebound in the body with it, as a pattern is: passed on, the parameter
+                // itself would no longer meet it.
+                let expects = typed
+                    .attrs
+                    .iter()
+                    .any(|attribute| lint_levels(attribute).contains(&"expect"));
                 match &*typed.pat {
                     Pat::Ident(PatIdent {
                         by_ref: None,
                         subpat: None,
                         ident,
                         ..
-                    }) => {
+                    }) if !expects => {
                         // Located at the attribute, not the signature (rustc would otherwise
                         // suggest edits to the signature when the fallback takes other
                         // arguments), but resolved as written: a name a `macro_rules!` gave
@@ -174,10 +181,32 @@ pub(crate) fn function(mut function: ItemFn, plan: Plan) -> TokenStream {
 
 /// `#[allow]`, `#[expect]`, `#[warn]`, `#[deny]`, `#[forbid]`.
 fn is_lint_level(attribute: &Attribute) -> bool {
-    ["allow", "expect", "warn", "deny", "forbid"]
-        .iter()
-        .any(|level| attribute.path().is_ident(level))
+    !lint_levels(attribute).is_empty()
 }
+
+/// The lint levels an attribute sets: `expect(..)` and the like, also under
+/// `cfg_attr(predicate, ..)`.
+fn lint_levels(attribute: &Attribute) -> Vec<&'static str> {
+    fn levels_in(meta: &syn::Meta, levels: &mut Vec<&'static str>) {
+        if let Some(level) = LINT_LEVELS.iter().find(|level| meta.path().is_ident(level)) {
+            levels.push(level);
+        } else if let syn::Meta::List(list) = meta
+            && list.path.is_ident("cfg_attr")
+            && let Ok(nested) = list.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+            )
+        {
+            for meta in nested.iter().skip(1) {
+                levels_in(meta, levels);
+            }
+        }
+    }
+    let mut levels = Vec::new();
+    levels_in(&attribute.meta, &mut levels);
+    levels
+}
+
+const LINT_LEVELS: [&str; 5] = ["allow", "expect", "warn", "deny", "forbid"];
 
 /// Whether `pattern` binds anything by `ref mut`.
 fn borrows_mutably(pattern: &Pat) -> bool {

@@ -56,6 +56,21 @@ fn first_legacy(_ctx: &Context, pair: (u32, u32)) -> u32 {
     pair.1
 }
 
+// An expectation on a name the new body leaves unused is met there, even though the name is
+// passed on to the fallback; also under `cfg_attr`.
+#[feature_flag(new_registration_flow, fallback = tagged_legacy)]
+fn tagged(
+    ctx: &Context,
+    #[expect(unused_variables)] referrer: &str,
+    #[cfg_attr(all(), expect(unused_variables))] campaign: &str,
+) -> usize {
+    1
+}
+
+fn tagged_legacy(_ctx: &Context, referrer: &str, campaign: &str) -> usize {
+    referrer.len() + campaign.len()
+}
+
 // `T` is in no argument, so the compiler cannot infer the fallback's: the fallback names it.
 #[feature_flag(new_registration_flow, fallback = make_legacy::<T>)]
 fn make<T: Default + Display>(ctx: &Context) -> String {
@@ -163,6 +178,8 @@ fn main() {
     assert_eq!(sum(&visitor, (1, 2), ()), 1);
     assert_eq!(first(&tester, (1, 2)), 1);
     assert_eq!(first(&visitor, (1, 2)), 2);
+    assert_eq!(tagged(&tester, "ad", "spring"), 1);
+    assert_eq!(tagged(&visitor, "ad", "spring"), 8);
     assert_eq!(make::<u8>(&tester), "new 0");
     assert_eq!(make::<u8>(&visitor), "old 0");
     assert_eq!(describe::<bool>(&tester), "new false");
