@@ -216,6 +216,8 @@ fn flag_items(index: usize, flag: &Flag, today: flags_schema::Date) -> TokenStre
             }
 
             #[doc = #detail_doc]
+            #[doc = ""]
+            #[cfg_attr(not(doctest), doc = #doc)]
             #deprecated
             #[inline]
             #[must_use]
@@ -287,6 +289,8 @@ fn flag_items(index: usize, flag: &Flag, today: flags_schema::Date) -> TokenStre
             }
 
             #[doc = #detail_doc]
+            #[doc = ""]
+            #[cfg_attr(not(doctest), doc = #doc)]
             #deprecated
             #[inline]
             #[must_use]
@@ -296,7 +300,7 @@ fn flag_items(index: usize, flag: &Flag, today: flags_schema::Date) -> TokenStre
         }
     };
     let variant_enum = match &flag.kind {
-        FlagKind::Variants(variants) => variant_enum(flag, variants, &deprecated),
+        FlagKind::Variants(variants) => variant_enum(flag, variants, &deprecated, &doc),
         _ => quote!(),
     };
     let targeted = flag.is_targeted().then(|| quote!(.__targeted()));
@@ -304,6 +308,8 @@ fn flag_items(index: usize, flag: &Flag, today: flags_schema::Date) -> TokenStre
         #variant_enum
 
         #[doc = #key_doc]
+        #[doc = ""]
+        #[cfg_attr(not(doctest), doc = #doc)]
         #deprecated
         pub const #key: ::flags_runtime::FlagKey<#value_type> =
             ::flags_runtime::FlagKey::__new(#index, __SCHEMA, #default, &__FLAGS[#index])
@@ -317,6 +323,7 @@ fn variant_enum(
     flag: &Flag,
     variants: &[flags_schema::Spanned<String>],
     deprecated: &TokenStream,
+    flag_doc: &str,
 ) -> TokenStream {
     let span = Span::call_site();
     let name = names::enum_name(flag, span);
@@ -334,6 +341,8 @@ fn variant_enum(
     let indices = (0..count).map(|index| index as u16);
     quote! {
         #[doc = #doc]
+        #[doc = ""]
+        #[cfg_attr(not(doctest), doc = #flag_doc)]
         #deprecated
         #[derive(
             ::core::fmt::Debug,
@@ -427,6 +436,52 @@ fn variant_enum(
                     <u16 as ::core::convert::TryFrom<usize>>::try_from(index).ok()?,
                 ))
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The accessor, the detail accessor, the key and the enum each carry the flag's
+    /// description, owner and expiry, for whoever hovers over any of them.
+    #[test]
+    fn every_item_of_a_flag_carries_its_documentation() {
+        let schema = flags_schema::Schema::parse(
+            "flags.toml",
+            "[flags.checkout_layout]\ndescription = \"Layouts compared\"\n\
+             owner = \"payments-7f3\"\nexpires = 2099-01-15\n\
+             variants = [\"classic\", \"one_page\"]\ndefault = \"classic\"\n",
+        )
+        .unwrap();
+        let today = flags_schema::Date::new(2026, 11, 27).unwrap();
+        let items: syn::File = syn::parse2(super::flag_items(0, &schema.flags[0], today)).unwrap();
+        let documented = |name: &str| {
+            let item = items
+                .items
+                .iter()
+                .find(|item| match item {
+                    syn::Item::Enum(item) => item.ident == name,
+                    syn::Item::Const(item) => item.ident == name,
+                    syn::Item::Fn(item) => item.sig.ident == name,
+                    _ => false,
+                })
+                .unwrap();
+            let attributes = match item {
+                syn::Item::Enum(item) => &item.attrs,
+                syn::Item::Const(item) => &item.attrs,
+                syn::Item::Fn(item) => &item.attrs,
+                _ => unreachable!(),
+            };
+            let text = quote::quote!(#(#attributes)*).to_string();
+            text.contains("payments-7f3") && text.contains("2099-01-15")
+        };
+        for name in [
+            "CheckoutLayout",
+            "CHECKOUT_LAYOUT",
+            "checkout_layout",
+            "checkout_layout_detail",
+        ] {
+            assert!(documented(name), "{name}");
         }
     }
 }

@@ -207,15 +207,25 @@ fn check_form(ctxt: &mut Ctxt, args: &Args, flag: &Flag) -> Option<String> {
             match found {
                 Some(found) => Some(found.value.clone()),
                 None => {
-                    let help = match flags_schema::suggest(
-                        &written,
-                        variants.iter().map(|variant| variant.value.as_str()),
-                    ) {
-                        Some(similar) => {
-                            format!("help: a variant with a similar name exists: `{similar}`")
-                        }
-                        None => format!("help: the variants are {}", list(variants)),
-                    };
+                    // Suggested in the form written: `OnePag` is close to `OnePage`.
+                    let camel = written.starts_with(|first: char| first.is_ascii_uppercase());
+                    let forms: Vec<String> = variants
+                        .iter()
+                        .map(|variant| {
+                            if camel {
+                                schema_names::upper_camel(&variant.value)
+                            } else {
+                                variant.value.clone()
+                            }
+                        })
+                        .collect();
+                    let help =
+                        match flags_schema::suggest(&written, forms.iter().map(String::as_str)) {
+                            Some(similar) => {
+                                format!("help: a variant with a similar name exists: `{similar}`")
+                            }
+                            None => format!("help: the variants are {}", list(variants)),
+                        };
                     ctxt.error_spanned_by(
                         variant,
                         format!("unknown variant `{written}` of flag `{name}`\n{help}"),
@@ -276,7 +286,8 @@ fn context(ctxt: &mut Ctxt, args: &Args, function: &ItemFn) -> Option<TokenStrea
             }
         };
     }
-    // `Context` or `flags_runtime::Context` first; another path's `Context` (`fr::Context`,
+    // `flags_runtime::Context` first, then `Context` (not `egui::Context` imported by name
+    // beside the runtime's named by its path); another path's `Context` (`fr::Context`,
     // through an alias) only when there is none of those (not `egui::Context` beside it).
     let kinds: Vec<(&syn::PatType, ContextKind)> = function
         .sig
@@ -287,11 +298,10 @@ fn context(ctxt: &mut Ctxt, args: &Args, function: &ItemFn) -> Option<TokenStrea
             FnArg::Receiver(_) => None,
         })
         .collect();
-    let wanted = if kinds.iter().any(|(_, kind)| *kind == ContextKind::Sure) {
-        ContextKind::Sure
-    } else {
-        ContextKind::Perhaps
-    };
+    let wanted = [ContextKind::Runtime, ContextKind::Named]
+        .into_iter()
+        .find(|wanted| kinds.iter().any(|(_, kind)| kind == wanted))
+        .unwrap_or(ContextKind::Perhaps);
     let candidates: Vec<&syn::PatType> = kinds
         .iter()
         .filter(|(_, kind)| *kind == wanted)
@@ -401,8 +411,10 @@ fn bound_only_in_the_body(function: &ItemFn, context: TokenStream) -> Option<(Id
 /// Whether an argument's type is the flags' `Context`.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum ContextKind {
-    /// `Context`, `&Context<'_>`, `&mut flags_runtime::Context`.
-    Sure,
+    /// `&flags_runtime::Context<'_>`, `&mut ::flags_runtime::Context`.
+    Runtime,
+    /// `Context`, `&Context<'_>`: mostly the runtime's, imported.
+    Named,
     /// Another path's `Context`: an alias of the runtime (`fr::Context`), or another crate's
     /// (`egui::Context`).
     Perhaps,
@@ -425,8 +437,8 @@ fn context_kind(ty: &Type) -> ContextKind {
                 .collect();
             match segments.as_slice() {
                 [.., last] if *last != "Context" => ContextKind::No,
-                [_] => ContextKind::Sure,
-                [.., module, _] if *module == "flags_runtime" => ContextKind::Sure,
+                [_] => ContextKind::Named,
+                [.., module, _] if *module == "flags_runtime" => ContextKind::Runtime,
                 [root, ..] if matches!(root.to_string().as_str(), "std" | "core" | "alloc") => {
                     ContextKind::No
                 }

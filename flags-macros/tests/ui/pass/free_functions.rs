@@ -125,11 +125,37 @@ mod two_contexts {
     }
 }
 
+// The other crate's `Context` imported by name, the runtime's named by its path: the path
+// decides.
+mod imported_other_context {
+    use flags_runtime::feature_flag;
+
+    mod egui {
+        pub struct Context;
+    }
+    use egui::Context;
+
+    #[feature_flag(new_registration_flow, fallback = draw_legacy)]
+    pub fn draw(_ui: &Context, ctx: &flags_runtime::Context) -> &'static str {
+        "new"
+    }
+
+    fn draw_legacy(_ui: &Context, _ctx: &flags_runtime::Context) -> &'static str {
+        "old"
+    }
+
+    pub fn draw_for(ctx: &flags_runtime::Context) -> &'static str {
+        draw(&Context, ctx)
+    }
+}
+
 fn main() {
     let tester = Context::new("tester");
     let visitor = Context::new("visitor");
     assert_eq!(two_contexts::draw_for(&tester), "new");
     assert_eq!(two_contexts::draw_for(&visitor), "old");
+    assert_eq!(imported_other_context::draw_for(&tester), "new");
+    assert_eq!(imported_other_context::draw_for(&visitor), "old");
     assert_eq!(aliased::greet(&tester), "hello again");
     assert_eq!(aliased::greet(&visitor), "hello");
     assert_eq!(
