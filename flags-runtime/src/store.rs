@@ -6,7 +6,7 @@
 //! mutex, build a complete new snapshot and swap it in, so nobody sees half an update.
 
 use hashbrown::HashMap;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -212,17 +212,39 @@ struct Notice {
     value: Value,
 }
 
+thread_local! {
+    /// Whether this thread is telling listeners of an evaluation.
+    static TELLING: Cell<bool> = const { Cell::new(false) };
+}
+
 impl Notice {
+    /// Tells every listener. Evaluations the listeners make meanwhile are told to none: a
+    /// listener that reads a flag would otherwise hear its own reading, without end. One that
+    /// panics is reported, and the others are still told: the evaluation stands, and the
+    /// code that asked for it gets its answer.
     fn tell(self, reason: Reason, context: &Context<'_>) {
+        if TELLING.try_with(Cell::get).unwrap_or(true) {
+            return;
+        }
         let evaluation = Evaluation {
             flag: self.flag,
             value: self.value,
             reason,
             context,
         };
+        let _ = TELLING.try_with(|telling| telling.set(true));
         for listener in self.listeners.iter().filter_map(std::sync::Weak::upgrade) {
-            listener(&evaluation);
+            let told =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| listener(&evaluation)));
+            if told.is_err() {
+                log::error!(
+                    target: "flags",
+                    "an evaluation listener panicked on flag `{}`; the other listeners were told",
+                    evaluation.flag
+                );
+            }
         }
+        let _ = TELLING.try_with(|telling| telling.set(false));
     }
 }
 

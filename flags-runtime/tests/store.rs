@@ -377,11 +377,14 @@ fn listeners_hear_every_evaluation_and_may_evaluate_flags() {
                 evaluation.reason,
                 evaluation.context.key().to_owned(),
             ));
-            // A listener that evaluates a flag must not deadlock or recurse forever.
-            if evaluation.flag == "new_checkout" {
-                nested.fetch_add(1, Ordering::Relaxed);
-                let _ = inner.get_by_name::<i64>("page_size", evaluation.context);
-            }
+            // A listener that evaluates flags, whichever it hears of, must neither deadlock
+            // nor recurse forever: its own evaluations are told to no listener.
+            nested.fetch_add(1, Ordering::Relaxed);
+            assert_eq!(
+                inner.get_by_name::<i64>("page_size", evaluation.context),
+                Some(20)
+            );
+            let _ = inner.detail_by_name::<bool>("new_checkout", evaluation.context);
         });
     }
     store.get_by_name::<bool>("new_checkout", &Context::new("u-1"));
@@ -397,12 +400,6 @@ fn listeners_hear_every_evaluation_and_may_evaluate_flags() {
                 "u-1".to_owned()
             ),
             (
-                "page_size",
-                Value::Int(20),
-                Reason::Default,
-                "u-1".to_owned()
-            ),
-            (
                 "layout",
                 Value::Str("classic"),
                 Reason::Default,
@@ -410,10 +407,30 @@ fn listeners_hear_every_evaluation_and_may_evaluate_flags() {
             ),
         ]
     );
-    assert_eq!(nested.load(Ordering::Relaxed), 1);
+    assert_eq!(nested.load(Ordering::Relaxed), 2);
     store.clear_evaluation_listeners();
     store.get_by_name::<bool>("new_checkout", &Context::new("u-1"));
-    assert_eq!(nested.load(Ordering::Relaxed), 1);
+    assert_eq!(nested.load(Ordering::Relaxed), 2);
+}
+
+#[test]
+fn a_listener_that_panics_leaves_the_answer_and_the_other_listeners() {
+    let store = store();
+    let told = Arc::new(AtomicUsize::new(0));
+    store.on_evaluation(|_| panic!("a listener's bug"));
+    {
+        let told = Arc::clone(&told);
+        store.on_evaluation(move |_| {
+            told.fetch_add(1, Ordering::Relaxed);
+        });
+    }
+    for _ in 0..2 {
+        assert_eq!(
+            store.get_by_name::<bool>("new_checkout", &Context::new("u-1")),
+            Some(true)
+        );
+    }
+    assert_eq!(told.load(Ordering::Relaxed), 2);
 }
 
 /// What a listener owns may use the store when it is dropped: a watcher, a handle that
