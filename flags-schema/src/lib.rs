@@ -56,6 +56,26 @@ pub use names::suggest;
 pub use source::{Position, SourceFile};
 pub use validate::{MAX_PREREQUISITE_DEPTH, MAX_PREREQUISITE_EVALUATIONS, check_prerequisites};
 
+/// How many variants a variant flag may have: the runtime serves a variant as its position,
+/// in 16 bits.
+///
+/// ```
+/// use flags_schema::{MAX_VARIANTS, Schema};
+///
+/// let file = |count: usize| {
+///     let variants: Vec<String> = (0..count).map(|i| format!("\"v{i}\"")).collect();
+///     format!(
+///         "[flags.f]\ndescription = \"d\"\nowner = \"o\"\npermanent = true\n\
+///          variants = [{}]\ndefault = \"v0\"\n",
+///         variants.join(", ")
+///     )
+/// };
+/// assert!(Schema::parse("flags.toml", &file(MAX_VARIANTS)).is_ok());
+/// let errors = Schema::parse("flags.toml", &file(MAX_VARIANTS + 1)).unwrap_err();
+/// assert!(errors.to_string().contains("65537 variants, more than the 65536 a flag may have"));
+/// ```
+pub const MAX_VARIANTS: usize = 1 << 16;
+
 /// The crates a schema's values are built from, for code that matches on them.
 pub mod reexports {
     pub use ipnet;

@@ -749,12 +749,28 @@ impl Reader {
             );
             return None;
         }
+        if let Some(beyond) = variants.get(crate::MAX_VARIANTS) {
+            self.error(
+                beyond.span,
+                format!(
+                    "{context}: {} variants, more than the {} a flag may have",
+                    variants.len(),
+                    crate::MAX_VARIANTS
+                ),
+            );
+            return None;
+        }
         let mut ok = true;
         let camel: Vec<String> = variants
             .iter()
             .map(|variant| names::upper_camel(&variant.value))
             .collect();
+        // The first variant of each enum name, by a map: a scan of the earlier ones would
+        // take quadratic time in the number of variants.
+        let mut first_named: HashMap<&str, usize> =
+            HashMap::with_capacity_and_hasher(camel.len(), Default::default());
         for (index, variant) in variants.iter().enumerate() {
+            let first = *first_named.entry(camel[index].as_str()).or_insert(index);
             if names::is_keyword(&variant.value) {
                 ok = false;
                 self.push(
@@ -782,10 +798,7 @@ impl Reader {
                          lowercase letters, digits and single underscores",
                     ),
                 );
-            } else if let Some(first) = (0..index)
-                .find(|&earlier| camel[earlier] == camel[index])
-                .map(|earlier| &variants[earlier])
-            {
+            } else if let Some(first) = (first != index).then(|| &variants[first]) {
                 ok = false;
                 let message = if first.value == variant.value {
                     format!("{context}: variant `{}` is declared twice", variant.value)
