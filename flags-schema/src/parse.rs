@@ -635,7 +635,10 @@ impl Reader {
     fn check_flag_name(&mut self, name: &str, span: Span) {
         if !names::is_snake_case(name) {
             let snake = names::to_snake_case(name);
-            let help = if names::is_snake_case(&snake) && !names::is_keyword(&snake) {
+            let usable = names::is_snake_case(&snake) && !names::is_keyword(&snake);
+            let help = if usable && names::RESERVED.contains(&snake.as_str()) {
+                format!("its snake_case form, `{snake}`, is reserved: choose another name")
+            } else if usable {
                 format!("write it in snake_case: `{snake}`")
             } else {
                 "use lowercase letters, digits and single underscores, starting with a letter"
@@ -1128,10 +1131,15 @@ impl Reader {
                 dotted_keys(key.get_ref(), key.span(), weight, &mut dotted);
                 for (written, last) in dotted {
                     // Written without spaces or quotes, the key ends its last part (quoted,
-                    // the underline is shorter, never outside the table).
-                    let start = last
-                        .start
-                        .saturating_sub(written.len().saturating_sub(last.end - last.start));
+                    // the underline is shorter, never outside the table). A key with other
+                    // than ASCII in it is underlined from its last part: counted back in
+                    // decoded bytes, the start could fall inside a character of the file.
+                    let start = if written.is_ascii() {
+                        last.start
+                            .saturating_sub(written.len().saturating_sub(last.end - last.start))
+                    } else {
+                        last.start
+                    };
                     self.push(
                         Diagnostic::error(
                             Span::new(start.max(key.span().start), last.end),
@@ -2050,6 +2058,8 @@ impl Reader {
                 (Some(positive), _) => format!(
                     "to match what `{positive}` does not, write `{positive}` with `negate = true`"
                 ),
+                // `lte` is one edit from `lt`, `nin` from `in`: the nearest name is wrong.
+                _ if let Some(help) = spelt_elsewhere(name, allowed) => help,
                 (None, Some(similar)) => format!("a key with a similar name exists: `{similar}`"),
                 // `environments = [...]` after a header belongs to that table.
                 (None, None) if ROOT_KEYS.contains(&name) => self.top_level_key(name),
@@ -2329,6 +2339,31 @@ fn negated<'k, Keys: Iterator<Item = &'k str>>(
             .or_else(|| name.strip_suffix("_not"))?,
     };
     allowed().find(|key| *key == positive)
+}
+
+/// The help for a key as other tools spell it (`lte`, `nin`), where the nearest key by
+/// spelling means something else (`lt`, `in`).
+fn spelt_elsewhere<'k, Keys: Iterator<Item = &'k str>>(
+    name: &str,
+    allowed: impl Fn() -> Keys,
+) -> Option<String> {
+    let allows = |key: &str| allowed().any(|allowed| allowed == key);
+    let ours: &[&str] = match name {
+        "lte" | "leq" => &["le"],
+        "gte" | "geq" => &["ge"],
+        "semver_lte" | "semver_leq" => &["semver_le"],
+        "semver_gte" | "semver_geq" => &["semver_ge"],
+        "nin" | "notin" => &["not_in"],
+        "include" | "includes" => &["users", "contains"],
+        "is" | "name" if allows("flag") => {
+            return Some(
+                "a prerequisite is written `flag = { name = \"...\", is = ... }`".to_owned(),
+            );
+        }
+        _ => return None,
+    };
+    let key = ours.iter().find(|key| allows(key))?;
+    Some(format!("here it is written `{key}`"))
 }
 
 /// The keys of a split written with dots, as written, each with the span of its last part:

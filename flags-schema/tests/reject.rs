@@ -24,7 +24,19 @@ fn every_mistake_is_reported_at_its_place_with_its_message() {
         let text = fs::read_to_string(case).unwrap();
         let rendered = match Schema::parse("flags.toml", &text) {
             Ok(_) => "accepted\n".to_owned(),
-            Err(errors) => errors.to_string(),
+            Err(errors) => {
+                // Tools slice the file with the byte ranges given.
+                for error in errors.located() {
+                    assert!(
+                        text.get(error.byte_start..error.byte_end).is_some(),
+                        "{}: {error}: bytes {}..{} are not a slice of the file",
+                        case.display(),
+                        error.byte_start,
+                        error.byte_end
+                    );
+                }
+                errors.to_string()
+            }
         };
         let expected_path = case.with_extension("stderr");
         if bless {
