@@ -297,38 +297,80 @@ fn syntax_errors_of(text: &str, errors: &[SyntaxError]) -> Vec<Diagnostic> {
         if line_text.starts_with('[') {
             let header = header_of(line_text);
             duplicated_tables.push(line);
+            let is_array = |header: &str| header.starts_with("[[");
+            let mut array_header = None;
             let earlier = error.earlier.as_ref().map(|earlier| {
                 let line = line_of(earlier.start);
-                let is_header = lines
-                    .get(line)
-                    .is_some_and(|text| text.trim_start().starts_with('['));
+                let earlier_text = lines.get(line).map_or("", |text| text.trim_start());
+                let is_header = earlier_text.starts_with('[');
+                if is_header && is_array(earlier_text) != is_array(line_text) {
+                    array_header = Some(if is_array(line_text) {
+                        line_text
+                    } else {
+                        earlier_text
+                    });
+                }
                 (line + 1, (!is_header).then(|| written_as(text, earlier)))
             });
-            let (message, help) = match earlier {
-                Some((line, Some(Written::InlineTable))) => (
-                    format!(
-                        "table `{header}` is already written as an inline table on line {line}"
-                    ),
-                    "an inline table is whole where it is written: move these keys into it, or \
+            // `[[x.rules]]` then `[x.rules]` (or the other way round): a bracket missing, not
+            // two tables to merge, which would join two rules into one.
+            let array_help;
+            let (message, help) = match (earlier, array_header) {
+                (Some((line, None)), Some(array)) => {
+                    let array = header_of(array);
+                    if is_array(line_text) {
+                        array_help = format!(
+                            "write that header `{array}` too: each item of an array of tables \
+                             has its own header, with two brackets"
+                        );
+                        (
+                            format!(
+                                "`{header}` adds an item to an array, but line {line} made it \
+                                 a table"
+                            ),
+                            array_help.as_str(),
+                        )
+                    } else {
+                        array_help = format!(
+                            "write this header `{array}`: each item of an array of tables has \
+                             its own header, with two brackets"
+                        );
+                        (
+                            format!(
+                                "table `{header}` is already an array of tables on line {line}"
+                            ),
+                            array_help.as_str(),
+                        )
+                    }
+                }
+                (earlier, _) => match earlier {
+                    Some((line, Some(Written::InlineTable))) => (
+                        format!(
+                            "table `{header}` is already written as an inline table on line {line}"
+                        ),
+                        "an inline table is whole where it is written: move these keys into it, or \
                      replace it with this header",
-                ),
-                Some((line, Some(Written::Array))) => (
-                    format!("table `{header}` is already written as an array on line {line}"),
-                    "write the list one way: every item in that array, or each under its own \
+                    ),
+                    Some((line, Some(Written::Array))) => (
+                        format!("table `{header}` is already written as an array on line {line}"),
+                        "write the list one way: every item in that array, or each under its own \
                      `[[...]]` header",
-                ),
-                Some((line, Some(Written::DottedKeys))) => (
-                    format!("table `{header}` is already written with dotted keys on line {line}"),
-                    "write the table one way: under this header, or with dotted keys in its parent",
-                ),
-                Some((line, Some(Written::Value))) => (
-                    format!("table `{header}` is already given a value on line {line}"),
-                    "a key holds one value: rename the table, or remove that key",
-                ),
-                Some((_, None)) | None => (
-                    format!("table `{header}` is declared twice"),
-                    "each table may appear once: merge the two",
-                ),
+                    ),
+                    Some((line, Some(Written::DottedKeys))) => (
+                        format!(
+                            "table `{header}` is already written with dotted keys on line {line}"
+                        ),
+                        "write the table one way: under this header, or with dotted keys in its parent",
+                    ),
+                    Some((line, Some(Written::Value))) => (
+                        format!("table `{header}` is already given a value on line {line}"),
+                        "a key holds one value: rename the table, or remove that key",
+                    ),
+                    Some((_, None)) | None => (
+                        format!("table `{header}` is declared twice"),
+                        "each table may appear once: merge the two",
+                    ),
+                },
             };
             let diagnostic = Diagnostic::error(span, message).with_help(help);
             diagnostics.push(diagnostic);
