@@ -227,6 +227,10 @@ fn written_as(text: &str, earlier: &Range<usize>) -> Written {
     }
 }
 
+/// The help for a header below a key written whole (an inline table, an array, dotted keys).
+const WHOLE: &str = "a key written whole takes no more keys: write it under headers of its own, \
+                     or move these keys into it";
+
 /// TOML's errors, reworded; a table declared twice is one error, not one per key it repeats.
 fn syntax_errors_of(text: &str, errors: &[SyntaxError]) -> Vec<Diagnostic> {
     let bytes = text.as_bytes();
@@ -261,6 +265,38 @@ fn syntax_errors_of(text: &str, errors: &[SyntaxError]) -> Vec<Diagnostic> {
             }
         } else if at_line_end(span.start) && reported_at(span.start - 1) {
             span = span.start - 1..span.start;
+        }
+        // `[a.b.c]` below a `b` written whole (`b = { .. }`, `b = "x"`): toml speaks of
+        // dotted keys, where the user wrote a header.
+        let header_line = lines
+            .get(line_of(span.start))
+            .map(|line| line.trim())
+            .filter(|line| line.starts_with('['));
+        if let (Some(header_line), Some(earlier)) = (header_line, &error.earlier)
+            && error.message.starts_with("cannot extend value of type")
+        {
+            let header = header_of(header_line);
+            let key = text.get(span.clone()).unwrap_or("");
+            let line = line_of(earlier.start) + 1;
+            let (written, help) = match written_as(text, earlier) {
+                Written::Value => (
+                    "as a value",
+                    "a key holds one value: rename the table, or remove that key",
+                ),
+                Written::InlineTable => ("as an inline table", WHOLE),
+                Written::Array => ("as an array", WHOLE),
+                Written::DottedKeys => ("with dotted keys", WHOLE),
+            };
+            diagnostics.push(
+                Diagnostic::error(
+                    span,
+                    format!(
+                        "table `{header}` goes inside `{key}`, written {written} on line {line}"
+                    ),
+                )
+                .with_help(help),
+            );
+            continue;
         }
         if error.message != "duplicate key" {
             let message = match error.message.as_str() {

@@ -1014,7 +1014,8 @@ fn descend_path<'t, 'b>(
                         ParseError::new(
                             "cannot extend value of type inline table with a dotted key",
                         )
-                        .with_unexpected(span_of(key)),
+                        .with_unexpected(span_of(key))
+                        .with_context(to_span(&old_span)),
                     );
                     return None;
                 }
