@@ -155,9 +155,12 @@ impl From<SystemTime> for Timestamp {
     fn from(time: SystemTime) -> Self {
         match time.duration_since(UNIX_EPOCH) {
             Ok(after) => Timestamp(i64::try_from(after.as_millis()).unwrap_or(i64::MAX)),
-            Err(before) => Timestamp(
-                i64::try_from(before.duration().as_millis()).map_or(i64::MIN, |millis| -millis),
-            ),
+            // Rounded down, as parsed times are: 1.5 ms before 1970 is -2 ms.
+            Err(before) => {
+                let before = before.duration();
+                let millis = before.as_millis() + u128::from(before.as_nanos() % 1_000_000 != 0);
+                Timestamp(i64::try_from(millis).map_or(i64::MIN, |millis| -millis))
+            }
         }
     }
 }
@@ -187,6 +190,38 @@ impl fmt::Display for Timestamp {
         {
             Some(text) => f.write_str(&text),
             None => write!(f, "@{}ms", self.0),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use super::Timestamp;
+
+    /// A clock's time and the same instant written in a file compare as equal, on both sides
+    /// of 1970: both are rounded down to the millisecond.
+    #[test]
+    fn clock_times_round_down_as_written_ones_do() {
+        let cases = [
+            (-1_500_000, "1969-12-31T23:59:59.9985Z", -2),
+            (-1_000_000, "1969-12-31T23:59:59.999Z", -1),
+            (-1, "1969-12-31T23:59:59.999999999Z", -1),
+            (1_500_000, "1970-01-01T00:00:00.0015Z", 1),
+        ];
+        for (nanos, written, millis) in cases {
+            let offset = Duration::from_nanos(i64::unsigned_abs(nanos));
+            let clock = if nanos < 0 {
+                UNIX_EPOCH - offset
+            } else {
+                UNIX_EPOCH + offset
+            };
+            assert_eq!(Timestamp::from(clock).unix_millis(), millis, "{written}");
+            assert_eq!(
+                Timestamp::parse_rfc3339(written),
+                Some(Timestamp::from(clock))
+            );
         }
     }
 }
