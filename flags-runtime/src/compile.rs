@@ -3,8 +3,9 @@
 //! definitions load, so that evaluation does no lookups by name and no allocation.
 
 use std::hash::{Hash, Hasher};
+use std::net::Ipv4Addr;
 
-use flags_schema::reexports::ipnet::IpNet;
+use flags_schema::reexports::ipnet::{IpNet, Ipv4Net};
 use flags_schema::reexports::regex::Regex;
 use flags_schema::reexports::semver::Version;
 use flags_schema::{
@@ -675,9 +676,33 @@ fn operation(operator: &Operator, case_insensitive: bool) -> Op {
         Operator::SemverLe(version) => Op::Semver(version.clone(), [true, true, false]),
         Operator::SemverGt(version) => Op::Semver(version.clone(), [false, false, true]),
         Operator::SemverGe(version) => Op::Semver(version.clone(), [false, true, true]),
-        Operator::Cidr(networks) => Op::Cidr(networks.clone().into()),
+        Operator::Cidr(networks) => Op::Cidr(with_mapped_ipv4(networks)),
         Operator::Within(fence) => Op::Within(*fence),
     }
+}
+
+/// `networks`, and the IPv4 network of each IPv4-mapped IPv6 one (`::ffff:10.0.0.0/104` is
+/// `10.0.0.0/8`): an address matches whichever way either side writes it, as the evaluator
+/// tries an attribute written mapped as plain IPv4 too.
+fn with_mapped_ipv4(networks: &[IpNet]) -> Box<[IpNet]> {
+    let mapped = networks.iter().filter_map(|network| match network {
+        // Shorter than the mapped block (`::/0`), it holds every IPv4 address or none.
+        IpNet::V6(network) if network.prefix_len() < 96 => network
+            .contains(&Ipv4Addr::UNSPECIFIED.to_ipv6_mapped())
+            .then(|| IpNet::V4(Ipv4Net::default())),
+        IpNet::V6(network) => {
+            let address = network.network().to_ipv4_mapped()?;
+            Ipv4Net::new(address, network.prefix_len() - 96)
+                .ok()
+                .map(IpNet::V4)
+        }
+        IpNet::V4(_) => None,
+    });
+    networks
+        .iter()
+        .copied()
+        .chain(mapped.collect::<Vec<_>>())
+        .collect()
 }
 
 fn value_set(values: &ListValues, case_insensitive: bool) -> ValueSet {

@@ -381,6 +381,15 @@ fn ip_ranges() {
         &with("ip", Ipv4Addr::new(10, 1, 2, 3).to_ipv6_mapped())
     ));
     assert!(!on(&store, &with("ip", "::ffff:11.1.2.3")));
+    // And a network written mapped holds the plain IPv4 addresses it maps.
+    let mapped = when(r#"{ attribute = "ip", cidr = ["::ffff:10.0.0.0/104"] }"#);
+    assert!(on(&mapped, &with("ip", "10.1.2.3")));
+    assert!(on(&mapped, &with("ip", "::ffff:10.1.2.3")));
+    assert!(!on(&mapped, &with("ip", "11.1.2.3")));
+    let every_ipv6 = when(r#"{ attribute = "ip", cidr = ["::/0"] }"#);
+    assert!(on(&every_ipv6, &with("ip", "11.1.2.3")));
+    let documentation = when(r#"{ attribute = "ip", cidr = ["2001:db8::/32"] }"#);
+    assert!(!on(&documentation, &with("ip", "11.1.2.3")));
 }
 
 #[test]
