@@ -468,11 +468,13 @@ fn the_service_limits_connections_and_slow_requests() {
         "production",
         &[
             ("SERVICE_MAX_CONNECTIONS", "1"),
-            ("SERVICE_REQUEST_DEADLINE_MS", "1000"),
+            // Long enough that the turned-away request below is sure to come while the slow
+            // one holds the slot, even on a machine busy with other tests.
+            ("SERVICE_REQUEST_DEADLINE_MS", "3000"),
         ],
     );
     let mut slow = TcpStream::connect(&address).unwrap();
-    slow.set_read_timeout(Some(Duration::from_secs(10)))
+    slow.set_read_timeout(Some(Duration::from_secs(15)))
         .unwrap();
     slow.write_all(b"GET / HTTP/1.1\r\nX-User-Id: u-").unwrap();
     // The slow connection holds the only slot: another, a whole request sent, is turned
@@ -480,12 +482,12 @@ fn the_service_limits_connections_and_slow_requests() {
     let turned_away = get(&address, &[("X-User-Id", "u-1")]);
     assert!(turned_away.starts_with("HTTP/1.1 503"), "{turned_away}");
     // A byte every 100 ms keeps every read short, but not the request: it ends at the
-    // deadline, a second after it began, while the client is still sending.
+    // deadline, three seconds after it began, while the client is still sending.
     slow.set_read_timeout(Some(Duration::from_millis(100)))
         .unwrap();
     let started = Instant::now();
     let mut response = Vec::new();
-    while started.elapsed() < Duration::from_secs(10) {
+    while started.elapsed() < Duration::from_secs(15) {
         let _ = slow.write_all(b"1");
         let mut chunk = [0; 1024];
         match slow.read(&mut chunk) {
@@ -498,7 +500,7 @@ fn the_service_limits_connections_and_slow_requests() {
     let response = String::from_utf8_lossy(&response);
     assert!(response.starts_with("HTTP/1.1 408"), "{response}");
     assert!(
-        started.elapsed() < Duration::from_secs(5),
+        started.elapsed() < Duration::from_secs(8),
         "{:?}",
         started.elapsed()
     );

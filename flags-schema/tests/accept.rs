@@ -131,10 +131,32 @@ fn schema() -> Schema {
 }
 
 #[test]
-fn the_readme_example_is_valid() {
-    let readme = include_str!("../../flags.toml");
-    let schema = Schema::parse("flags.toml", readme).unwrap_or_else(|errors| panic!("{errors}"));
+fn the_examples_flags_toml_is_valid() {
+    let text = include_str!("../../flags.toml");
+    let schema = Schema::parse("flags.toml", text).unwrap_or_else(|errors| panic!("{errors}"));
     assert!(schema.flag("new_registration_flow").is_some());
+}
+
+/// The README's `flags.toml` blocks (the quickstart's, the reference's) are files a user may
+/// copy: each is valid.
+#[test]
+fn every_flags_toml_in_the_readme_is_valid() {
+    let readme = include_str!("../../README.md");
+    let blocks: Vec<&str> = readme
+        .split("```toml\n")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("\n```").map(|(block, _)| block))
+        .filter(|block| !block.starts_with("# Cargo.toml"))
+        .collect();
+    assert!(
+        blocks.len() >= 2,
+        "the README's flags.toml blocks are missing"
+    );
+    for block in blocks {
+        let schema = Schema::parse("flags.toml", block)
+            .unwrap_or_else(|errors| panic!("{errors}\nin the README's block:\n{block}"));
+        assert!(schema.flag("new_registration_flow").is_some());
+    }
 }
 
 #[test]
