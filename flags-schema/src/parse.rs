@@ -2131,17 +2131,24 @@ impl Reader {
                 continue;
             }
             all_known = false;
-            let help = match (negated(name, allowed), names::suggest(name, allowed())) {
+            // `lte` is one edit from `lt`, `nin` from `in`: the nearest name is wrong.
+            let elsewhere = spelt_elsewhere(name, allowed);
+            let help = match (
+                negated(name, allowed),
+                elsewhere,
+                names::suggest(name, allowed()),
+            ) {
                 // `not_ends_with` is one edit from `ends_with`, which means the opposite.
-                (Some(positive), _) => format!(
+                (Some(positive), ..) => format!(
                     "to match what `{positive}` does not, write `{positive}` with `negate = true`"
                 ),
-                // `lte` is one edit from `lt`, `nin` from `in`: the nearest name is wrong.
-                _ if let Some(help) = spelt_elsewhere(name, allowed) => help,
-                (None, Some(similar)) => format!("a key with a similar name exists: `{similar}`"),
+                (None, Some(help), _) => help,
+                (None, None, Some(similar)) => {
+                    format!("a key with a similar name exists: `{similar}`")
+                }
                 // `environments = [...]` after a header belongs to that table.
-                (None, None) if ROOT_KEYS.contains(&name) => self.top_level_key(name),
-                (None, None) => format!("expected one of {}", names::list(allowed())),
+                (None, None, None) if ROOT_KEYS.contains(&name) => self.top_level_key(name),
+                (None, None, None) => format!("expected one of {}", names::list(allowed())),
             };
             self.push(
                 Diagnostic::error(key.span(), format!("unknown key `{name}` in {context}"))
