@@ -11,6 +11,11 @@ use syn::{AttrStyle, Attribute, FnArg, ItemFn, Pat, PatIdent};
 use super::check::{Condition, Plan};
 
 pub(crate) fn function(mut function: ItemFn, plan: Plan) -> TokenStream {
+    // What the flag's evaluation reads of the arguments, before the body.
+    let condition_tokens = match &plan.condition {
+        Condition::Evaluated { setup, condition } => quote!(#setup #condition),
+        Condition::Pinned { context, .. } => quote!(#context),
+    };
     // Arguments bound by a pattern (`(a, b): (u8, u8)`, `_: T`) get a name, so that they can
     // be passed on; the new body binds the pattern from it.
     let mut passed = Vec::new();
@@ -29,7 +34,8 @@ pub(crate) fn function(mut function: ItemFn, plan: Plan) -> TokenStream {
                 let cfgs = quote!(#(#cfgs)*);
                 // A name with an expectation (`#[expect(unused_variables)] referrer`) is
                 // rebound in the body with it, as a pattern is: passed on, the parameter
-                // itself would no longer meet it.
+                // itself would no longer meet it. Not the context, nor what `context = ..`
+                // reads: the flag reads those before the body.
                 let expects = typed
                     .attrs
                     .iter()
@@ -40,7 +46,7 @@ pub(crate) fn function(mut function: ItemFn, plan: Plan) -> TokenStream {
                         subpat: None,
                         ident,
                         ..
-                    }) if !expects => {
+                    }) if !expects || mentions(&condition_tokens, ident) => {
                         // Located at the attribute, not the signature (rustc would otherwise
                         // suggest edits to the signature when the fallback takes other
                         // arguments), but resolved as written: a name a `macro_rules!` gave
@@ -207,6 +213,15 @@ fn lint_levels(attribute: &Attribute) -> Vec<&'static str> {
 }
 
 const LINT_LEVELS: [&str; 5] = ["allow", "expect", "warn", "deny", "forbid"];
+
+/// Whether `tokens` name `ident` anywhere, in groups too.
+fn mentions(tokens: &TokenStream, ident: &syn::Ident) -> bool {
+    tokens.clone().into_iter().any(|token| match token {
+        proc_macro2::TokenTree::Ident(other) => other == *ident,
+        proc_macro2::TokenTree::Group(group) => mentions(&group.stream(), ident),
+        _ => false,
+    })
+}
 
 /// Whether `pattern` binds anything by `ref mut`.
 fn borrows_mutably(pattern: &Pat) -> bool {

@@ -71,6 +71,16 @@ fn tagged_legacy(_ctx: &Context, referrer: &str, campaign: &str) -> usize {
     referrer.len() + campaign.len()
 }
 
+// An expectation on the context itself stays on it: the flag reads it before the body.
+#[feature_flag(new_registration_flow, fallback = shouting_legacy)]
+fn shouting(#[expect(non_snake_case)] Ctx: &Context) -> u8 {
+    2
+}
+
+fn shouting_legacy(_ctx: &Context) -> u8 {
+    1
+}
+
 // `T` is in no argument, so the compiler cannot infer the fallback's: the fallback names it.
 #[feature_flag(new_registration_flow, fallback = make_legacy::<T>)]
 fn make<T: Default + Display>(ctx: &Context) -> String {
@@ -180,6 +190,8 @@ fn main() {
     assert_eq!(first(&visitor, (1, 2)), 2);
     assert_eq!(tagged(&tester, "ad", "spring"), 1);
     assert_eq!(tagged(&visitor, "ad", "spring"), 8);
+    assert_eq!(shouting(&tester), 2);
+    assert_eq!(shouting(&visitor), 1);
     assert_eq!(make::<u8>(&tester), "new 0");
     assert_eq!(make::<u8>(&visitor), "old 0");
     assert_eq!(describe::<bool>(&tester), "new false");
