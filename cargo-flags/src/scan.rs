@@ -1386,7 +1386,7 @@ impl Visitor<'_> {
                 let prefix = extend_prefix(prefix, &path.ident);
                 self.walk_use(
                     &path.tree,
-                    !is_relative_root(&path.ident),
+                    through_other || !is_relative_root(&path.ident),
                     Some(prefix),
                     local,
                 );
@@ -1411,7 +1411,9 @@ impl Visitor<'_> {
                 self.walk_super_use(item);
             }
         } else {
-            self.walk_use(tree, false, Some(None), false);
+            // `use super::super::..`: a module further up, whose names are not followed.
+            let above = matches!(tree, syn::UseTree::Path(path) if path.ident == "super");
+            self.walk_use(tree, above, Some(None), false);
         }
     }
 
