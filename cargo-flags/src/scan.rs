@@ -614,6 +614,21 @@ fn is_flags_macro(mac: &syn::Macro) -> bool {
         .is_some_and(|segment| segment.ident == "flags")
 }
 
+/// Whether a `flags!` call takes what ours does, nothing or a path: `flagset::flags! { .. }`
+/// is another.
+fn takes_our_arguments(tokens: &TokenStream) -> bool {
+    tokens.is_empty() || syn::parse2::<syn::LitStr>(tokens.clone()).is_ok()
+}
+
+/// After `flags` in a token stream: `!(..)` as our macro takes it.
+fn flags_call_after(tokens: &[TokenTree]) -> bool {
+    matches!(
+        tokens,
+        [TokenTree::Punct(bang), TokenTree::Group(arguments), ..]
+            if bang.as_char() == '!' && takes_our_arguments(&arguments.stream())
+    )
+}
+
 /// Whether the macro call `mac`, among items, declares a module called `flags`
 /// (`cfg_if! { if #[cfg(..)] { mod flags; } }`); a macro's definition declares nothing.
 fn declares_module_flags_in(mac: &syn::Macro) -> bool {
@@ -716,6 +731,12 @@ impl Visitor<'_> {
                 }
                 TokenTree::Group(_) if attribute_body == Some(index) => {}
                 TokenTree::Group(group) => self.tokens(group.stream()),
+                // `flags_runtime::flags!()` where `syn` does not look (`cfg_if! { .. }`).
+                TokenTree::Ident(ident)
+                    if ident == "flags" && flags_call_after(&tokens[index + 1..]) =>
+                {
+                    self.scan.defines_flags = true;
+                }
                 TokenTree::Ident(ident) if self.is_module(ident) => {
                     if let Some((name, rest)) = after_path_separator(&tokens[index + 1..]) {
                         let next = after_path_separator(rest).map(|(next, _)| name_of(next));
@@ -953,10 +974,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
         }
         // Ours takes nothing or a path: `flagset::flags! { .. }` is another.
         let tokens = &item.mac.tokens;
-        if self.module.is_empty()
-            && is_flags_macro(&item.mac)
-            && (tokens.is_empty() || syn::parse2::<syn::LitStr>(tokens.clone()).is_ok())
-        {
+        if self.module.is_empty() && is_flags_macro(&item.mac) && takes_our_arguments(tokens) {
             self.scan.generates_top_module = true;
         }
         // An included file in an item's place holds items (in an expression's place, an
@@ -1014,7 +1032,7 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         let is_flags_macro = is_flags_macro(mac);
-        self.scan.defines_flags |= is_flags_macro;
+        self.scan.defines_flags |= is_flags_macro && takes_our_arguments(&mac.tokens);
         // `mod NAME;` in a macro's tokens (`cfg_if!`) declares a file of the crate too.
         let (mut inline, mut inline_path) = (self.inline.clone(), self.inline_path);
         declared_in_tokens(
@@ -1795,6 +1813,24 @@ fn main() {
         assert_eq!(mentions(root), [(imported("Args", Some("default")), 6, 25)]);
         let inner = "mod cli { cfg_if::cfg_if! { if #[cfg(unix)] { mod flags; } } }\n";
         assert!(!scan_text(PathBuf::from("main.rs"), inner.to_owned()).declares_flags_module);
+    }
+
+    /// A file runs our macro where `syn` reads the call, and where only tokens are read
+    /// (`cfg_if!`); another crate's `flags!` (`flagset`) is not ours.
+    #[test]
+    fn calls_of_our_flags_macro_are_told_from_others() {
+        let defines =
+            |text: &str| scan_text(PathBuf::from("main.rs"), text.to_owned()).defines_flags;
+        assert!(defines("flags_runtime::flags!();\n"));
+        assert!(defines("flags_runtime::flags!(\"config/flags.toml\");\n"));
+        assert!(defines("fn f() { flags_runtime::flags!(); }\n"));
+        assert!(defines(
+            "cfg_if::cfg_if! {\n    if #[cfg(unix)] {\n        flags_runtime::flags!();\n    }\n}\n"
+        ));
+        assert!(!defines(
+            "flagset::flags! {\n    enum Mode: u8 { Read, Write }\n}\n"
+        ));
+        assert!(!defines("fn f() { let _ = flags::beta(&ctx); }\n"));
     }
 
     /// Byte offsets count from the start of the file, though `syn` reads it without its byte
