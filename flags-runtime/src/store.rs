@@ -233,6 +233,7 @@ impl Notice {
             context,
         };
         let _ = TELLING.try_with(|telling| telling.set(true));
+        let _telling = Telling;
         for listener in self.listeners.iter().filter_map(std::sync::Weak::upgrade) {
             let told =
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| listener(&evaluation)));
@@ -244,6 +245,15 @@ impl Notice {
                 );
             }
         }
+    }
+}
+
+/// Clears [`TELLING`] once the listeners are told, even if something unwinds past them (a
+/// logger that panics, say): the thread's later evaluations are told again.
+struct Telling;
+
+impl Drop for Telling {
+    fn drop(&mut self) {
         let _ = TELLING.try_with(|telling| telling.set(false));
     }
 }
