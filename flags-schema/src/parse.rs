@@ -208,6 +208,49 @@ enum Written {
     Value,
 }
 
+/// Whether the byte at `offset` is in `header`, the header that starts its line (not in an
+/// array of inline tables, say, whose line also starts with `[`).
+fn within_header(text: &str, offset: usize, header: &str) -> bool {
+    let line_start = text
+        .get(..offset)
+        .and_then(|before| before.rfind('\n'))
+        .map_or(0, |at| at + 1);
+    let bom = if line_start == 0 && text.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
+    let line = text.get(line_start + bom..).unwrap_or("");
+    let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+    offset
+        .checked_sub(line_start + bom + indent)
+        .is_some_and(|at| at < header.len())
+}
+
+/// Whether a line (trimmed) is a table's header: `[a.b]` or `[[a.b]]` and at most a comment
+/// after, not an array of inline tables or arrays written on its own line.
+fn is_header_line(line: &str) -> bool {
+    let header = header_of(line);
+    let rest = line.get(header.len()..).unwrap_or("").trim_start();
+    let inside = header.trim_start_matches('[').trim_start();
+    line.starts_with('[')
+        && (rest.is_empty() || rest.starts_with('#'))
+        && !inside.starts_with(['{', '['])
+}
+
+/// The table a header line names, without brackets or spaces.
+fn header_path(line: &str) -> String {
+    header_of(line)
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '[' && *c != ']')
+        .collect()
+}
+
+/// Whether two header lines name the same table, however bracketed and spaced.
+fn same_path(first: &str, second: &str) -> bool {
+    header_path(first) == header_path(second)
+}
+
 /// How the key or value at `earlier` defines its name: by the text that follows the key (`=`
 /// or `.`), or, for the value of an array of tables, by the value's first character.
 fn written_as(text: &str, earlier: &Range<usize>) -> Written {
@@ -271,9 +314,10 @@ fn syntax_errors_of(text: &str, errors: &[SyntaxError]) -> Vec<Diagnostic> {
         let header_line = lines
             .get(line_of(span.start))
             .map(|line| line.trim())
-            .filter(|line| line.starts_with('['));
+            .filter(|line| is_header_line(line));
         if let (Some(header_line), Some(earlier)) = (header_line, &error.earlier)
             && error.message.starts_with("cannot extend value of type")
+            && within_header(text, span.start, header_of(header_line))
         {
             let header = header_of(header_line);
             let key = text.get(span.clone()).unwrap_or("");
@@ -330,29 +374,53 @@ fn syntax_errors_of(text: &str, errors: &[SyntaxError]) -> Vec<Diagnostic> {
         }
         let line = line_of(span.start);
         let line_text = lines.get(line).map_or("", |text| text.trim());
-        if line_text.starts_with('[') {
+        if is_header_line(line_text) {
             let header = header_of(line_text);
             duplicated_tables.push(line);
             let is_array = |header: &str| header.starts_with("[[");
             let mut array_header = None;
+            let mut header_below = None;
             let earlier = error.earlier.as_ref().map(|earlier| {
                 let line = line_of(earlier.start);
                 let earlier_text = lines.get(line).map_or("", |text| text.trim_start());
                 let is_header = earlier_text.starts_with('[');
-                if is_header && is_array(earlier_text) != is_array(line_text) {
+                if is_header
+                    && is_array(earlier_text) != is_array(line_text)
+                    && same_path(earlier_text, line_text)
+                {
                     array_header = Some(if is_array(line_text) {
                         line_text
                     } else {
                         earlier_text
                     });
+                } else if is_header
+                    && is_array(line_text)
+                    && header_path(earlier_text)
+                        .starts_with(&format!("{}.", header_path(line_text)))
+                {
+                    header_below = Some(header_of(earlier_text));
                 }
                 (line + 1, (!is_header).then(|| written_as(text, earlier)))
             });
             // `[[x.rules]]` then `[x.rules]` (or the other way round): a bracket missing, not
             // two tables to merge, which would join two rules into one.
             let array_help;
-            let (message, help) = match (earlier, array_header) {
-                (Some((line, None)), Some(array)) => {
+            let (message, help) = match (earlier, array_header, header_below) {
+                // `[x.rules.first]` before any `[[x.rules]]`: it made `x.rules` a table.
+                (Some((line, None)), None, Some(below)) => {
+                    array_help = format!(
+                        "write the array's items first: a header below it, such as `{below}`, \
+                         then belongs to the item before it"
+                    );
+                    (
+                        format!(
+                            "`{header}` adds an item to an array, but `{below}` on line {line} \
+                             made it a table"
+                        ),
+                        array_help.as_str(),
+                    )
+                }
+                (Some((line, None)), Some(array), _) => {
                     let array = header_of(array);
                     if is_array(line_text) {
                         array_help = format!(
@@ -379,7 +447,7 @@ fn syntax_errors_of(text: &str, errors: &[SyntaxError]) -> Vec<Diagnostic> {
                         )
                     }
                 }
-                (earlier, _) => match earlier {
+                (earlier, ..) => match earlier {
                     Some((line, Some(Written::InlineTable))) => (
                         format!(
                             "table `{header}` is already written as an inline table on line {line}"
