@@ -5,6 +5,7 @@ use std::path::Path;
 use flags_schema::{Flag, FlagKind, Value, names as schema_names};
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{FnArg, Ident, ItemFn, Pat, Type};
 
@@ -34,6 +35,9 @@ pub(crate) enum Condition {
 pub(crate) struct Plan {
     pub(crate) condition: Condition,
     pub(crate) fallback: syn::Path,
+    /// The names the flag's evaluation reads before the body: the context argument, or the
+    /// variables `context = ...` uses.
+    pub(crate) reads: Vec<Ident>,
 }
 
 pub(crate) fn plan(args: &mut Args, function: &ItemFn, caller: Option<&Path>) -> syn::Result<Plan> {
@@ -93,6 +97,7 @@ pub(crate) fn plan(args: &mut Args, function: &ItemFn, caller: Option<&Path>) ->
         .module
         .as_ref()
         .map_or_else(|| quote!(crate::flags), ToTokens::to_token_stream);
+    let mut reads = Vec::new();
     let condition = match flag {
         Some(flag) if flag.pinned => {
             let flag_span = args.flag.span();
@@ -104,14 +109,19 @@ pub(crate) fn plan(args: &mut Args, function: &ItemFn, caller: Option<&Path>) ->
             {
                 // Reported.
                 Some(None) => None,
-                context => Some(Condition::Pinned {
-                    new_path: pinned_branch(flag, variant.as_deref()),
-                    key: quote_spanned!(flag_span=> #module::#key),
-                    context: context.flatten(),
-                }),
+                context => {
+                    let context = context.flatten();
+                    reads = context.as_ref().map(names_read).unwrap_or_default();
+                    Some(Condition::Pinned {
+                        new_path: pinned_branch(flag, variant.as_deref()),
+                        key: quote_spanned!(flag_span=> #module::#key),
+                        context,
+                    })
+                }
             }
         }
         Some(flag) => context(&mut ctxt, args, function).map(|context| {
+            reads = names_read(&context);
             let flag_span = args.flag.span();
             let accessor = names::accessor(flag, flag_span);
             let call = quote_spanned!(flag_span=> #module::#accessor(&(#context)));
@@ -146,6 +156,7 @@ pub(crate) fn plan(args: &mut Args, function: &ItemFn, caller: Option<&Path>) ->
         (Some(condition), Some(fallback)) => Ok(Plan {
             condition,
             fallback,
+            reads,
         }),
         // Unreachable: the missing parts were reported, and `check` returned them.
         _ => Err(syn::Error::new(
@@ -366,6 +377,27 @@ fn context(ctxt: &mut Ctxt, args: &Args, function: &ItemFn) -> Option<TokenStrea
 /// A name that `context` uses but that only an argument pattern (`(user, n): (&User, u8)`,
 /// `ref user: User`) binds, and the pattern: such arguments are passed whole, and bound by
 /// their pattern inside the new body only.
+/// The variables an expression may read: its names, but for fields and methods (`.name`) and
+/// the segments after a path's first (`a::name`), without `r#`.
+fn names_read(tokens: &TokenStream) -> Vec<Ident> {
+    let mut names = Vec::new();
+    let mut after = None;
+    for token in tokens.clone() {
+        match &token {
+            proc_macro2::TokenTree::Ident(ident) if !matches!(after, Some('.' | ':')) => {
+                names.push(ident.unraw());
+            }
+            proc_macro2::TokenTree::Group(group) => names.extend(names_read(&group.stream())),
+            _ => {}
+        }
+        after = match &token {
+            proc_macro2::TokenTree::Punct(punct) => Some(punct.as_char()),
+            _ => None,
+        };
+    }
+    names
+}
+
 fn bound_only_in_the_body(function: &ItemFn, context: TokenStream) -> Option<(Ident, String)> {
     struct Bindings(Vec<Ident>);
     impl syn::visit::Visit<'_> for Bindings {

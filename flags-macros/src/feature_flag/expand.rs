@@ -4,6 +4,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{AttrStyle, Attribute, FnArg, ItemFn, Pat, PatIdent};
@@ -11,11 +12,6 @@ use syn::{AttrStyle, Attribute, FnArg, ItemFn, Pat, PatIdent};
 use super::check::{Condition, Plan};
 
 pub(crate) fn function(mut function: ItemFn, plan: Plan) -> TokenStream {
-    // What the flag's evaluation reads of the arguments, before the body.
-    let condition_tokens = match &plan.condition {
-        Condition::Evaluated { setup, condition } => quote!(#setup #condition),
-        Condition::Pinned { context, .. } => quote!(#context),
-    };
     // Arguments bound by a pattern (`(a, b): (u8, u8)`, `_: T`) get a name, so that they can
     // be passed on; the new body binds the pattern from it.
     let mut passed = Vec::new();
@@ -46,7 +42,7 @@ pub(crate) fn function(mut function: ItemFn, plan: Plan) -> TokenStream {
                         subpat: None,
                         ident,
                         ..
-                    }) if !expects || mentions(&condition_tokens, ident) => {
+                    }) if !expects || plan.reads.contains(&ident.unraw()) => {
                         // Located at the attribute, not the signature (rustc would otherwise
                         // suggest edits to the signature when the fallback takes other
                         // arguments), but resolved as written: a name a `macro_rules!` gave
@@ -213,15 +209,6 @@ fn lint_levels(attribute: &Attribute) -> Vec<&'static str> {
 }
 
 const LINT_LEVELS: [&str; 5] = ["allow", "expect", "warn", "deny", "forbid"];
-
-/// Whether `tokens` name `ident` anywhere, in groups too.
-fn mentions(tokens: &TokenStream, ident: &syn::Ident) -> bool {
-    tokens.clone().into_iter().any(|token| match token {
-        proc_macro2::TokenTree::Ident(other) => other == *ident,
-        proc_macro2::TokenTree::Group(group) => mentions(&group.stream(), ident),
-        _ => false,
-    })
-}
 
 /// Whether `pattern` binds anything by `ref mut`.
 fn borrows_mutably(pattern: &Pat) -> bool {

@@ -71,6 +71,21 @@ fn tagged_legacy(_ctx: &Context, referrer: &str, campaign: &str) -> usize {
     referrer.len() + campaign.len()
 }
 
+// Names that only look like what the flag reads (its accessor, the module `flags`) are
+// rebound as any other.
+#[feature_flag(new_registration_flow, fallback = lookalike_legacy)]
+fn lookalike(
+    ctx: &Context,
+    #[expect(unused_variables)] new_registration_flow: bool,
+    #[expect(unused_variables)] flags: u8,
+) -> u8 {
+    2
+}
+
+fn lookalike_legacy(_ctx: &Context, new_registration_flow: bool, flags: u8) -> u8 {
+    u8::from(new_registration_flow) + flags
+}
+
 // An expectation on the context itself stays on it: the flag reads it before the body.
 #[feature_flag(new_registration_flow, fallback = shouting_legacy)]
 fn shouting(#[expect(non_snake_case)] Ctx: &Context) -> u8 {
@@ -191,6 +206,8 @@ fn main() {
     assert_eq!(tagged(&tester, "ad", "spring"), 1);
     assert_eq!(tagged(&visitor, "ad", "spring"), 8);
     assert_eq!(shouting(&tester), 2);
+    assert_eq!(lookalike(&tester, true, 3), 2);
+    assert_eq!(lookalike(&visitor, true, 3), 4);
     assert_eq!(shouting(&visitor), 1);
     assert_eq!(make::<u8>(&tester), "new 0");
     assert_eq!(make::<u8>(&visitor), "old 0");
