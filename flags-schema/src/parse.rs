@@ -232,17 +232,41 @@ fn within_header(text: &str, offset: usize, header: &str) -> bool {
 fn is_header_line(line: &str) -> bool {
     let header = header_of(line);
     let rest = line.get(header.len()..).unwrap_or("").trim_start();
-    let inside = header.trim_start_matches('[').trim_start();
+    let inside = header.trim_start_matches('[').trim_end_matches(']').trim();
     line.starts_with('[')
         && (rest.is_empty() || rest.starts_with('#'))
-        && !inside.starts_with(['{', '['])
+        && !inside.is_empty()
+        && is_key_path(inside)
 }
 
-/// The table a header line names, without brackets or spaces.
+/// Whether `text` is a dotted key (`flags.beta`, `a."b c".d`): bare keys and quoted ones,
+/// dots and spaces; an array's items have commas, braces or other values.
+fn is_key_path(text: &str) -> bool {
+    let mut quote = None;
+    let mut escaped = false;
+    for c in text.chars() {
+        match (quote, c) {
+            (Some('"'), '\\') if !escaped => {
+                escaped = true;
+                continue;
+            }
+            (Some(open), c) if c == open && !escaped => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, c) if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ' ' | '\t') => {
+            }
+            (None, _) => return false,
+        }
+        escaped = false;
+    }
+    quote.is_none()
+}
+
+/// The table a header line names, without brackets, spaces or quotes.
 fn header_path(line: &str) -> String {
     header_of(line)
         .chars()
-        .filter(|c| !c.is_whitespace() && *c != '[' && *c != ']')
+        .filter(|c| !c.is_whitespace() && !matches!(c, '[' | ']' | '"' | '\''))
         .collect()
 }
 
@@ -383,7 +407,7 @@ fn syntax_errors_of(text: &str, errors: &[SyntaxError]) -> Vec<Diagnostic> {
             let earlier = error.earlier.as_ref().map(|earlier| {
                 let line = line_of(earlier.start);
                 let earlier_text = lines.get(line).map_or("", |text| text.trim_start());
-                let is_header = earlier_text.starts_with('[');
+                let is_header = is_header_line(earlier_text.trim_end());
                 if is_header
                     && is_array(earlier_text) != is_array(line_text)
                     && same_path(earlier_text, line_text)
@@ -482,7 +506,7 @@ fn syntax_errors_of(text: &str, errors: &[SyntaxError]) -> Vec<Diagnostic> {
         }
         let table = (0..line)
             .rev()
-            .find(|&index| lines[index].trim_start().starts_with('['));
+            .find(|&index| is_header_line(lines[index].trim()));
         if table.is_some_and(|table| duplicated_tables.contains(&table)) {
             continue;
         }
