@@ -597,7 +597,7 @@ impl<'ast> Visit<'ast> for Imports {
     }
 
     fn visit_item_macro(&mut self, item: &'ast syn::ItemMacro) {
-        if is_flags_macro(&item.mac) {
+        if is_flags_macro(&item.mac) && takes_our_arguments(&item.mac.tokens) {
             self.generates = true;
         }
         if declares_module_flags_in(&item.mac) {
@@ -1056,7 +1056,12 @@ impl<'ast> Visit<'ast> for Visitor<'_> {
                 self.visit_expr(argument);
             }
         } else {
+            // A `macro_rules!` body runs nothing where it is written.
+            let defined = self.scan.defines_flags;
             self.tokens(mac.tokens.clone());
+            if mac.path.is_ident("macro_rules") {
+                self.scan.defines_flags = defined;
+            }
         }
         visit::visit_macro(self, mac);
     }
@@ -1829,6 +1834,9 @@ fn main() {
         ));
         assert!(!defines(
             "flagset::flags! {\n    enum Mode: u8 { Read, Write }\n}\n"
+        ));
+        assert!(!defines(
+            "macro_rules! with_flags {\n    () => { flags_runtime::flags!(); };\n}\n"
         ));
         assert!(!defines("fn f() { let _ = flags::beta(&ctx); }\n"));
     }
