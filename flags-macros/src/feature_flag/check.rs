@@ -374,30 +374,35 @@ fn context(ctxt: &mut Ctxt, args: &Args, function: &ItemFn) -> Option<TokenStrea
     }
 }
 
-/// A name that `context` uses but that only an argument pattern (`(user, n): (&User, u8)`,
-/// `ref user: User`) binds, and the pattern: such arguments are passed whole, and bound by
-/// their pattern inside the new body only.
-/// The variables an expression may read: its names, but for fields and methods (`.name`) and
-/// the segments after a path's first (`a::name`), without `r#`.
+/// The variables an expression may read: its names, but for fields and methods (`.name`, not
+/// `..name`) and the segments after a path's first (`a::name`, not `Opts { id: name }`),
+/// without `r#`. A name counted that is not read costs an unmet expectation, a warning; one
+/// missed, a build error: when unsure, it counts.
 fn names_read(tokens: &TokenStream) -> Vec<Ident> {
     let mut names = Vec::new();
-    let mut after = None;
+    // The punctuation right before the token, the last two characters of it.
+    let mut before: (Option<char>, Option<char>) = (None, None);
     for token in tokens.clone() {
+        let field_or_segment = matches!(before, (Some('.'), last) if last != Some('.'))
+            || matches!(before, (Some(':'), Some(':')));
         match &token {
-            proc_macro2::TokenTree::Ident(ident) if !matches!(after, Some('.' | ':')) => {
+            proc_macro2::TokenTree::Ident(ident) if !field_or_segment => {
                 names.push(ident.unraw());
             }
             proc_macro2::TokenTree::Group(group) => names.extend(names_read(&group.stream())),
             _ => {}
         }
-        after = match &token {
-            proc_macro2::TokenTree::Punct(punct) => Some(punct.as_char()),
-            _ => None,
+        before = match &token {
+            proc_macro2::TokenTree::Punct(punct) => (Some(punct.as_char()), before.0),
+            _ => (None, None),
         };
     }
     names
 }
 
+/// A name that `context` uses but that only an argument pattern (`(user, n): (&User, u8)`,
+/// `ref user: User`) binds, and the pattern: such arguments are passed whole, and bound by
+/// their pattern inside the new body only.
 fn bound_only_in_the_body(function: &ItemFn, context: TokenStream) -> Option<(Ident, String)> {
     struct Bindings(Vec<Ident>);
     impl syn::visit::Visit<'_> for Bindings {
@@ -478,5 +483,31 @@ fn context_kind(ty: &Type) -> ContextKind {
             }
         }
         _ => ContextKind::No,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    /// Fields, methods and later path segments are not variables; struct fields' values,
+    /// what `..` takes, and everything else are.
+    #[test]
+    fn the_names_read_are_the_variables_an_expression_may_use() {
+        let names = |tokens: proc_macro2::TokenStream| -> Vec<String> {
+            super::names_read(&tokens)
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        };
+        assert_eq!(names(quote!(user.ctx)), ["user"]);
+        assert_eq!(names(quote!(Foo::<T>::ctx(&x))), ["Foo", "T", "x"]);
+        assert_eq!(
+            names(quote!(Context::from(Opts { id: userID }))),
+            ["Context", "Opts", "id", "userID"]
+        );
+        assert_eq!(names(quote!(&Ctx { ..base })), ["Ctx", "base"]);
+        assert_eq!(names(quote!(contexts[lo..hi])), ["contexts", "lo", "hi"]);
+        assert_eq!(names(quote!(r#ctx)), ["ctx"]);
     }
 }
