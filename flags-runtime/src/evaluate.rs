@@ -228,7 +228,7 @@ fn text_rules<'f>(
     ctx: &Context<'_>,
 ) -> Option<(u32, &'f Served)> {
     // One run, the commonest shape, is decided without the loop: 12 fewer instructions per
-    // evaluation of the country rule (167 rather than 155).
+    // evaluation of the country rule (155 rather than 167).
     let says = match runs {
         [run] => run_says(run, ctx),
         _ => {
