@@ -208,25 +208,6 @@ enum Written {
     Value,
 }
 
-/// Whether the byte at `offset` is in `header`, the header that starts its line (not in an
-/// array of inline tables, say, whose line also starts with `[`).
-fn within_header(text: &str, offset: usize, header: &str) -> bool {
-    let line_start = text
-        .get(..offset)
-        .and_then(|before| before.rfind('\n'))
-        .map_or(0, |at| at + 1);
-    let bom = if line_start == 0 && text.starts_with('\u{feff}') {
-        '\u{feff}'.len_utf8()
-    } else {
-        0
-    };
-    let line = text.get(line_start + bom..).unwrap_or("");
-    let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
-    offset
-        .checked_sub(line_start + bom + indent)
-        .is_some_and(|at| at < header.len())
-}
-
 /// Whether a line (trimmed) is a table's header: `[a.b]` or `[[a.b]]` and at most a comment
 /// after, not an array of inline tables or arrays written on its own line.
 fn is_header_line(line: &str) -> bool {
@@ -341,7 +322,6 @@ fn syntax_errors_of(text: &str, errors: &[SyntaxError]) -> Vec<Diagnostic> {
             .filter(|line| is_header_line(line));
         if let (Some(header_line), Some(earlier)) = (header_line, &error.earlier)
             && error.message.starts_with("cannot extend value of type")
-            && within_header(text, span.start, header_of(header_line))
         {
             let header = header_of(header_line);
             let key = text.get(span.clone()).unwrap_or("");
